@@ -1,0 +1,303 @@
+"""The ``rerating`` command. Each command is a few lines calling library code.
+
+Errors of ours become one readable line and exit code 2; anything unexpected is logged with its
+traceback (``rerating doctor`` prints where) and reported in one line with exit code 70.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from rerating import __version__
+from rerating.data import model
+from rerating.errors import InputError, RerateError
+from rerating.settings import Settings
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _store(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from rerating.data.store import Store
+
+    return Store(_settings(ctx).data_dir)
+
+
+def _label(source: str) -> str:
+    return f"{source} (SYNTHETIC — fictional companies)" if model.is_synthetic(source) else source
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rerating")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Local store folder (default: $RERATING_DATA_DIR or the per-user data dir).")
+@click.option("--offline", is_flag=True, default=None,
+              help="Never use the network; a store miss is an error ($RERATING_OFFLINE).")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, offline: bool | None) -> None:
+    """Rerating Desk: market data, analytics and model workbooks for Indian equities."""
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, offline=offline or None)
+
+
+# -- data ---------------------------------------------------------------------------------------
+@cli.group()
+def data() -> None:
+    """Fill and inspect the local market-data store."""
+
+
+@data.command("refresh")
+@click.option("--source", type=click.Choice(["demo", "yahoo"]), default="demo", show_default=True,
+              help="Where the data comes from; demo is synthetic and offline.")
+@click.option("--universe", "universes", multiple=True,
+              help="A built-in or saved universe name (demo, demo-small, nifty50, …); repeatable.")
+@click.option("--tickers", default=None, help="Comma-separated tickers, e.g. RELIANCE.NS,TCS.NS.")
+@click.option("--universe-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A text file with one ticker per line.")
+@click.option("--start", default=None, help="First date for tickers not yet stored (YYYY-MM-DD).")
+@click.option("--end", default=None, help="Last date (default: today).")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.pass_context
+def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], tickers: str | None,
+                 universe_file: Path | None, start: str | None, end: str | None,
+                 progress: bool) -> None:
+    """Fetch what the store lacks (only missing dates) and cache it."""
+    from rerating.data.universe import read_universe_file, resolve_universe
+
+    settings = _settings(ctx)
+    names: list[str] = []
+    for u in universes:
+        names += resolve_universe(u, settings.data_dir)
+    if tickers:
+        names += resolve_universe(tickers, settings.data_dir)
+    if universe_file:
+        names += read_universe_file(universe_file)
+    if not names:
+        names = resolve_universe("demo" if source == "demo" else "nifty50")
+    report = _run_refresh(settings, source, names, start, end, progress)
+    total = sum(report.rows.values())
+    click.echo(f"Refreshed {len(set(names))} tickers from {_label(report.source)}: "
+               f"{total:,} rows written ({', '.join(f'{k} {v:,}' for k, v in report.rows.items())}); "
+               f"store {settings.data_dir}")
+    if report.failures:
+        for table, failed in report.failures.items():
+            for t, why in sorted(failed.items()):
+                click.echo(f"  failed {table} {t}: {why}", err=True)
+        ctx.exit(1)
+
+
+def _run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
+                 end: str | None, progress: bool):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    from rerating.data.providers import get_provider
+    from rerating.data.refresh import refresh
+    from rerating.data.store import Store
+    from rerating.errors import CacheMiss
+
+    if source == "yahoo" and settings.offline:
+        raise CacheMiss("offline mode: refusing to fetch from Yahoo Finance; drop --offline "
+                        "or use --source demo")
+    kwargs = {} if source == "demo" else {"max_workers": settings.max_workers,
+                                          "timeout": settings.fetch_timeout}
+    provider = get_provider(source, **kwargs)
+    if source == "demo" and start is None:
+        start = "2005-01-01"
+    bars: dict[str, tqdm] = {}
+
+    def show(table: str, done: int, total: int) -> None:
+        if table not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[table] = tqdm(total=total, desc=f"{source} {table:<15}", unit="tkr",
+                               disable=not progress, file=sys.stderr, leave=False)
+        bars[table].n = done
+        bars[table].refresh()
+
+    try:
+        return refresh(Store(settings.data_dir), provider, names, start=start, end=end,
+                       progress=show)
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+@data.command("status")
+@click.pass_context
+def data_status(ctx: click.Context) -> None:
+    """What the store holds: tickers, date ranges, sources, as-of and staleness."""
+    store = _store(ctx)
+    if not store.exists():
+        click.echo(f"The store at {store.root} is empty; run `rerating data refresh`.")
+        return
+    click.echo(f"Store: {store.root} (generation {store.manifest()['generation']})")
+    now = pd.Timestamp.now(tz="UTC")
+    for table in model.TABLES:
+        cov = store.coverage(table)
+        if not cov:
+            continue
+        by_source: dict[str, list] = {}
+        for c in cov:
+            by_source.setdefault(c.source, []).append(c)
+        for source, items in sorted(by_source.items()):
+            last = max(c.last for c in items if c.last is not None)
+            first = min(c.first for c in items if c.first is not None)
+            fetched = max(c.fetched_at for c in items)
+            age_h = (now - fetched).total_seconds() / 3600
+            stale = "" if model.is_synthetic(source) else (" STALE" if age_h > 24 else "")
+            click.echo(f"  {table:<16} {len(items):>4} tickers  {first.date()} .. {last.date()}  "
+                       f"rows {sum(c.rows for c in items):>9,}  source {_label(source)}  "
+                       f"fetched {fetched:%Y-%m-%d %H:%M} UTC ({age_h:.1f} h ago){stale}")
+
+
+@data.group("import")
+def data_import() -> None:
+    """Bring your own files into the store."""
+
+
+@data_import.command("prices")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def import_prices_cmd(ctx: click.Context, file: Path) -> None:
+    """A prices CSV: long (ticker,date,close[,adj_close,volume]) or wide (Date + tickers)."""
+    from rerating.data.providers.files import import_prices
+
+    frame = import_prices(file)
+    _store(ctx).upsert("prices", frame)
+    click.echo(f"Imported {len(frame):,} price rows for {frame['ticker'].nunique()} tickers "
+               f"from {file} (source {frame['source'].iloc[0]}).")
+
+
+@data_import.command("index-valuation")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--index", "index_name", default=None, help="Index name when the file has none.")
+@click.pass_context
+def import_valuation_cmd(ctx: click.Context, file: Path, index_name: str | None) -> None:
+    """An NSE index P/E, P/B and dividend-yield CSV (niftyindices.com layout)."""
+    from rerating.data.providers.files import import_index_valuation
+
+    frame = import_index_valuation(file, index_name)
+    _store(ctx).upsert("index_valuation", frame)
+    click.echo(f"Imported {len(frame):,} valuation rows for {', '.join(frame['index'].unique())} "
+               f"from {file}.")
+
+
+@data.command("universes")
+@click.option("--save", "save_name", default=None, help="Save --tickers under this name.")
+@click.option("--tickers", default=None, help="Comma-separated tickers to save.")
+@click.pass_context
+def data_universes(ctx: click.Context, save_name: str | None, tickers: str | None) -> None:
+    """List the built-in and saved universes, or save one."""
+    from rerating.data.universe import builtin_universes, resolve_universe, save_universe
+
+    settings = _settings(ctx)
+    if save_name:
+        if not tickers:
+            raise InputError("--save needs --tickers")
+        path = save_universe(save_name, resolve_universe(tickers), settings.data_dir)
+        click.echo(f"Saved universe {save_name} to {path}")
+        return
+    for name, desc in builtin_universes().items():
+        click.echo(f"  {name:<14} {desc}")
+    saved = sorted((settings.data_dir / "universes").glob("*.txt"))
+    for p in saved:
+        click.echo(f"  {p.stem:<14} saved ({p})")
+
+
+# -- the main job ------------------------------------------------------------------------------
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the files the demo writes (default: ./rerating-demo).")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
+    """Run the whole job offline on the SYNTHETIC demo market and summarise the findings."""
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+    from rerating.data.store import Store
+    from rerating.reports.summary import findings, summary_lines
+
+    settings = _settings(ctx)
+    t0 = time.perf_counter()
+    market = demo_market()
+    names = market.universe("demo")
+    report = _run_refresh(settings, "demo", names, "2005-01-01", None, progress)
+    click.echo(f"[SYNTHETIC] Store {settings.data_dir}: {sum(report.rows.values()):,} rows written, "
+               f"{sum(report.up_to_date.values())} table-tickers already current.")
+    f = findings(Store(settings.data_dir), SMALL_INDEX, LARGE_INDEX,
+                 market.universe("demo-small"), market.universe("demo-large"))
+    for line in summary_lines(f):
+        click.echo(f"[SYNTHETIC] {line}")
+    click.echo(f"[SYNTHETIC] Done in {time.perf_counter() - t0:.1f}s. "
+               "Try `rerating data status` to see what is cached.")
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Where things are: store, log file, versions."""
+    import numpy
+    import openpyxl
+    import yfinance
+
+    s = _settings(ctx)
+    click.echo(f"rerating {__version__}  python {sys.version.split()[0]}")
+    click.echo(f"pandas {pd.__version__}  numpy {numpy.__version__}  openpyxl {openpyxl.__version__}  "
+               f"yfinance {yfinance.__version__}")
+    click.echo(f"store     {s.data_dir}")
+    click.echo(f"log file  {log_file(s)}")
+    click.echo(f"offline   {s.offline}")
+
+
+def log_file(settings: Settings) -> Path:
+    return settings.log_dir / "rerating.log"
+
+
+def _log_internal(exc: BaseException) -> Path | None:
+    try:
+        settings = Settings.from_env()
+        path = log_file(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {pd.Timestamp.now(tz='UTC').isoformat()} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    try:
+        cli.main(args=argv, prog_name="rerating", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return EXIT_INPUT
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except RerateError as e:
+        click.echo(f"error: {e}", err=True)
+        return EXIT_INPUT
+    except Exception as e:  # the boundary: log the traceback, show one line
+        path = _log_internal(e)
+        click.echo(f"internal error: {type(e).__name__}: {e}"
+                   + (f" (traceback in {path})" if path else ""), err=True)
+        return EXIT_INTERNAL
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

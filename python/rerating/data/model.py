@@ -1,0 +1,196 @@
+"""The canonical tables every other room reads: one shape per kind of data.
+
+Each table is a long pandas DataFrame with a fixed column order and dtypes, a primary key, and
+two provenance columns on every row: ``source`` (``yahoo``, ``demo:synthetic``,
+``import:<file>``) and ``fetched_at`` (UTC). Providers produce these shapes with :func:`conform`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rerating.errors import InputError
+
+SOURCE_YAHOO = "yahoo"
+SOURCE_DEMO = "demo:synthetic"
+IMPORT_PREFIX = "import:"
+
+#: Fiscal periods of consensus estimates, in yfinance's own labels.
+PERIODS = ("0y", "+1y")
+
+
+def is_synthetic(source: str | None) -> bool:
+    """True when a source label names made-up data, which must be labelled as such when shown."""
+    return bool(source) and "synthetic" in str(source)
+
+
+def import_source(filename: str) -> str:
+    return f"{IMPORT_PREFIX}{filename}"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Name, primary key and column dtypes of one canonical table."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: dict[str, str]
+    required: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+
+_PROVENANCE = {"source": "str", "fetched_at": "datetime64[ns, UTC]"}
+
+PRICES = TableSpec(
+    "prices",
+    key=("ticker", "date"),
+    columns={
+        "ticker": "str",
+        "date": "datetime64[ns]",
+        "close": "float64",
+        "adj_close": "float64",
+        "volume": "float64",
+        **_PROVENANCE,
+    },
+    required=("ticker", "date", "close"),
+)
+
+FUNDAMENTALS = TableSpec(
+    "fundamentals",
+    key=("ticker", "as_of"),
+    columns={
+        "ticker": "str",
+        "as_of": "datetime64[ns]",
+        "name": "str",
+        "sector": "str",
+        "industry": "str",
+        "currency": "str",
+        "shares_outstanding": "float64",
+        "market_cap": "float64",
+        "trailing_eps": "float64",
+        "book_value_per_share": "float64",
+        "payout_ratio": "float64",
+        "beta": "float64",
+        "next_results_date": "datetime64[ns]",
+        **_PROVENANCE,
+    },
+    required=("ticker", "as_of"),
+)
+
+ESTIMATES = TableSpec(
+    "estimates",
+    key=("ticker", "as_of", "period"),
+    columns={
+        "ticker": "str",
+        "as_of": "datetime64[ns]",
+        "period": "str",
+        "eps_mean": "float64",
+        "analyst_count": "float64",
+        "eps_now": "float64",
+        "eps_7d_ago": "float64",
+        "eps_30d_ago": "float64",
+        "eps_60d_ago": "float64",
+        "eps_90d_ago": "float64",
+        "up_7d": "float64",
+        "down_7d": "float64",
+        "up_30d": "float64",
+        "down_30d": "float64",
+        **_PROVENANCE,
+    },
+    required=("ticker", "as_of", "period"),
+)
+
+EPS_HISTORY = TableSpec(
+    "eps_history",
+    key=("ticker", "period_end", "freq"),
+    columns={
+        "ticker": "str",
+        "period_end": "datetime64[ns]",
+        "freq": "str",  # "Q" quarterly, "A" annual (Indian fiscal year, ending March)
+        "eps": "float64",
+        **_PROVENANCE,
+    },
+    required=("ticker", "period_end", "freq", "eps"),
+)
+
+INDEX_VALUATION = TableSpec(
+    "index_valuation",
+    key=("index", "date"),
+    columns={
+        "index": "str",
+        "date": "datetime64[ns]",
+        "pe": "float64",
+        "pb": "float64",
+        "div_yield": "float64",
+        **_PROVENANCE,
+    },
+    required=("index", "date"),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec for spec in (PRICES, FUNDAMENTALS, ESTIMATES, EPS_HISTORY, INDEX_VALUATION)
+}
+
+
+def empty(spec: TableSpec) -> pd.DataFrame:
+    """An empty frame of the table's shape."""
+    return conform(spec, pd.DataFrame({c: [] for c in spec.columns}))
+
+
+def conform(spec: TableSpec, frame: pd.DataFrame, *, source: str | None = None,
+            fetched_at: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Return ``frame`` in the canonical shape of ``spec``: columns in order, dtypes coerced,
+    provenance filled, duplicates on the key dropped (last wins), sorted by the key.
+
+    Raises :class:`InputError` when a required column is missing or holds blanks.
+    """
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{spec.name} table is missing required column(s) {missing}; "
+                         f"expected columns {spec.column_names}")
+    n = len(frame)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    for col, dtype in spec.columns.items():
+        if col == "source" and source is not None:
+            out[col] = pd.Series([source], dtype="str").repeat(n).to_numpy()
+            continue
+        if col == "fetched_at" and fetched_at is not None:
+            stamp = pd.Timestamp(fetched_at)
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            out[col] = pd.DatetimeIndex([stamp]).repeat(n).astype(dtype)
+            continue
+        if col in frame.columns:
+            values = frame[col].reset_index(drop=True)
+        else:
+            values = pd.Series(np.full(n, None if dtype == "str" else np.nan, dtype=object))
+        out[col] = _coerce(values, dtype, f"{spec.name}.{col}")
+    blank = [c for c in spec.required if out[c].isna().any()]
+    if blank:
+        raise InputError(f"{spec.name} table has blank values in required column(s) {blank}")
+    out = out.drop_duplicates(list(spec.key), keep="last")
+    return out.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+
+
+def _coerce(values: pd.Series, dtype: str, label: str) -> pd.Series:
+    if str(values.dtype) == dtype:
+        return values  # already canonical: the common case when tables pass between rooms
+    try:
+        if dtype == "str":
+            mask = values.notna()
+            return values.astype("str").where(mask, None)
+        if dtype == "datetime64[ns, UTC]":
+            return pd.to_datetime(values, utc=True).astype(dtype)
+        if dtype.startswith("datetime64"):
+            parsed = pd.to_datetime(values)
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_localize(None)
+            return parsed.dt.normalize().astype(dtype)
+        return pd.to_numeric(values, errors="raise").astype(dtype)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"column {label} cannot be read as {dtype}: {exc}") from exc

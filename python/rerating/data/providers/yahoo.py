@@ -1,0 +1,332 @@
+"""Yahoo Finance through yfinance: prices in batches, fundamentals and estimates per ticker.
+
+yfinance reports many failures by logging and returning empty frames rather than raising. This
+adapter makes them explicit: every ticker that came back empty is listed in a typed error
+(:class:`UnknownTicker`-like "unknown symbol", :class:`RateLimited`, :class:`NetworkError`)
+with the reason yfinance gave, and rate-limited tickers are retried with exponential backoff.
+The data that did arrive travels on the error (``partial``) so a refresh can keep it.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rerating.data import model
+from rerating.data.providers.base import Provider, Query
+from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
+
+#: Yahoo symbols of Indian indices, by the names analysts use.
+INDEX_SYMBOLS = {
+    "NIFTY50": "^NSEI",
+    "SENSEX": "^BSESN",
+    "NIFTYBANK": "^NSEBANK",
+    "NIFTYNEXT50": "^NSMIDCP",
+    "NIFTYIT": "^CNXIT",
+}
+_EXCHANGE_SUFFIX = {"NSE": ".NS", "BSE": ".BO"}
+_SYMBOL_RE = re.compile(r"^\^?[A-Z0-9&\-_.]{1,20}$")
+_DEFAULT_START = pd.Timestamp("2005-01-01")
+
+# How yfinance words its failures, in the order we test them.
+_RATE = re.compile(r"rate.?limit|too many requests|\b429\b", re.I)
+_NETWORK = re.compile(r"resolve|dns|connection|timed? ?out|timeout|network|unreachable|"
+                      r"ssl|proxy|max retries", re.I)
+_UNKNOWN = re.compile(r"delisted|no data found|not found|no timezone|404|invalid|"
+                      r"no price data|symbol may be", re.I)
+
+
+def yahoo_symbol(ticker: str, exchange: str = "NSE") -> str:
+    """Normalise an analyst's ticker to Yahoo's: ``reliance`` -> ``RELIANCE.NS``,
+    ``500325`` with exchange BSE -> ``500325.BO``, ``NIFTY50`` -> ``^NSEI``."""
+    t = str(ticker).strip().upper()
+    if not t:
+        raise InputError("ticker is blank; give a symbol such as RELIANCE.NS")
+    if t in INDEX_SYMBOLS:
+        return INDEX_SYMBOLS[t]
+    if t.startswith("^") or "." in t:
+        if not _SYMBOL_RE.match(t):
+            raise InputError(f"ticker {ticker!r} has characters Yahoo symbols never use")
+        return t
+    if exchange.upper() not in _EXCHANGE_SUFFIX:
+        raise InputError(f"exchange {exchange!r} is not NSE or BSE")
+    if not _SYMBOL_RE.match(t):
+        raise InputError(f"ticker {ticker!r} has characters Yahoo symbols never use")
+    return t + _EXCHANGE_SUFFIX[exchange.upper()]
+
+
+def classify_failure(reason: str) -> str:
+    """``rate_limited``, ``network`` or ``unknown_symbol`` for a yfinance error text."""
+    if _RATE.search(reason):
+        return "rate_limited"
+    if _NETWORK.search(reason):
+        return "network"
+    if _UNKNOWN.search(reason):
+        return "unknown_symbol"
+    return "error"
+
+
+class _Capture(logging.Handler):
+    """Collects yfinance's per-ticker error log lines (its only report of batch failures)."""
+
+    _line = re.compile(r"^(\[.*?\]):\s*(.*)$", re.S)
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        m = self._line.match(record.getMessage())
+        if not m:
+            return
+        with contextlib.suppress(ValueError, SyntaxError):
+            for sym in ast.literal_eval(m.group(1)):
+                self.errors[str(sym).upper()] = m.group(2).strip()
+
+
+@contextlib.contextmanager
+def _raising_yfinance() -> Iterator[None]:
+    """Let per-ticker yfinance calls raise instead of logging and returning empty results."""
+    import yfinance as yf
+
+    with _CONFIG_LOCK:
+        old = yf.config.debug.hide_exceptions
+        yf.config.debug.hide_exceptions = False
+        try:
+            yield
+        finally:
+            yf.config.debug.hide_exceptions = old
+
+
+_CONFIG_LOCK = threading.RLock()
+
+
+class YahooProvider(Provider):
+    """Live data from Yahoo Finance. Tickers are Yahoo symbols (``.NS``, ``.BO``, ``^NSEI``)."""
+
+    name = "yahoo"
+    source = model.SOURCE_YAHOO
+    tables = frozenset({"prices", "fundamentals", "estimates", "eps_history"})
+
+    def __init__(self, session: Any = None, *, max_workers: int = 4, timeout: float = 30.0,
+                 retries: int = 3, backoff: float = 2.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__()
+        self.session = session
+        self.max_workers = max(1, int(max_workers))
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+
+    def transform_query(self, table: str, query: Query) -> Query:
+        query = super().transform_query(table, query)
+        tickers = tuple(yahoo_symbol(t) for t in query.tickers)
+        return Query(tickers, query.start, query.end, query.as_of, query.options)
+
+    # -- extract (I/O only) --------------------------------------------------------------------
+    def extract_data(self, table: str, query: Query) -> Any:
+        if table == "prices":
+            return self._with_retries(lambda ts: self._download(ts, query), query.tickers)
+        fetch = {"fundamentals": self._fundamentals_one, "estimates": self._estimates_one,
+                 "eps_history": self._eps_history_one}[table]
+        return self._with_retries(lambda ts: self._per_ticker(fetch, ts, table), query.tickers)
+
+    def _with_retries(self, call: Callable[[tuple[str, ...]], tuple[dict[str, Any], dict[str, str]]],
+                      tickers: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+        got: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        todo = tickers
+        for attempt in range(self.retries + 1):
+            ok, bad = call(todo)
+            got.update(ok)
+            for t in ok:
+                failed.pop(t, None)
+            failed.update(bad)
+            limited = tuple(t for t, why in failed.items() if classify_failure(why) == "rate_limited")
+            if not limited or attempt == self.retries:
+                break
+            self._sleep(self.backoff * (2 ** attempt))
+            todo = limited
+        return got, failed
+
+    def _download(self, tickers: tuple[str, ...], query: Query) -> tuple[dict[str, Any], dict[str, str]]:
+        import yfinance as yf
+
+        self._count("prices", len(tickers))
+        start = (query.start or _DEFAULT_START).date().isoformat()
+        # yfinance's end is exclusive; ours is inclusive.
+        end = ((query.end or pd.Timestamp.today().normalize()) + pd.Timedelta(days=1)).date().isoformat()
+        capture = _Capture()
+        logger = logging.getLogger("yfinance")
+        logger.addHandler(capture)
+        try:
+            data = yf.download(list(tickers), start=start, end=end, auto_adjust=False,
+                               actions=False, group_by="ticker", threads=min(self.max_workers, len(tickers)),
+                               progress=False, timeout=self.timeout, session=self.session,
+                               multi_level_index=True)
+        finally:
+            logger.removeHandler(capture)
+        got: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        for t in tickers:
+            frame = None
+            if data is not None and isinstance(data.columns, pd.MultiIndex) and \
+                    t in data.columns.get_level_values(0):
+                frame = data[t].dropna(how="all")
+            if frame is None or frame.empty or frame.get("Close", pd.Series(dtype=float)).isna().all():
+                failed[t] = capture.errors.get(t, "no price data returned (possibly delisted)")
+            else:
+                got[t] = frame
+        return got, failed
+
+    def _per_ticker(self, fetch: Callable[[Any], Any], tickers: tuple[str, ...],
+                    table: str) -> tuple[dict[str, Any], dict[str, str]]:
+        import yfinance as yf
+
+        got: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+
+        def one(sym: str) -> tuple[str, Any, str | None]:
+            self._count(table)
+            try:
+                return sym, fetch(yf.Ticker(sym, session=self.session)), None
+            except Exception as exc:  # boundary: yfinance raises many unrelated types
+                return sym, None, f"{type(exc).__name__}: {exc}"
+
+        with _raising_yfinance(), ThreadPoolExecutor(self.max_workers) as pool:
+            for sym, value, err in pool.map(one, tickers):
+                if err is not None:
+                    failed[sym] = err
+                elif value is None:
+                    failed[sym] = "no data returned"
+                else:
+                    got[sym] = value
+        return got, failed
+
+    @staticmethod
+    def _fundamentals_one(tk: Any) -> dict[str, Any]:
+        info = tk.info
+        if not info or not (info.get("longName") or info.get("shortName") or info.get("quoteType")):
+            raise LookupError("quoteSummary returned no profile (unknown symbol?)")
+        try:
+            cal = tk.calendar or {}
+        except Exception:  # the calendar is optional; its absence is not a failure
+            cal = {}
+        dates = cal.get("Earnings Date") or []
+        info = dict(info)
+        info["_next_results"] = dates[0] if dates else None
+        return info
+
+    @staticmethod
+    def _estimates_one(tk: Any) -> dict[str, pd.DataFrame]:
+        est = tk.earnings_estimate
+        if est is None or est.empty:
+            raise LookupError("no consensus estimates (earningsTrend empty)")
+        return {"estimate": est, "trend": tk.eps_trend, "revisions": tk.eps_revisions}
+
+    @staticmethod
+    def _eps_history_one(tk: Any) -> pd.DataFrame:
+        hist = tk.earnings_history
+        if hist is None or hist.empty:
+            raise LookupError("no reported EPS history (earningsHistory empty)")
+        return hist
+
+    # -- transform ----------------------------------------------------------------------------
+    def transform_data(self, table: str, query: Query, raw: Any) -> pd.DataFrame:
+        got, failed = raw
+        builder = getattr(self, f"_to_{table}")
+        frames = [builder(sym, value, query) for sym, value in got.items()]
+        frames = [f for f in frames if f is not None and not f.empty]
+        data = self._conform(table, pd.concat(frames, ignore_index=True)) if frames \
+            else model.empty(model.TABLES[table])
+        if failed:
+            raise _failure(table, failed, data)
+        return data
+
+    @staticmethod
+    def _to_prices(sym: str, frame: pd.DataFrame, query: Query) -> pd.DataFrame:
+        idx = pd.DatetimeIndex(frame.index)
+        if idx.tz is not None:
+            idx = idx.tz_localize(None)
+        close = frame["Close"].to_numpy(dtype=float)
+        adj = frame["Adj Close"].to_numpy(dtype=float) if "Adj Close" in frame else close
+        out = pd.DataFrame({"ticker": sym, "date": idx.normalize(), "close": close,
+                            "adj_close": adj,
+                            "volume": frame.get("Volume", pd.Series(np.nan, index=frame.index)).to_numpy(dtype=float)})
+        return out[np.isfinite(out["close"])]
+
+    @staticmethod
+    def _to_fundamentals(sym: str, info: dict[str, Any], query: Query) -> pd.DataFrame:
+        def num(key: str) -> float:
+            v = info.get(key)
+            return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else np.nan
+
+        nxt = info.get("_next_results")
+        return pd.DataFrame([{
+            "ticker": sym, "as_of": pd.Timestamp.today().normalize(),
+            "name": info.get("longName") or info.get("shortName") or sym,
+            "sector": info.get("sector"), "industry": info.get("industry"),
+            "currency": info.get("currency") or info.get("financialCurrency"),
+            "shares_outstanding": num("sharesOutstanding"), "market_cap": num("marketCap"),
+            "trailing_eps": num("trailingEps"), "book_value_per_share": num("bookValue"),
+            "payout_ratio": num("payoutRatio"), "beta": num("beta"),
+            "next_results_date": pd.Timestamp(nxt) if nxt is not None else pd.NaT,
+        }])
+
+    @staticmethod
+    def _to_estimates(sym: str, parts: dict[str, pd.DataFrame], query: Query) -> pd.DataFrame:
+        est, trend, rev = parts["estimate"], parts["trend"], parts["revisions"]
+        rows = []
+        for period in model.PERIODS:
+            if period not in est.index:
+                continue
+
+            def get(frame: pd.DataFrame, col: str, period: str = period) -> float:
+                if frame is None or frame.empty or period not in frame.index or col not in frame:
+                    return np.nan
+                v = frame.loc[period, col]
+                return float(v) if pd.notna(v) else np.nan
+
+            rows.append({
+                "ticker": sym, "as_of": pd.Timestamp.today().normalize(), "period": period,
+                "eps_mean": get(est, "avg"), "analyst_count": get(est, "numberOfAnalysts"),
+                "eps_now": get(trend, "current"), "eps_7d_ago": get(trend, "7daysAgo"),
+                "eps_30d_ago": get(trend, "30daysAgo"), "eps_60d_ago": get(trend, "60daysAgo"),
+                "eps_90d_ago": get(trend, "90daysAgo"),
+                "up_7d": get(rev, "upLast7days"), "down_7d": get(rev, "downLast7Days"),
+                "up_30d": get(rev, "upLast30days"), "down_30d": get(rev, "downLast30days"),
+            })
+        return pd.DataFrame(rows)
+
+    @staticmethod
+    def _to_eps_history(sym: str, hist: pd.DataFrame, query: Query) -> pd.DataFrame:
+        col = "epsActual" if "epsActual" in hist else None
+        if col is None:
+            return pd.DataFrame()
+        # Yahoo dates a quarter by its last day; normalise to the calendar quarter end.
+        ends = pd.DatetimeIndex(hist.index).to_period("Q").to_timestamp(how="end").normalize()
+        out = pd.DataFrame({"ticker": sym, "period_end": ends, "freq": "Q",
+                            "eps": hist[col].to_numpy(dtype=float)})
+        return out[np.isfinite(out["eps"])]
+
+
+def _failure(table: str, failed: dict[str, str], partial: pd.DataFrame) -> ProviderError:
+    kinds = {classify_failure(why) for why in failed.values()}
+    detail = {t: f"{classify_failure(why).replace('_', ' ')}: {why}" for t, why in failed.items()}
+    cls: type[ProviderError] = ProviderError
+    if kinds == {"rate_limited"}:
+        cls = RateLimited
+    elif kinds == {"network"}:
+        cls = NetworkError
+    return cls(f"Yahoo Finance returned no {table} for some tickers", detail, partial)

@@ -1,0 +1,315 @@
+"""The local store: what was fetched, kept as Parquet files under one atomically swapped manifest.
+
+Why Parquet + a manifest rather than SQLite or DuckDB: Excel functions read from many processes
+while one CLI refresh writes. Immutable data files plus a manifest replaced with ``os.replace``
+give readers a consistent snapshot without ever taking a lock, survive ``kill -9`` at any point
+(the old manifest still names complete old files), and a columnar file loads 300 tickers x 20
+years in tens of milliseconds (see ``benchmarks/bench_store.py``).
+
+Layout of ``<data_dir>``::
+
+    manifest.json          {"generation": n, "tables": {name: file}, "coverage": {...}}
+    tables/<name>-<gen>-<token>.parquet   immutable once named in a manifest
+    writer.lock            held by the one writer (filelock)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+from rerating.data import model
+from rerating.errors import CacheMiss, StoreError
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+#: files no manifest names are deleted only when older than this, so a reader that read the
+#: previous manifest a moment ago can still open the files it names
+GC_GRACE_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the store holds for one ticker of one table."""
+
+    table: str
+    ticker: str
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    rows: int
+    source: str
+    fetched_at: pd.Timestamp
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "nt":  # directories cannot be opened for fsync on Windows
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    _fsync_dir(path.parent)
+
+
+class Store:
+    """Read and write canonical tables in ``root``. Readers never block; one writer at a time."""
+
+    def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 30.0) -> None:
+        self.root = Path(root)
+        self.tables_dir = self.root / "tables"
+        self.lock_timeout = lock_timeout
+
+    # -- reading -----------------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"version": FORMAT_VERSION, "generation": 0, "tables": {}, "coverage": {}}
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoreError(f"store manifest {path} is not valid JSON ({exc}); "
+                             "it is only ever replaced atomically, so the file was edited "
+                             "by hand or the disk is failing") from exc
+        if data.get("version") != FORMAT_VERSION:
+            raise StoreError(f"store {self.root} has format version {data.get('version')}, "
+                             f"this Rerating Desk reads version {FORMAT_VERSION}")
+        return data
+
+    def exists(self) -> bool:
+        return (self.root / MANIFEST).exists()
+
+    def read(self, table: str, tickers: Iterable[str] | None = None, *,
+             start: object = None, end: object = None) -> pd.DataFrame:
+        """Rows of ``table`` (optionally for some tickers and a date window), canonical shape.
+
+        An empty frame when the store holds nothing for them; see :meth:`require` for a miss
+        that must be an error.
+        """
+        spec = model.TABLES[table]
+        for attempt in range(3):
+            manifest = self.manifest()
+            name = manifest["tables"].get(table)
+            if name is None:
+                return model.empty(spec)
+            try:
+                return self._read_file(spec, self.tables_dir / name, tickers, start, end)
+            except FileNotFoundError:
+                # The file was collected between reading the manifest and opening it: a
+                # newer manifest names its replacement.
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
+
+    def _read_file(self, spec: model.TableSpec, path: Path, tickers: Iterable[str] | None,
+                   start: object, end: object) -> pd.DataFrame:
+        key = spec.key[0]
+        date_col = spec.key[1]
+        flt = None
+        if tickers is not None:
+            flt = pads.field(key).isin(list(dict.fromkeys(tickers)))
+        if start is not None:
+            cond = pads.field(date_col) >= pa.scalar(pd.Timestamp(start), pa.timestamp("ns"))
+            flt = cond if flt is None else flt & cond
+        if end is not None:
+            cond = pads.field(date_col) <= pa.scalar(pd.Timestamp(end), pa.timestamp("ns"))
+            flt = cond if flt is None else flt & cond
+        tbl = pq.read_table(path, filters=flt)
+        frame = tbl.to_pandas()
+        for col, dtype in spec.columns.items():
+            if dtype == "str":
+                frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
+        return frame.reset_index(drop=True)
+
+    def require(self, table: str, tickers: Iterable[str], *, start: object = None,
+                end: object = None) -> pd.DataFrame:
+        """Like :meth:`read`, but raise :class:`CacheMiss` naming the tickers the store lacks."""
+        wanted = list(dict.fromkeys(tickers))
+        frame = self.read(table, wanted, start=start, end=end)
+        key = model.TABLES[table].key[0]
+        missing = sorted(set(wanted) - set(frame[key].unique()))
+        if missing:
+            raise CacheMiss(f"the store at {self.root} holds no {table} for "
+                            f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}; "
+                            "run `rerating data refresh` for them")
+        return frame
+
+    def coverage(self, table: str | None = None) -> list[Coverage]:
+        out = []
+        for tname, per in sorted(self.manifest().get("coverage", {}).items()):
+            if table is not None and tname != table:
+                continue
+            for ticker, c in sorted(per.items()):
+                out.append(Coverage(tname, ticker,
+                                    pd.Timestamp(c["first"]) if c.get("first") else None,
+                                    pd.Timestamp(c["last"]) if c.get("last") else None,
+                                    int(c["rows"]), c["source"], pd.Timestamp(c["fetched_at"])))
+        return out
+
+    def last_dates(self, table: str) -> dict[str, pd.Timestamp]:
+        return {c.ticker: c.last for c in self.coverage(table) if c.last is not None}
+
+    def sources(self, tickers: Iterable[str] | None = None) -> dict[str, str]:
+        """The source label of each ticker's prices (what a cell showing them must cite)."""
+        wanted = None if tickers is None else set(tickers)
+        return {c.ticker: c.source for c in self.coverage("prices")
+                if wanted is None or c.ticker in wanted}
+
+    # -- writing -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[StoreWriter]:
+        """The single writer: collects table upserts, publishes them in one manifest swap."""
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / "writer.lock"))
+        try:
+            lock.acquire(timeout=self.lock_timeout)
+        except Timeout as exc:
+            raise StoreError(f"another refresh is writing to {self.root}; waited "
+                             f"{self.lock_timeout:.0f}s for it to finish") from exc
+        try:
+            w = StoreWriter(self)
+            yield w
+            w.commit()
+        finally:
+            lock.release()
+
+    def upsert(self, table: str, frame: pd.DataFrame) -> None:
+        """Merge ``frame`` into ``table`` (new rows win on the key) in one atomic commit."""
+        with self.writer() as w:
+            w.upsert(table, frame)
+
+    def collect_garbage(self, keep: set[str], *, grace: float = GC_GRACE_SECONDS) -> int:
+        """Delete data files no manifest names and temporary files left by a killed writer."""
+        removed = 0
+        now = time.time()
+        for path in self.tables_dir.glob("*"):
+            if path.name in keep:
+                continue
+            try:
+                if now - path.stat().st_mtime < grace:
+                    continue
+                path.unlink()
+                removed += 1
+            except (FileNotFoundError, PermissionError):  # gone, or open on Windows: next time
+                continue
+        for tmp in self.root.glob(f".{MANIFEST}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime >= grace:
+                    tmp.unlink()
+        return removed
+
+
+class StoreWriter:
+    """Stages upserts; :meth:`commit` writes new immutable files, then swaps the manifest."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.base = store.manifest()
+        self.staged: dict[str, pd.DataFrame] = {}
+        self._pending: dict[str, list[pd.DataFrame]] = {}
+
+    def current(self, table: str) -> pd.DataFrame:
+        if table in self.staged:
+            return self.staged[table]
+        return self.store.read(table)
+
+    def upsert(self, table: str, frame: pd.DataFrame) -> None:
+        """Stage ``frame``; rows whose key is already stored replace the stored rows."""
+        spec = model.TABLES[table]
+        if frame.empty:
+            return
+        self._pending.setdefault(table, []).append(model.conform(spec, frame))
+
+    def _merge(self) -> None:
+        for table, parts in self._pending.items():
+            spec = model.TABLES[table]
+            key = list(spec.key)
+            new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            new = new.drop_duplicates(key, keep="last")
+            old = self.current(table)
+            if old.empty:
+                merged = new
+            else:
+                # Only the tickers being written can have superseded rows: hash just those.
+                touched = old[spec.key[0]].isin(new[spec.key[0]].unique()).to_numpy()
+                mixed = pd.concat([old[touched], new], ignore_index=True)
+                mixed = mixed.drop_duplicates(key, keep="last")
+                merged = pd.concat([old[~touched], mixed], ignore_index=True)
+            self.staged[table] = merged.sort_values(key, kind="stable").reset_index(drop=True)
+        self._pending = {}
+
+    def commit(self) -> None:
+        self._merge()
+        if not self.staged:
+            return
+        store = self.store
+        gen = int(self.base.get("generation", 0)) + 1
+        tables = dict(self.base.get("tables", {}))
+        coverage = dict(self.base.get("coverage", {}))
+        for table, frame in self.staged.items():
+            name = f"{table}-{gen:06d}-{secrets.token_hex(4)}.parquet"
+            final = store.tables_dir / name
+            tmp = store.tables_dir / f".{name}.tmp"
+            arrow = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(arrow, tmp, row_group_size=256_000, compression="zstd")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            tables[table] = name
+            coverage[table] = _coverage_of(model.TABLES[table], frame)
+        _fsync_dir(store.tables_dir)
+        manifest = {"version": FORMAT_VERSION, "generation": gen, "tables": tables,
+                    "coverage": coverage,
+                    "committed_at": pd.Timestamp.now(tz="UTC").isoformat()}
+        atomic_write_bytes(store.root / MANIFEST,
+                           json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8"))
+        keep = set(tables.values()) | set(self.base.get("tables", {}).values())
+        store.collect_garbage(keep)
+        self.base = manifest
+        self.staged = {}
+
+
+def _coverage_of(spec: model.TableSpec, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    key, date_col = spec.key[0], spec.key[1]
+    if frame.empty:
+        return {}
+    g = frame.groupby(key, sort=True)
+    agg = pd.DataFrame({
+        "first": g[date_col].min(), "last": g[date_col].max(), "rows": g.size(),
+        "source": g["source"].last(), "fetched_at": g["fetched_at"].max(),
+    })
+    return {
+        str(t): {"first": r.first.date().isoformat(), "last": r.last.date().isoformat(),
+                 "rows": int(r.rows), "source": str(r.source),
+                 "fetched_at": pd.Timestamp(r.fetched_at).isoformat()}
+        for t, r in agg.iterrows()
+    }

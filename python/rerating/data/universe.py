@@ -1,0 +1,90 @@
+"""Named lists of tickers: built-in (demo market, Nifty 50), saved by the analyst, or a file.
+
+A universe file is plain text, one ticker per line; blank lines and ``#`` comments are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rerating.errors import InputError
+
+# Nifty 50 constituents as published in 2025 (NSE symbols). Index membership changes twice a
+# year: save your own universe (`rerating data universes --save`) for the current list.
+NIFTY50 = (
+    "ADANIENT ADANIPORTS APOLLOHOSP ASIANPAINT AXISBANK BAJAJ-AUTO BAJFINANCE BAJAJFINSV BEL "
+    "BHARTIARTL CIPLA COALINDIA DRREDDY EICHERMOT ETERNAL GRASIM HCLTECH HDFCBANK HDFCLIFE "
+    "HEROMOTOCO HINDALCO HINDUNILVR ICICIBANK INDUSINDBK INFY ITC JIOFIN JSWSTEEL KOTAKBANK LT "
+    "M&M MARUTI NESTLEIND NTPC ONGC POWERGRID RELIANCE SBILIFE SBIN SHRIRAMFIN SUNPHARMA "
+    "TATACONSUM TATAMOTORS TATASTEEL TCS TECHM TITAN TRENT ULTRACEMCO WIPRO"
+).split()
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,40}$")
+
+
+def builtin_universes() -> dict[str, str]:
+    """Name -> description of every built-in universe."""
+    return {
+        "demo": "all 300 synthetic demo companies and the 2 demo indices",
+        "demo-small": "250 synthetic demo small caps",
+        "demo-large": "50 synthetic demo large caps",
+        "demo-indices": "the synthetic demo small-cap and large-cap indices",
+        "nifty50": "Nifty 50 constituents (NSE, 2025 list; Yahoo .NS symbols)",
+    }
+
+
+def read_universe_file(path: str | Path) -> list[str]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputError(f"universe file {p} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"universe file {p} cannot be read as text: {exc}") from exc
+    tickers = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip().strip(",")
+        if line:
+            tickers.extend(t.strip().upper() for t in re.split(r"[,\s]+", line) if t.strip())
+    if not tickers:
+        raise InputError(f"universe file {p} lists no tickers (one per line expected)")
+    return list(dict.fromkeys(tickers))
+
+
+def resolve_universe(name_or_tickers: str | list[str], data_dir: Path | None = None) -> list[str]:
+    """Tickers of a built-in or saved universe, a comma-separated list, or a single ticker."""
+    if isinstance(name_or_tickers, list):
+        return list(dict.fromkeys(t.strip().upper() for t in name_or_tickers if t.strip()))
+    text = str(name_or_tickers).strip()
+    key = text.lower()
+    if key.startswith("demo"):
+        from rerating.data.providers.demo import demo_market
+
+        try:
+            return demo_market().universe(key)
+        except KeyError:
+            pass
+    if key == "nifty50":
+        return [f"{t}.NS" for t in NIFTY50]
+    if data_dir is not None and _NAME.match(key):
+        saved = Path(data_dir) / "universes" / f"{key}.txt"
+        if saved.exists():
+            return read_universe_file(saved)
+    if "," in text or " " in text:
+        return resolve_universe([t for t in re.split(r"[,\s]+", text) if t])
+    if key in builtin_universes() or not text:
+        raise InputError(f"universe {text!r} is empty")
+    return [text.upper()]
+
+
+def save_universe(name: str, tickers: list[str], data_dir: Path) -> Path:
+    if not _NAME.match(name.lower()):
+        raise InputError(f"universe name {name!r} must be letters, digits, '-' or '_'")
+    folder = Path(data_dir) / "universes"
+    folder.mkdir(parents=True, exist_ok=True)
+    from rerating.data.store import atomic_write_bytes
+
+    path = folder / f"{name.lower()}.txt"
+    atomic_write_bytes(path, ("\n".join(tickers) + "\n").encode("utf-8"))
+    return path

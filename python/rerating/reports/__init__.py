@@ -1,0 +1,1 @@
+"""Report assembly: findings computed from the store with ``rerating.analytics``."""

@@ -1,0 +1,55 @@
+"""Configuration in one place: a settings object built from ``RERATING_*`` variables and flags.
+
+Nothing deep inside the package reads the environment; callers build a :class:`Settings` (usually
+with :meth:`Settings.from_env`) and pass it in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import platformdirs
+
+_APP = "rerating"
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the store lives and how data may be fetched.
+
+    Attributes
+    ----------
+    data_dir : the local store's folder (``RERATING_DATA_DIR``; default: the per-user data dir).
+    log_dir : where tracebacks of internal errors go (``RERATING_LOG_DIR``).
+    offline : never touch the network; a store miss raises ``CacheMiss`` (``RERATING_OFFLINE``).
+    max_workers : concurrent per-ticker requests to a live source (``RERATING_MAX_WORKERS``).
+    fetch_timeout : seconds one fetch may take (``RERATING_FETCH_TIMEOUT``).
+    """
+
+    data_dir: Path
+    log_dir: Path
+    offline: bool = False
+    max_workers: int = 4
+    fetch_timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("RERATING_DATA_DIR") or platformdirs.user_data_dir(_APP, False))
+        log_dir = Path(env.get("RERATING_LOG_DIR") or platformdirs.user_log_dir(_APP, False))
+        settings = cls(
+            data_dir=data_dir.expanduser(),
+            log_dir=log_dir.expanduser(),
+            offline=env.get("RERATING_OFFLINE", "").strip().lower() in _TRUE,
+            max_workers=int(env.get("RERATING_MAX_WORKERS", "4")),
+            fetch_timeout=float(env.get("RERATING_FETCH_TIMEOUT", "30")),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "data_dir" in given:
+            given["data_dir"] = Path(str(given["data_dir"])).expanduser()
+        return replace(settings, **given)  # type: ignore[arg-type]

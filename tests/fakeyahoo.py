@@ -1,0 +1,189 @@
+"""A stand-in for Yahoo Finance's HTTP endpoints, mounted as a `requests` transport adapter.
+
+yfinance's own code runs unchanged (cookie, crumb, chart and quoteSummary requests, JSON
+parsing); only the bytes that would have come over the network are replaced, from the canned
+JSON in ``tests/fixtures/yahoo/`` (same shapes Yahoo returns). Failures are injected per symbol:
+``dns`` (a connection error at resolve time), ``429``, ``500``, ``empty`` (a chart with no rows),
+``malformed`` (invalid JSON) and ``404`` (unknown symbol, Yahoo's "No data found" answer).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+FIXTURES = Path(__file__).parent / "fixtures" / "yahoo"
+
+
+def _load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+class FakeYahoo(BaseAdapter):
+    """Answers yfinance's requests from fixtures; counts requests per (endpoint, symbol)."""
+
+    def __init__(self, failures: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.failures = dict(failures or {})
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.chart_ranges: list[tuple[str, int, int]] = []
+        self._lock = threading.Lock()
+        self.charts = _load("chart.json")
+        self.summaries = _load("quoteSummary.json")
+        #: fail this many times before answering (per symbol), for retry tests
+        self.fail_times: Counter[str] = Counter()
+
+    def session(self) -> requests.Session:
+        s = requests.Session()
+        s.mount("https://", self)
+        s.mount("http://", self)
+        return s
+
+    def close(self) -> None:  # BaseAdapter API
+        pass
+
+    # -- routing ------------------------------------------------------------------------------
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        url = urlsplit(request.url)
+        host, path = url.hostname or "", url.path
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if host == "fc.yahoo.com":
+            return self._respond(request, 404, "", headers={"Set-Cookie": "A3=d=fake; Domain=.yahoo.com; Path=/"})
+        if path.endswith("/v1/test/getcrumb"):
+            return self._respond(request, 200, "fakecrumb", content_type="text/plain")
+        if "/v8/finance/chart/" in path:
+            sym = unquote(path.rsplit("/", 1)[1]).upper()
+            return self._chart(request, sym, query)
+        if "/v10/finance/quoteSummary/" in path:
+            sym = unquote(path.rsplit("/", 1)[1]).upper()
+            return self._summary(request, sym, query)
+        if path.endswith("/v7/finance/quote"):
+            return self._quote(request, query)
+        if "/fundamentals-timeseries/" in path:
+            with self._lock:
+                self.calls[("timeseries", path.rsplit("/", 1)[1])] += 1
+            return self._respond(request, 200, json.dumps({"timeseries": {"result": [], "error": None}}))
+        # Anything else yfinance might ask for is not part of this fake.
+        with self._lock:
+            self.calls[("other", path)] += 1
+        return self._respond(request, 404, json.dumps({"finance": {"result": None, "error": {
+            "code": "Not Found", "description": "not in the fake"}}}))
+
+    def _fail(self, request, sym: str):  # type: ignore[no-untyped-def]
+        mode = self.failures.get(sym)
+        if mode is None:
+            return None
+        if sym in self.fail_times:
+            with self._lock:
+                if self.fail_times[sym] <= 0:
+                    return None
+                self.fail_times[sym] -= 1
+        if mode == "dns":
+            raise requests.exceptions.ConnectionError(
+                f"Failed to resolve 'query2.finance.yahoo.com' ([Errno -3] Temporary failure in name resolution) for {sym}")
+        if mode == "timeout":
+            raise requests.exceptions.ReadTimeout(f"Read timed out. (read timeout=30) for {sym}")
+        if mode == "429":
+            return self._respond(request, 429, "Too Many Requests", content_type="text/plain")
+        if mode == "500":
+            return self._respond(request, 500, "<html>Internal Server Error</html>", content_type="text/html")
+        if mode == "malformed":
+            return self._respond(request, 200, '{"chart": {"result": [ {"meta": ')
+        if mode == "404":
+            return self._respond(request, 404, json.dumps({"chart": {"result": None, "error": {
+                "code": "Not Found", "description": "No data found, symbol may be delisted"}},
+                "quoteSummary": {"result": None, "error": {"code": "Not Found",
+                                                           "description": "Quote not found for symbol: " + sym}}}))
+        return None
+
+    def _chart(self, request, sym: str, query: dict[str, str]):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.calls[("chart", sym)] += 1
+        failed = self._fail(request, sym)
+        if failed is not None:
+            return failed
+        if sym not in self.charts:
+            return self._fail_unknown(request)
+        doc = json.loads(json.dumps(self.charts[sym]))
+        result = doc["chart"]["result"][0]
+        ts = result["timestamp"]
+        if "period1" in query:
+            p1, p2 = int(query["period1"]), int(query.get("period2", 2**40))
+            with self._lock:
+                self.chart_ranges.append((sym, p1, p2))
+            keep = [i for i, t in enumerate(ts) if p1 <= t < p2]
+        else:  # range=1d etc.: the last session
+            keep = ts and [len(ts) - 1]
+        if self.failures.get(sym) == "empty":
+            keep = []
+        result["timestamp"] = [ts[i] for i in keep]
+        q = result["indicators"]["quote"][0]
+        for k in q:
+            q[k] = [q[k][i] for i in keep]
+        adj = result["indicators"]["adjclose"][0]
+        adj["adjclose"] = [adj["adjclose"][i] for i in keep]
+        if not keep:
+            del result["timestamp"]
+            result["indicators"] = {"quote": [{}], "adjclose": [{}]}
+        return self._respond(request, 200, json.dumps(doc))
+
+    def _summary(self, request, sym: str, query: dict[str, str]):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.calls[("quoteSummary", sym)] += 1
+        failed = self._fail(request, sym)
+        if failed is not None:
+            return failed
+        if sym not in self.summaries:
+            return self._fail_unknown(request, summary=True)
+        modules = query.get("modules", "").split(",")
+        full = self.summaries[sym]
+        picked = {m: full[m] for m in modules if m in full}
+        return self._respond(request, 200, json.dumps({"quoteSummary": {"result": [picked], "error": None}}))
+
+    def _quote(self, request, query: dict[str, str]):  # type: ignore[no-untyped-def]
+        syms = [s.upper() for s in query.get("symbols", "").split(",") if s]
+        with self._lock:
+            for sym in syms:
+                self.calls[("quote", sym)] += 1
+        for sym in syms:
+            failed = self._fail(request, sym)
+            if failed is not None:
+                return failed
+        result = []
+        for sym in syms:
+            if sym in self.summaries:
+                s = self.summaries[sym]
+                result.append({"symbol": sym, "quoteType": "EQUITY", "currency": "INR",
+                               "longName": s["quoteType"]["longName"],
+                               "shortName": s["quoteType"]["shortName"],
+                               "regularMarketPrice": s["financialData"]["currentPrice"],
+                               "marketCap": s["summaryDetail"]["marketCap"],
+                               "sharesOutstanding": s["defaultKeyStatistics"]["sharesOutstanding"],
+                               "exchangeTimezoneName": "Asia/Kolkata"})
+        return self._respond(request, 200, json.dumps({"quoteResponse": {"result": result, "error": None}}))
+
+    def _fail_unknown(self, request, summary: bool = False):  # type: ignore[no-untyped-def]
+        key = "quoteSummary" if summary else "chart"
+        return self._respond(request, 404, json.dumps({key: {"result": None, "error": {
+            "code": "Not Found", "description": "No data found, symbol may be delisted"}}}))
+
+    @staticmethod
+    def _respond(request, status: int, body: str, content_type: str = "application/json",
+                 headers: dict[str, str] | None = None) -> requests.Response:
+        resp = requests.Response()
+        resp.status_code = status
+        resp._content = body.encode("utf-8")
+        resp.headers = CaseInsensitiveDict({"Content-Type": content_type, **(headers or {})})
+        resp.url = request.url
+        resp.request = request
+        resp.encoding = "utf-8"
+        resp.reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests",
+                       500: "Internal Server Error"}.get(status, "")
+        return resp
