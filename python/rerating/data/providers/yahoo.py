@@ -170,11 +170,14 @@ class YahooProvider(Provider):
         capture = _Capture()
         logger = logging.getLogger("yfinance")
         logger.addHandler(capture)
+        # Raising mode: a DNS failure is reported as itself, not as "possibly delisted".
         try:
-            data = yf.download(list(tickers), start=start, end=end, auto_adjust=False,
-                               actions=False, group_by="ticker", threads=min(self.max_workers, len(tickers)),
-                               progress=False, timeout=self.timeout, session=self.session,
-                               multi_level_index=True)
+            with _raising_yfinance():
+                data = yf.download(list(tickers), start=start, end=end, auto_adjust=False,
+                                   actions=False, group_by="ticker",
+                                   threads=min(self.max_workers, len(tickers)), progress=False,
+                                   timeout=self.timeout, session=self.session,
+                                   multi_level_index=True)
         finally:
             logger.removeHandler(capture)
         got: dict[str, Any] = {}

@@ -1,0 +1,73 @@
+"""Shared fixtures. No test touches the network: yfinance runs against tests/fakeyahoo.py."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # tests import tests.fakeyahoo
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any real socket connection is a test bug: fail loudly instead of reaching the internet."""
+
+    def guard(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a test tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", guard)
+    monkeypatch.setattr(socket.socket, "connect", guard)
+
+
+@pytest.fixture(scope="session")
+def yf_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import yfinance as yf
+
+    path = tmp_path_factory.mktemp("yfcache")
+    yf.set_tz_cache_location(str(path))
+    return path
+
+
+@pytest.fixture
+def fake_yahoo(yf_cache: Path):  # type: ignore[no-untyped-def]
+    """A fresh fake Yahoo. yfinance keeps answers for past date ranges in an in-process LRU
+    cache (YfData.cache_get): clear it so one test's answers never leak into the next."""
+    from yfinance.data import YfData
+
+    from tests.fakeyahoo import FakeYahoo
+
+    YfData.cache_get.cache_clear()
+    yield FakeYahoo()
+    YfData.cache_get.cache_clear()
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from rerating.data.store import Store
+
+    return Store(tmp_path / "store", lock_timeout=2.0)
+
+
+@pytest.fixture(scope="session")
+def demo():  # type: ignore[no-untyped-def]
+    from rerating.data.providers.demo import demo_market
+
+    return demo_market()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A store filled once with the whole demo market (read-only for tests)."""
+    from rerating.data.providers.demo import DemoProvider
+    from rerating.data.refresh import refresh
+    from rerating.data.store import Store
+
+    s = Store(tmp_path_factory.mktemp("demo_store"))
+    provider = DemoProvider()
+    refresh(s, provider, provider.universe("demo"), start="2005-01-01")
+    return s

@@ -1,0 +1,63 @@
+"""Incremental refresh from the demo provider: only missing dates are asked for."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rerating.data.providers.base import Query
+from rerating.data.providers.demo import DemoProvider
+from rerating.data.refresh import refresh
+
+
+class RecordingDemo(DemoProvider):
+    """The real demo provider, also remembering the queries it answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[tuple[str, Query]] = []
+
+    def extract_data(self, table, query):  # type: ignore[no-untyped-def]
+        self.queries.append((table, query))
+        return super().extract_data(table, query)
+
+
+def test_second_refresh_asks_only_for_the_missing_month(store) -> None:  # type: ignore[no-untyped-def]
+    p = RecordingDemo()
+    names = [*p.universe("demo-large")[:10], "SMALL250.DEMO"]
+    refresh(store, p, names, start="2025-01-01", end="2026-03-31", tables=["prices"])
+    assert store.read("prices").date.max() == pd.Timestamp("2026-03-31")
+    p.queries.clear()
+    report = refresh(store, p, names, start="2025-01-01", end="2026-04-30", tables=["prices"])
+    assert len(p.queries) == 1  # one batch: all eleven tickers miss the same dates
+    q = p.queries[0][1]
+    assert q.start == pd.Timestamp("2026-04-01") and q.end == pd.Timestamp("2026-04-30")
+    # April 2026 has 22 weekdays and none of the demo calendar's fixed-date holidays.
+    assert report.rows["prices"] == 11 * 22
+    p.queries.clear()
+    report = refresh(store, p, names, start="2025-01-01", end="2026-04-30", tables=["prices"])
+    assert p.queries == []
+    assert report.up_to_date["prices"] == 11
+
+
+def test_new_ticker_gets_its_full_history_and_old_ones_only_the_gap(store) -> None:  # type: ignore[no-untyped-def]
+    p = RecordingDemo()
+    a, b = p.universe("demo-small")[:2]
+    refresh(store, p, [a], start="2026-01-01", end="2026-03-31", tables=["prices"])
+    p.queries.clear()
+    refresh(store, p, [a, b], start="2026-01-01", end="2026-04-30", tables=["prices"])
+    asked = {q.tickers: (q.start, q.end) for _, q in p.queries}
+    assert asked == {(a,): (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-04-30")),
+                     (b,): (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-30"))}
+
+
+def test_snapshots_and_index_valuations_land_with_provenance(store) -> None:  # type: ignore[no-untyped-def]
+    p = DemoProvider()
+    names = [*p.universe("demo-small")[:3], "SMALL250.DEMO"]
+    report = refresh(store, p, names, start="2026-01-01", end="2026-04-30")
+    assert report.failures == {}
+    assert set(store.read("fundamentals").ticker) == set(names[:3])  # indices have none
+    assert set(store.read("index_valuation")["index"]) == {"SMALL250.DEMO"}
+    for table in ("prices", "fundamentals", "estimates", "eps_history", "index_valuation"):
+        frame = store.read(table)
+        assert (frame.source == "demo:synthetic").all(), table
+        assert frame.fetched_at.notna().all(), table

@@ -1,0 +1,185 @@
+"""The yfinance adapter, exercised through yfinance's own code with HTTP answers replaced at
+the transport (tests/fakeyahoo.py) by canned JSON in Yahoo's shapes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rerating.data.providers.base import Query
+from rerating.data.providers.yahoo import YahooProvider, classify_failure, yahoo_symbol
+from rerating.data.refresh import refresh
+from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
+
+# tests/fixtures/yahoo/make_fixtures.py: close on session k (from 2026-03-02) is base + k.
+# XBOM sessions: March 2026 has 22 weekdays less 3, 26, 31 March = 19; April has 22 weekdays
+# less 3 and 14 April = 20; 39 sessions in all.
+N_SESSIONS = 39
+
+
+def provider(fake, **kw) -> YahooProvider:  # type: ignore[no-untyped-def]
+    sleeps: list[float] = []
+    p = YahooProvider(session=fake.session(), sleep=sleeps.append, **kw)
+    p.sleeps = sleeps  # type: ignore[attr-defined]
+    return p
+
+
+def test_prices_come_from_chart_json_with_dates_in_exchange_time(fake_yahoo) -> None:
+    p = provider(fake_yahoo)
+    df = p.fetch("prices", Query.of(["RELIANCE.NS", "TCS.NS"], "2026-03-01", "2026-04-30"))
+    rel = df[df.ticker == "RELIANCE.NS"].set_index("date")
+    assert len(rel) == N_SESSIONS
+    assert rel.index[0] == pd.Timestamp("2026-03-02")
+    assert rel.index[-1] == pd.Timestamp("2026-04-30")
+    assert pd.Timestamp("2026-03-26") not in rel.index  # a holiday stays a holiday
+    assert rel.loc["2026-03-02", "close"] == 1300.0
+    assert rel.loc["2026-04-30", "close"] == 1300.0 + N_SESSIONS - 1
+    assert rel.loc["2026-04-30", "adj_close"] == pytest.approx(0.99 * 1338.0)
+    assert rel.loc["2026-03-04", "volume"] == 1_001_000  # session k=1
+    assert set(df.source) == {"yahoo"}
+    assert df.fetched_at.notna().all()
+    assert df[df.ticker == "TCS.NS"].close.iloc[-1] == 3538.0
+
+
+def test_end_date_is_inclusive(fake_yahoo) -> None:
+    df = provider(fake_yahoo).fetch("prices", Query.of("INFY.NS", "2026-04-01", "2026-04-10"))
+    # Sessions 1, 2, 6, 7, 8, 9, 10 April (3 April is Good Friday).
+    assert [d.day for d in df.date] == [1, 2, 6, 7, 8, 9, 10]
+
+
+def test_unknown_symbol_is_listed_and_the_rest_kept(fake_yahoo) -> None:
+    p = provider(fake_yahoo)
+    with pytest.raises(ProviderError) as info:
+        p.fetch("prices", Query.of(["RELIANCE.NS", "NOSUCH.NS"], "2026-04-01", "2026-04-30"))
+    err = info.value
+    assert set(err.failures) == {"NOSUCH.NS"}
+    assert err.failures["NOSUCH.NS"].startswith("unknown symbol")
+    assert "NOSUCH.NS" in str(err)
+    assert set(err.partial.ticker) == {"RELIANCE.NS"}
+    assert len(err.partial) == 20
+
+
+def test_rate_limit_is_retried_with_backoff_then_succeeds(fake_yahoo) -> None:
+    fake_yahoo.failures["TCS.NS"] = "429"
+    fake_yahoo.fail_times["TCS.NS"] = 2  # two 429 answers (first try and its inner retry)
+    p = provider(fake_yahoo, retries=3, backoff=1.5)
+    df = p.fetch("prices", Query.of(["TCS.NS", "INFY.NS"], "2026-04-01", "2026-04-30"))
+    assert set(df.ticker) == {"TCS.NS", "INFY.NS"}
+    assert p.sleeps == [1.5]  # one backoff before the successful second attempt
+
+
+def test_persistent_rate_limit_raises_rate_limited_after_retries(fake_yahoo) -> None:
+    fake_yahoo.failures["TCS.NS"] = "429"
+    p = provider(fake_yahoo, retries=2, backoff=1.0)
+    with pytest.raises(RateLimited) as info:
+        p.fetch("prices", Query.of(["TCS.NS"], "2026-04-01", "2026-04-30"))
+    assert "rate limited" in info.value.failures["TCS.NS"]
+    assert p.sleeps == [1.0, 2.0]  # exponential
+
+
+def test_dns_failure_is_a_network_error(fake_yahoo) -> None:
+    fake_yahoo.failures["INFY.NS"] = "dns"
+    with pytest.raises(NetworkError) as info:
+        provider(fake_yahoo).fetch("prices", Query.of("INFY.NS", "2026-04-01", "2026-04-30"))
+    assert "name resolution" in info.value.failures["INFY.NS"]
+
+
+def test_empty_chart_is_reported_not_silently_empty(fake_yahoo) -> None:
+    fake_yahoo.failures["INFY.NS"] = "empty"
+    with pytest.raises(ProviderError) as info:
+        provider(fake_yahoo).fetch("prices", Query.of("INFY.NS", "2026-04-01", "2026-04-30"))
+    assert "INFY.NS" in info.value.failures
+    assert info.value.partial.empty
+
+
+def test_server_error_and_malformed_json_are_reported(fake_yahoo) -> None:
+    fake_yahoo.failures.update({"INFY.NS": "500", "TCS.NS": "malformed"})
+    with pytest.raises(ProviderError) as info:
+        provider(fake_yahoo).fetch("prices", Query.of(["INFY.NS", "TCS.NS", "RELIANCE.NS"],
+                                                      "2026-04-01", "2026-04-30"))
+    assert set(info.value.failures) == {"INFY.NS", "TCS.NS"}
+    assert set(info.value.partial.ticker) == {"RELIANCE.NS"}
+
+
+def test_fundamentals_from_quote_summary(fake_yahoo) -> None:
+    df = provider(fake_yahoo).fetch("fundamentals", Query.of(["RELIANCE.NS", "TCS.NS"]))
+    r = df.set_index("ticker").loc["RELIANCE.NS"]
+    assert r["name"] == "Reliance Industries Limited"
+    assert r["sector"] == "Energy"
+    assert r["currency"] == "INR"
+    assert r["trailing_eps"] == 60.0
+    assert r["book_value_per_share"] == 650.0
+    assert r["payout_ratio"] == 0.1
+    assert r["beta"] == 0.95
+    assert r["shares_outstanding"] == 13_532_000_000
+    assert r["next_results_date"] == pd.Timestamp("2026-05-28")
+
+
+def test_estimates_trend_and_revisions(fake_yahoo) -> None:
+    df = provider(fake_yahoo).fetch("estimates", Query.of(["RELIANCE.NS", "TCS.NS"]))
+    assert set(df.period) == {"0y", "+1y"}  # quarters are not kept
+    r = df.set_index(["ticker", "period"]).loc[("RELIANCE.NS", "0y")]
+    assert (r.eps_mean, r.analyst_count) == (62.0, 30.0)
+    assert (r.eps_now, r.eps_7d_ago, r.eps_30d_ago, r.eps_60d_ago, r.eps_90d_ago) == \
+        (62.0, 61.5, 60.0, 59.0, 58.0)
+    assert (r.up_7d, r.up_30d, r.down_7d, r.down_30d) == (3.0, 12.0, 1.0, 4.0)
+    t = df.set_index(["ticker", "period"]).loc[("TCS.NS", "+1y")]
+    assert (t.eps_30d_ago, t.down_30d) == (158.0, 10.0)
+
+
+def test_eps_history_quarters(fake_yahoo) -> None:
+    df = provider(fake_yahoo).fetch("eps_history", Query.of("RELIANCE.NS"))
+    assert list(df.period_end.dt.strftime("%Y-%m-%d")) == \
+        ["2025-06-30", "2025-09-30", "2025-12-31", "2026-03-31"]
+    assert list(df.eps) == [13.5, 14.5, 15.5, 16.5]  # 60/4 -1.5, -0.5, +0.5, +1.5
+    assert set(df.freq) == {"Q"}
+
+
+def test_unknown_ticker_fundamentals_reported(fake_yahoo) -> None:
+    with pytest.raises(ProviderError) as info:
+        provider(fake_yahoo).fetch("fundamentals", Query.of(["RELIANCE.NS", "NOSUCH.NS"]))
+    assert set(info.value.failures) == {"NOSUCH.NS"}
+    assert list(info.value.partial.ticker) == ["RELIANCE.NS"]
+
+
+def test_incremental_refresh_asks_only_for_missing_sessions(fake_yahoo, store) -> None:
+    p = provider(fake_yahoo)
+    tickers = ["RELIANCE.NS", "TCS.NS"]
+    refresh(store, p, tickers, start="2026-03-01", end="2026-03-31", tables=["prices"])
+    assert len(store.read("prices")) == 2 * 19
+    fake_yahoo.chart_ranges.clear()
+    refresh(store, p, tickers, start="2026-03-01", end="2026-04-30", tables=["prices"])
+    # One request per ticker, starting the day after the last stored session (30 March).
+    assert sorted(s for s, _, _ in fake_yahoo.chart_ranges) == tickers
+    firsts = {pd.Timestamp(p1, unit="s", tz="Asia/Kolkata").date() for _, p1, _ in fake_yahoo.chart_ranges}
+    assert firsts == {pd.Timestamp("2026-03-31").date()}
+    stored = store.read("prices")
+    assert len(stored) == 2 * N_SESSIONS
+    assert not stored.duplicated(["ticker", "date"]).any()
+    fake_yahoo.chart_ranges.clear()
+    refresh(store, p, tickers, start="2026-03-01", end="2026-04-30", tables=["prices"])
+    assert fake_yahoo.chart_ranges == []  # nothing missing, nothing asked
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("reliance", "RELIANCE.NS"), ("RELIANCE.NS", "RELIANCE.NS"), ("500325.BO", "500325.BO"),
+    ("NIFTY50", "^NSEI"), ("^BSESN", "^BSESN"), (" tcs ", "TCS.NS"), ("M&M", "M&M.NS"),
+])
+def test_yahoo_symbol(given: str, expected: str) -> None:
+    assert yahoo_symbol(given) == expected
+
+
+def test_yahoo_symbol_rejects_garbage() -> None:
+    with pytest.raises(InputError, match="ticker"):
+        yahoo_symbol("=cmd|'/c calc'!A1")
+    assert yahoo_symbol("500325", exchange="BSE") == "500325.BO"
+
+
+@pytest.mark.parametrize(("reason", "kind"), [
+    ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limited"),
+    ("ConnectionError(\"Failed to resolve 'query2.finance.yahoo.com'\")", "network"),
+    ("$X.NS: possibly delisted; no timezone found", "unknown_symbol"),
+    ("something odd", "error"),
+])
+def test_classify_failure(reason: str, kind: str) -> None:
+    assert classify_failure(reason) == kind
