@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from rerating.data.store import Store
@@ -13,9 +14,20 @@ def wide_prices(store: Store, tickers: Iterable[str], field: str = "close", *,
                 start: object = None, end: object = None) -> pd.DataFrame:
     """Dates x tickers of one price field, from the store (columns in the order asked)."""
     wanted = list(dict.fromkeys(tickers))
-    long = store.require("prices", wanted, start=start, end=end)
-    wide = long.pivot(index="date", columns="ticker", values=field)
-    return wide.reindex(columns=wanted).sort_index()
+    long = store.require("prices", wanted, start=start, end=end,
+                         columns=["ticker", "date", field])
+    # A hash-based pivot: the table is unique on (ticker, date), so each row lands in one cell.
+    t_codes, t_uniq = pd.factorize(long["ticker"])
+    col = np.array([wanted.index(t) for t in t_uniq], dtype=np.intp)[t_codes]
+    d_codes, d_uniq = pd.factorize(long["date"].to_numpy())
+    order = np.argsort(d_uniq)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    dates = np.asarray(d_uniq)[order]
+    values = np.full((len(dates), len(wanted)), np.nan)
+    values[rank[d_codes], col] = long[field].to_numpy(dtype=float)
+    return pd.DataFrame(values, index=pd.DatetimeIndex(dates, name="date"),
+                        columns=pd.Index(wanted, name="ticker"))
 
 
 def latest_snapshot(frame: pd.DataFrame, as_of: object = None) -> pd.DataFrame:

@@ -108,7 +108,8 @@ class Store:
         return (self.root / MANIFEST).exists()
 
     def read(self, table: str, tickers: Iterable[str] | None = None, *,
-             start: object = None, end: object = None) -> pd.DataFrame:
+             start: object = None, end: object = None,
+             columns: list[str] | None = None) -> pd.DataFrame:
         """Rows of ``table`` (optionally for some tickers and a date window), canonical shape.
 
         An empty frame when the store holds nothing for them; see :meth:`require` for a miss
@@ -121,7 +122,7 @@ class Store:
             if name is None:
                 return model.empty(spec)
             try:
-                return self._read_file(spec, self.tables_dir / name, tickers, start, end)
+                return self._read_file(spec, self.tables_dir / name, tickers, start, end, columns)
             except FileNotFoundError:
                 # The file was collected between reading the manifest and opening it: a
                 # newer manifest names its replacement.
@@ -131,7 +132,7 @@ class Store:
         raise AssertionError("unreachable")
 
     def _read_file(self, spec: model.TableSpec, path: Path, tickers: Iterable[str] | None,
-                   start: object, end: object) -> pd.DataFrame:
+                   start: object, end: object, columns: list[str] | None = None) -> pd.DataFrame:
         key = spec.key[0]
         date_col = spec.key[1]
         flt = None
@@ -143,19 +144,21 @@ class Store:
         if end is not None:
             cond = pads.field(date_col) <= pa.scalar(pd.Timestamp(end), pa.timestamp("ns"))
             flt = cond if flt is None else flt & cond
-        tbl = pq.read_table(path, filters=flt)
+        tbl = pq.read_table(path, filters=flt, columns=columns)
         frame = tbl.to_pandas()
-        for col, dtype in spec.columns.items():
-            if dtype == "str":
+        for col in frame.columns:
+            if spec.columns[col] == "str" and str(frame[col].dtype) != "str":
                 frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
         return frame.reset_index(drop=True)
 
     def require(self, table: str, tickers: Iterable[str], *, start: object = None,
-                end: object = None) -> pd.DataFrame:
+                end: object = None, columns: list[str] | None = None) -> pd.DataFrame:
         """Like :meth:`read`, but raise :class:`CacheMiss` naming the tickers the store lacks."""
         wanted = list(dict.fromkeys(tickers))
-        frame = self.read(table, wanted, start=start, end=end)
         key = model.TABLES[table].key[0]
+        if columns is not None and key not in columns:
+            columns = [key, *columns]
+        frame = self.read(table, wanted, start=start, end=end, columns=columns)
         missing = sorted(set(wanted) - set(frame[key].unique()))
         if missing:
             raise CacheMiss(f"the store at {self.root} holds no {table} for "

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints case, ours (median), baseline (median, same run), ratio, target."""

@@ -1,0 +1,45 @@
+"""Timing helpers shared by the benchmarks: medians of repeated runs, one printed row each."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:
+    case: str
+    ours: float
+    baseline: float
+    target: str
+
+    @property
+    def ratio(self) -> float:
+        return self.baseline / self.ours if self.ours > 0 else float("inf")
+
+
+def median_seconds(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def fmt_time(s: float) -> str:
+    return f"{s * 1e3:9.2f} ms" if s >= 1e-3 else f"{s * 1e6:9.1f} us"
+
+
+HEADER = f"{'case':<58} {'ours':>12} {'baseline':>12} {'ratio':>8}  target"
+
+
+def print_rows(rows: list[Row]) -> None:
+    print(HEADER)
+    for r in rows:
+        print(f"{r.case:<58} {fmt_time(r.ours):>12} {fmt_time(r.baseline):>12} "
+              f"{r.ratio:7.1f}x  {r.target}")

@@ -1,0 +1,144 @@
+"""Rally analytics on small hand-built price series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rerating.analytics import rally
+from rerating.errors import InputError
+
+
+def month_end_prices() -> pd.Series:
+    """Daily closes: January closes at 100, February at 110, March at 99 (flat within months)."""
+    days = pd.bdate_range("2026-01-01", "2026-03-31")
+    level = np.where(days.month == 1, 100.0, np.where(days.month == 2, 110.0, 99.0))
+    return pd.Series(level, index=days, name="X")
+
+
+def test_period_returns_on_last_trading_days() -> None:
+    m = rally.period_returns(month_end_prices(), "M")
+    assert list(m.index) == [pd.Timestamp("2026-01-30"), pd.Timestamp("2026-02-27"), pd.Timestamp("2026-03-31")]
+    assert np.isnan(m.iloc[0])
+    assert m.iloc[1:].tolist() == [pytest.approx(0.10), pytest.approx(-0.10)]
+    assert m.attrs["partial"] is False
+
+
+def test_last_period_marked_partial_month_to_date() -> None:
+    p = month_end_prices().loc[:"2026-03-16"]
+    m = rally.period_returns(p, "M")
+    assert m.attrs["partial"] is True
+    assert m.index[-1] == pd.Timestamp("2026-03-16")
+
+
+def test_period_returns_many_tickers_with_a_gap() -> None:
+    p = pd.DataFrame({"A": month_end_prices(), "B": month_end_prices() * 2})
+    p.loc["2026-02-27", "B"] = np.nan  # missing last close of February: uses 26 Feb's
+    q = rally.period_returns(p, "Q")
+    assert q.shape == (1, 2)
+    w = rally.period_returns(p, "W")
+    assert w.index[0] == pd.Timestamp("2026-01-02")  # Friday of the first week
+    m = rally.period_returns(p, "M")
+    assert m.loc["2026-03-31"].tolist() == [pytest.approx(-0.10), pytest.approx(-0.10)]
+
+
+def test_best_since_and_best_ever() -> None:
+    r = pd.Series([0.05, 0.20, 0.01, 0.15, 0.03, 0.12],
+                  index=pd.date_range("2025-01-31", periods=6, freq="ME"))
+    b = rally.best_since(r)
+    assert b.since == pd.Timestamp("2025-04-30") and b.since_value == 0.15
+    assert b.periods_between == 1 and not b.best_ever
+    assert rally.best_since(r, at="2025-02-14").best_ever  # February, a date within it
+    # at least as large counts: a tie points at the earlier equal month
+    tie = pd.Series([0.10, 0.02, 0.10])
+    assert rally.best_since(tie).since == 0
+
+
+def test_period_rank() -> None:
+    r = pd.Series([0.05, 0.20, 0.01, 0.15, 0.03, 0.12])
+    k = rally.period_rank(r)
+    # 0.12 vs earlier [0.05, 0.20, 0.01, 0.15, 0.03]: two better -> rank 3 of 6; 3/5 lower
+    assert (k.rank, k.count, k.percentile) == (3, 6, pytest.approx(0.6))
+    assert np.isnan(rally.period_rank(r, at=0).percentile)
+
+
+def test_rally_table_splits_market_sector_and_stock() -> None:
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2025-01-01", periods=300)
+    rb = rng.normal(0.0005, 0.01, len(days))
+    rb[0] = 0.0
+    bench = pd.Series(100 * np.cumprod(1 + rb), index=days)
+    ra = 2.0 * rb                      # exactly twice the benchmark: beta 2, nothing of its own
+    rc = 0.5 * rb
+    rc[-5:] += 0.01                    # C adds 1% a day in the last week
+    prices = pd.DataFrame({"A": 50 * np.cumprod(1 + ra), "C": 80 * np.cumprod(1 + rc)}, index=days)
+    t = rally.rally_table(prices, bench, window="5D")
+    b5 = bench.iloc[-1] / bench.iloc[-6] - 1
+    a5 = prices.A.iloc[-1] / prices.A.iloc[-6] - 1
+    assert t.loc["A", "return"] == pytest.approx(a5)
+    assert t.loc["A", "benchmark_return"] == pytest.approx(b5)
+    assert t.loc["A", "beta"] == pytest.approx(2.0, abs=1e-9)
+    assert t.loc["A", "market_part"] == pytest.approx(2 * b5)
+    assert t.loc["A", "idiosyncratic_return"] == pytest.approx(a5 - 2 * b5)
+    assert t.loc["C", "beta"] == pytest.approx(0.5, abs=0.02)  # the last-week bump tilts it a little
+    assert t.loc["C", "idiosyncratic_return"] > 0.04
+    c5 = prices.C.iloc[-1] / prices.C.iloc[-6] - 1
+    assert list(t.index) == (["C", "A"] if c5 > a5 else ["A", "C"])
+    assert t["rank"].tolist() == [1, 2]
+    assert t["percentile"].tolist() == [1.0, 0.5]
+    # Same sector: the sector part is their mean residual and the stock parts sum to zero.
+    s = rally.rally_table(prices, bench, window="5D", sectors={"A": "IT", "C": "IT"})
+    assert s["sector_part"].nunique() == 1
+    assert s["idiosyncratic_return"].sum() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_rally_table_window_reaching_before_data() -> None:
+    p = month_end_prices().to_frame()
+    with pytest.raises(InputError, match="window '1Y'"):
+        rally.rally_table(p, p.X, window="1Y")
+    with pytest.raises(InputError, match="window 'banana'"):
+        rally.rally_table(p, p.X, window="banana")
+
+
+def test_window_start_conventions() -> None:
+    idx = pd.bdate_range("2026-01-01", "2026-04-30")
+    a = len(idx) - 1
+    assert idx[rally.window_start(idx, a, "MTD")] == pd.Timestamp("2026-03-31")
+    # YTD needs the last close of 2025, which this index does not have
+    assert rally.window_start(idx, a, "YTD") == -1
+    assert idx[rally.window_start(idx, a, "QTD")] == pd.Timestamp("2026-03-31")
+    assert idx[rally.window_start(idx, a, "1M")] == pd.Timestamp("2026-03-30")
+    assert rally.window_start(idx, a, 5) == a - 5
+
+
+def test_breadth() -> None:
+    days = pd.bdate_range("2025-01-01", periods=260)
+    up = pd.Series(np.linspace(100, 200, 260), index=days)          # at a 52-week high
+    down = pd.Series(np.linspace(200, 100, 260), index=days)        # below its average
+    dip = up.copy()
+    dip.iloc[-1] = up.iloc[-30]                                      # up over 1M? no: flat-ish
+    b = rally.breadth(pd.DataFrame({"U": up, "D": down, "P": dip}), window="1M")
+    assert b.count == 3
+    assert b.up == pytest.approx(1 / 3)
+    assert b.above_200d == pytest.approx(2 / 3)
+    assert b.at_52w_high == pytest.approx(1 / 3)
+
+
+def test_relative_strength() -> None:
+    days = pd.bdate_range("2026-01-01", periods=30)
+    a = pd.Series(np.r_[np.full(10, 100.0), np.full(20, 120.0)], index=days)
+    b = pd.Series(100.0, index=days)
+    rs = rally.relative_strength(a, b, window=5)
+    assert np.isnan(rs.iloc[4])
+    assert rs.iloc[10] == pytest.approx(0.2)
+    assert rs.iloc[15] == pytest.approx(0.0)
+    monthly = rally.relative_strength(a * 1.0, b * 2.0, window="1M")
+    assert monthly.iloc[-1] == pytest.approx(0.2)
+
+
+def test_prices_must_be_dated() -> None:
+    with pytest.raises(InputError, match="indexed by date"):
+        rally.period_returns(pd.Series([1.0, 2.0]))
+    with pytest.raises(InputError, match="freq 'D'"):
+        rally.period_returns(month_end_prices(), "D")

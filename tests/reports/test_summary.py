@@ -1,0 +1,39 @@
+"""The demo findings agree with an independent plain-pandas computation from the store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+from rerating.reports.summary import findings, summary_lines
+
+
+@pytest.fixture(scope="module")
+def f(demo_store):  # type: ignore[no-untyped-def]
+    m = demo_market()
+    return findings(demo_store, SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"), m.universe("demo-large"))
+
+
+def test_findings_match_plain_pandas(demo_store, f) -> None:  # type: ignore[no-untyped-def]
+    p = demo_store.read("prices", [SMALL_INDEX]).set_index("date").close
+    monthly = p.resample("ME").last().pct_change()
+    assert f.month_return == pytest.approx(monthly.iloc[-1], rel=1e-12)
+    assert f.best.since.strftime("%Y-%m") == "2014-05"
+    assert f.rank.rank == int((monthly.iloc[:-1] > monthly.iloc[-1]).sum()) + 1
+    v = demo_store.read("index_valuation").pivot(index="date", columns="index", values="pe")
+    gap = v[SMALL_INDEX] / v[LARGE_INDEX] - 1
+    assert f.gap == pytest.approx(gap.iloc[-1])
+    assert f.gap_percentile == pytest.approx((gap <= gap.iloc[-1]).mean())
+    assert f.source == "demo:synthetic"
+    assert len(f.value_traps) == 8
+    assert set(f.value_traps.index) == set(demo_market().companies.query("story == 'value_trap'").ticker)
+    assert np.isfinite(f.breadth_small) and f.breadth_small > f.breadth_large
+
+
+def test_summary_lines_say_synthetic_and_as_of(f) -> None:  # type: ignore[no-untyped-def]
+    lines = summary_lines(f)
+    assert lines[0].startswith("Source: SYNTHETIC demo data")
+    assert "as of 30 Apr 2026" in lines[0]
+    assert pd.Timestamp(f.as_of) == pd.Timestamp("2026-04-30")
