@@ -71,3 +71,18 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     provider = DemoProvider()
     refresh(s, provider, provider.universe("demo"), start="2005-01-01")
     return s
+
+
+# CI runs hypothesis derandomized (same examples every run, so a red run is reproducible);
+# locally every run explores new examples.
+def _hypothesis_profiles() -> None:
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
+    settings.register_profile("dev", deadline=None)
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+_hypothesis_profiles()

@@ -121,7 +121,8 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
             for bar in bars.values():
                 bar.close()
             bars[table] = tqdm(total=total, desc=f"{source} {table:<15}", unit="tkr",
-                               disable=not progress, file=sys.stderr, leave=False)
+                               disable=None if progress else True,  # None: off when not a TTY
+                               file=sys.stderr, leave=False)
         bars[table].n = done
         bars[table].refresh()
 

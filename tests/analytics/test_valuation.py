@@ -86,7 +86,11 @@ def test_multiple_change_decomposition() -> None:
 @given(p0=st.floats(1, 1e4), p1=st.floats(1, 1e4), e0=st.floats(0.01, 1e3), e1=st.floats(0.01, 1e3))
 def test_return_decomposition_multiplies_back(p0: float, p1: float, e0: float, e1: float) -> None:
     r = v.multiple_change(p0, p1, e0, e1)
-    assert (1 + r.eps_growth) * (1 + r.multiple_change) == pytest.approx(1 + r.price_return, rel=1e-9)
+    # g and m are stored as changes, so 1 + g and 1 + m each carry an absolute error of about
+    # one ulp of 1; multiplied by the other factor, that bounds the error of the product.
+    g1, m1 = 1 + r.eps_growth, 1 + r.multiple_change
+    ulp = np.finfo(float).eps
+    assert abs(g1 * m1 - (1 + r.price_return)) <= 4 * ulp * (g1 + m1) + 1e-12 * (1 + r.price_return)
 
 
 class TestArrays:

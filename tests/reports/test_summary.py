@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
-from rerating.reports.summary import findings, summary_lines
+from rerating.reports.summary import findings, ordinal_percentile, summary_lines
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +37,9 @@ def test_summary_lines_say_synthetic_and_as_of(f) -> None:  # type: ignore[no-un
     assert lines[0].startswith("Source: SYNTHETIC demo data")
     assert "as of 30 Apr 2026" in lines[0]
     assert pd.Timestamp(f.as_of) == pd.Timestamp("2026-04-30")
+
+
+@pytest.mark.parametrize(("share", "text"), [(0.52, "52nd"), (0.01, "1st"), (0.13, "13th"),
+                                             (0.23, "23rd"), (1.0, "100th"), (0.111, "11th")])
+def test_ordinal_percentile(share: float, text: str) -> None:
+    assert ordinal_percentile(share) == f"{text} percentile"

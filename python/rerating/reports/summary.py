@@ -63,6 +63,13 @@ def findings(store: Store, small_index: str, large_index: str, small: list[str],
         breadth_small=float(b_small), breadth_large=float(b_large), value_traps=traps)
 
 
+def ordinal_percentile(share: float) -> str:
+    """0.52 -> '52nd percentile' (0.01 -> '1st', 0.13 -> '13th')."""
+    n = round(100 * share)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix} percentile"
+
+
 def summary_lines(f: Findings) -> list[str]:
     label = "SYNTHETIC demo data (fictional companies)" if model.is_synthetic(f.source) else f.source
     when = f.as_of.strftime("%d %b %Y")
@@ -78,8 +85,8 @@ def summary_lines(f: Findings) -> list[str]:
         f"What happened: {f.index} returned {f.month_return:+.1%} in {month}: {best}; "
         f"rank {f.rank.rank} of {f.rank.count} months.",
         f"Why: small-cap P/E {f.pe_small:.1f} vs large-cap {f.pe_large:.1f} (gap {f.gap:+.1%}, "
-        f"{f.gap_percentile:.0%} percentile); before the rally the gap was {f.gap_before:+.1%} "
-        f"({f.gap_before_percentile:.0%} percentile of month-ends).",
+        f"{ordinal_percentile(f.gap_percentile)} of daily history); before the rally the gap was "
+        f"{f.gap_before:+.1%} ({ordinal_percentile(f.gap_before_percentile)} of month-ends).",
         f"Revisions: 30-day EPS revision breadth (current FY) small caps {f.breadth_small:+.2f} "
         f"vs large caps {f.breadth_large:+.2f}.",
         f"Risk: {len(f.value_traps)} value-trap candidates (top-quintile rally, estimates not "
