@@ -192,7 +192,10 @@ def build_market(seed: int = DEFAULT_SEED) -> DemoMarket:
 
     m_large, m_small = _monthly_targets(r_factor, month_index)
     f_large = _daily_from_monthly(r_factor, m_large, month_of_day, days_in_month, 0.009)
-    f_small = _daily_from_monthly(r_factor, m_small, month_of_day, days_in_month, 0.010)
+    # Small caps move with large caps day by day (beta 1.15) plus a spread of their own; the
+    # spread's monthly sums are whatever makes the small-cap months hit their targets exactly.
+    f_small = 1.15 * f_large + _daily_from_monthly(r_factor, m_small - 1.15 * m_large,
+                                                   month_of_day, days_in_month, 0.006)
     n_sectors = sector_codes.max() + 1
     f_sector = np.stack([
         _daily_from_monthly(r_factor, r_factor.normal(0, 0.02, len(month_index)), month_of_day,

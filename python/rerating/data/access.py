@@ -1,0 +1,244 @@
+"""Read access for Excel functions: the store, kept warm in memory, with fetch-once on a miss.
+
+A ticker a cell asks for is read from the store once per store generation and then served from
+memory (microseconds). A ticker the store lacks is fetched once, batched with the other misses
+of the same recalculation (a short collection window), within a time limit, and cached; a
+ticker that failed is not asked again for ``retry_after`` seconds, so no recalculation storm
+reaches the network.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rerating.data import model
+from rerating.data.providers import get_provider
+from rerating.data.providers.base import Provider
+from rerating.data.refresh import refresh
+from rerating.data.store import Store
+from rerating.errors import CacheMiss, ProviderError, UnknownTicker
+from rerating.settings import Settings
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """Where a number came from: source label, last data date, fetch time (UTC)."""
+
+    source: str
+    last: pd.Timestamp
+    fetched_at: pd.Timestamp
+
+
+class MarketData:
+    """The store as Excel functions see it. Thread-safe; one per process (see :func:`shared`)."""
+
+    def __init__(self, settings: Settings, *, provider_for: Callable[[str], Provider] | None = None,
+                 batch_window: float = 0.05, retry_after: float = 300.0,
+                 recheck_every: float = 1.0) -> None:
+        self.settings = settings
+        self.store = Store(settings.data_dir)
+        self._provider_for = provider_for or self._default_provider
+        self.batch_window = batch_window
+        self.retry_after = retry_after
+        self.recheck_every = recheck_every
+        self._lock = threading.RLock()
+        self._generation = -1
+        self._checked = 0.0
+        self._cache: dict[tuple[str, str], pd.DataFrame] = {}
+        self._failed: dict[str, tuple[float, str]] = {}
+        self._pending: set[str] = set()
+        self._inflight: threading.Event | None = None
+        self.fetches = 0  # refreshes started on a miss, for tests and benchmarks
+
+    # -- cache ------------------------------------------------------------------------------------
+    def _current(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.recheck_every:
+            return
+        self._checked = now
+        gen = int(self.store.manifest().get("generation", 0))
+        if gen != self._generation:
+            self._cache.clear()
+            self._generation = gen
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._checked = 0.0
+            self._generation = -1
+            self._cache.clear()
+
+    def _read(self, table: str, ticker: str) -> pd.DataFrame:
+        return self._read_many(table, [ticker])[ticker]
+
+    def _read_many(self, table: str, tickers: list[str]) -> dict[str, pd.DataFrame]:
+        """Frames per ticker; what is not cached is read in one store read, then cached."""
+        with self._lock:
+            self._current()
+            out = {t: self._cache[(table, t)] for t in tickers if (table, t) in self._cache}
+        missing = [t for t in tickers if t not in out]
+        if missing:
+            key = model.TABLES[table].key[0]
+            frame = self.store.read(table, missing)
+            parts = dict(iter(frame.groupby(key, sort=False))) if len(frame) else {}
+            empty = frame.iloc[0:0]
+            with self._lock:
+                for t in missing:
+                    part = parts.get(t, empty).reset_index(drop=True)
+                    self._cache[(table, t)] = part
+                    out[t] = part
+        return out
+
+    # -- public -----------------------------------------------------------------------------------
+    def prices(self, ticker: str) -> pd.DataFrame:
+        """Daily prices of one ticker, indexed by date (close, adj_close, volume, source)."""
+        t = ticker.strip().upper()
+        frame = self._read("prices", t)
+        if frame.empty:
+            self._fetch_missing([t])
+            frame = self._read("prices", t)
+            if frame.empty:
+                raise UnknownTicker(t, hint="no prices in the store or from the source")
+        return frame.set_index("date")
+
+    def closes(self, tickers: Iterable[str], field: str = "close") -> pd.DataFrame:
+        """Dates x tickers of one price field (outer join of dates)."""
+        names = list(dict.fromkeys(t.strip().upper() for t in tickers))
+        frames = self._read_many("prices", names)
+        lacking = [t for t in names if frames[t].empty]
+        if lacking:
+            self._fetch_missing(lacking)
+            frames = self._read_many("prices", names)
+            still = [t for t in names if frames[t].empty]
+            if still:
+                raise UnknownTicker(still[0], hint="no prices in the store or from the source")
+        cols = {t: frames[t].set_index("date")[field] for t in names}
+        return pd.DataFrame(cols).sort_index()
+
+    def snapshots(self, table: str, tickers: Iterable[str]) -> dict[str, pd.DataFrame]:
+        """The latest snapshot rows per ticker (tickers without any are left out)."""
+        names = list(dict.fromkeys(t.strip().upper() for t in tickers))
+        out = {}
+        for t, frame in self._read_many(table, names).items():
+            if len(frame):
+                out[t] = frame[frame["as_of"] == frame["as_of"].max()]
+        return out
+
+    def snapshot(self, table: str, ticker: str, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The latest fundamentals or estimates rows of a ticker on or before ``as_of``."""
+        t = ticker.strip().upper()
+        frame = self._read(table, t)
+        if frame.empty:
+            self._fetch_missing([t])
+            frame = self._read(table, t)
+            if frame.empty:
+                raise CacheMiss(f"the store has no {table} for {t}; run `rerating data refresh "
+                                f"--tickers {t}`")
+        if as_of is not None:
+            frame = frame[frame["as_of"] <= as_of]
+            if frame.empty:
+                raise CacheMiss(f"no {table} for {t} on or before {as_of.date()}")
+        return frame[frame["as_of"] == frame["as_of"].max()]
+
+    def index_valuation(self, index: str) -> pd.DataFrame:
+        t = index.strip().upper()
+        frame = self._read("index_valuation", t)
+        if frame.empty:
+            raise CacheMiss(f"the store has no valuation history for {t}; import the NSE P/E "
+                            "file with `rerating data import index-valuation`")
+        return frame.set_index("date")
+
+    def asof(self, ticker: str | None = None) -> AsOf:
+        cov = [c for c in self.store.coverage("prices") if ticker is None or c.ticker == ticker.upper()]
+        if not cov:
+            if ticker is not None:
+                self.prices(ticker)
+                return self.asof(ticker)
+            raise CacheMiss("the store is empty; run `rerating data refresh`")
+        last = max(c.last for c in cov if c.last is not None)
+        sources = sorted({c.source for c in cov})
+        return AsOf(", ".join(sources), last, max(c.fetched_at for c in cov))
+
+    # -- fetch on miss ----------------------------------------------------------------------------
+    def _default_provider(self, ticker: str) -> Provider:
+        if ticker.endswith(".DEMO"):
+            return get_provider("demo")
+        return get_provider("yahoo", max_workers=self.settings.max_workers,
+                            timeout=self.settings.fetch_timeout, retries=1)
+
+    def _fetch_missing(self, tickers: list[str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for t in tickers:
+                failed = self._failed.get(t)
+                if failed and now - failed[0] < self.retry_after:
+                    raise UnknownTicker(t, hint=f"fetch failed {now - failed[0]:.0f}s ago: {failed[1]}")
+            live = [t for t in tickers if not t.endswith(".DEMO")]
+            if live and self.settings.offline:
+                raise CacheMiss(f"{live[0]} is not in the store and offline mode forbids fetching it")
+            self._pending.update(tickers)
+            leader = self._inflight is None
+            if leader:
+                self._inflight = threading.Event()
+            event = self._inflight
+        if not leader:
+            event.wait(self.settings.fetch_timeout + 5)
+            return
+        time.sleep(self.batch_window)  # let the other cells of this recalculation join
+        with self._lock:
+            batch = sorted(self._pending)
+            self._pending.clear()
+        try:
+            self._refresh_batch(batch)
+        finally:
+            with self._lock:
+                self._inflight = None
+                self._checked = 0.0
+            event.set()
+
+    def _refresh_batch(self, batch: list[str]) -> None:
+        groups: dict[str, list[str]] = {}
+        for t in batch:
+            groups.setdefault("demo" if t.endswith(".DEMO") else "live", []).append(t)
+        for names in groups.values():
+            provider = self._provider_for(names[0])
+            self.fetches += 1
+            try:
+                report = refresh(self.store, provider, names,
+                                 start="2005-01-01" if provider.name == "demo" else None)
+                failed = report.failures.get("prices", {})
+            except ProviderError as exc:
+                failed = exc.failures or {t: str(exc) for t in names}
+            except UnknownTicker as exc:
+                failed = {exc.ticker: str(exc)}
+            with self._lock:
+                for t, why in failed.items():
+                    self._failed[t] = (time.monotonic(), why)
+                self._cache.clear()
+
+
+_shared: MarketData | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> MarketData:
+    """The process-wide instance, built from the environment on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = MarketData(Settings.from_env())
+        return _shared
+
+
+def use(data: MarketData | None) -> None:
+    """Replace the process-wide instance (tests, benchmarks, a CLI flag)."""
+    global _shared
+    with _shared_lock:
+        _shared = data
+
+
+__all__ = ["AsOf", "MarketData", "model", "shared", "use"]

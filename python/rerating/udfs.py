@@ -1,0 +1,604 @@
+"""The RR_ Excel functions: parse Excel arguments -> call the core -> format the result.
+
+Each function is an ordinary Python function (call it from pytest or a notebook). The ``udf``
+decorator records its help text for Excel's function wizard and ``addin/FUNCTIONS.md``, wraps it
+so no exception reaches a cell, and applies xlwings' decorators (real ones on Windows, no-ops
+elsewhere). Rates are decimals: 0.12 means 12%. Dates may be Excel dates, ISO text or blank.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from rerating import excel
+from rerating.analytics import dcf, rally, revisions, valuation
+from rerating.data import access, model
+from rerating.data.universe import builtin_universes, resolve_universe
+from rerating.errors import CacheMiss, InputError
+
+CATEGORY = "Rerating Desk"
+
+
+@dataclass(frozen=True)
+class UdfSpec:
+    name: str
+    group: str
+    summary: str
+    args: dict[str, str]
+    example: str
+    returns: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, UdfSpec] = {}
+
+
+def udf(group: str, example: str, returns: str, **arg_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an RR_ function: help text, guard, and xlwings metadata."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(fn)
+        missing = set(sig.parameters) - set(arg_docs)
+        if missing:
+            raise TypeError(f"{fn.__name__}: no help text for {sorted(missing)}")
+        summary = (inspect.getdoc(fn) or "").split("\n\n")[0].replace("\n", " ")
+        defaults = {k: p.default for k, p in sig.parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        REGISTRY[fn.__name__] = UdfSpec(fn.__name__, group, summary, dict(arg_docs), example,
+                                        returns, defaults)
+        f = excel.guard(fn)
+        for name, doc in arg_docs.items():
+            f = xw.arg(name, doc=doc)(f)
+        return xw.func(category=CATEGORY)(f)
+
+    return deco
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _data() -> access.MarketData:
+    return access.shared()
+
+
+def _universe(v: Any, name: str = "universe") -> list[str]:
+    items = excel.tickers(v, name)
+    if len(items) == 1:
+        data = _data()
+        key = items[0].lower()
+        if key in builtin_universes() or (data.settings.data_dir / "universes" / f"{key}.txt").exists():
+            return resolve_universe(items[0], data.settings.data_dir)
+    return [t.upper() for t in items]
+
+
+def _series_or_ticker(v: Any, dates: Any, name: str, field: str = "close") -> tuple[pd.Series, str]:
+    """Prices given as a ticker (read from the store) or as a range with dates."""
+    cells = excel.flat(v)
+    if len(cells) == 1 and isinstance(cells[0], str) and not excel.is_blank(cells[0]) \
+            and excel._error_text(cells[0]) is None:
+        t = cells[0].strip().upper()
+        frame = _data().prices(t)
+        return frame[field].dropna(), str(frame["source"].iloc[-1])
+    return excel.price_series(v, dates, name), "sheet"
+
+
+def _field(v: Any) -> str:
+    return excel.choice(v, "field", ("close", "adj_close", "volume"), "close")
+
+
+def _basis(v: Any) -> str:
+    return excel.choice(v, "basis", ("trailing", "forward"), "trailing")
+
+
+# -- data ----------------------------------------------------------------------------------------
+@udf("Data", '=RR_PRICE("RELIANCE.NS")', "a number (INR)",
+     ticker="Ticker, e.g. RELIANCE.NS, TCS.NS, ^NSEI or a .DEMO ticker",
+     date="Optional. The date; the last close on or before it. Blank: the latest close",
+     field="Optional. close (default), adj_close or volume")
+def RR_PRICE(ticker, date=None, field="close"):
+    """Closing price of a ticker on a date (the last session on or before it), from the local store."""
+    t = excel.text(ticker, "ticker")
+    frame = _data().prices(t)
+    col = frame[_field(field)].dropna()
+    d = excel.date(date, "date")
+    if d is not None:
+        col = col.loc[:d]
+        if col.empty:
+            raise InputError(f"date {d.date()} is before the first price of {t.upper()}")
+    return excel.scalar(col.iloc[-1], "price")
+
+
+@udf("Data", '=RR_HISTORY("TCS.NS", "2026-01-01")', "a spilled table: date, value",
+     ticker="Ticker, e.g. TCS.NS",
+     start="Optional. First date; blank: the whole history",
+     end="Optional. Last date; blank: the latest",
+     field="Optional. close (default), adj_close or volume")
+def RR_HISTORY(ticker, start=None, end=None, field="close"):
+    """Daily history of a ticker as a spilled table with a header row (date, close)."""
+    t = excel.text(ticker, "ticker")
+    f = _field(field)
+    col = _data().prices(t)[f].dropna()
+    s, e = excel.date(start, "start"), excel.date(end, "end")
+    col = col.loc[s:e]
+    if col.empty:
+        raise InputError(f"no {f} for {t.upper()} between {s and s.date()} and {e and e.date()}")
+    return excel.table(col.to_frame(f), index_label="date")
+
+
+_INFO_FIELDS = ("name", "sector", "industry", "currency", "shares_outstanding", "market_cap",
+                "trailing_eps", "book_value_per_share", "payout_ratio", "beta",
+                "next_results_date", "pe", "pb", "source", "as_of")
+
+
+@udf("Data", '=RR_INFO("RELIANCE.NS", "sector")', "a number, text or date",
+     ticker="Ticker, e.g. RELIANCE.NS",
+     field="What to show: " + ", ".join(_INFO_FIELDS))
+def RR_INFO(ticker, field):
+    """A fundamentals field of a ticker: name, sector, market cap, trailing EPS, book value, beta…"""
+    t = excel.text(ticker, "ticker").upper()
+    f = excel.choice(field, "field", _INFO_FIELDS, "name")
+    snap = _data().snapshot("fundamentals", t).iloc[-1]
+    if f == "pe":
+        return excel.scalar(_ticker_multiple(t, "pe"), "P/E (EPS not positive)")
+    if f == "pb":
+        return excel.scalar(_ticker_multiple(t, "pb"), "P/B")
+    return excel.scalar(snap[f], f)
+
+
+@udf("Data", "=RR_ASOF()", "text: as-of date, source and fetch time",
+     ticker="Optional. A ticker; blank: everything in the store")
+def RR_ASOF(ticker=None):
+    """As-of date and source of the data the functions use (cite it under every exhibit)."""
+    t = excel.text(ticker, "ticker", "")
+    a = _data().asof(t or None)
+    label = f"{a.source} (SYNTHETIC)" if model.is_synthetic(a.source) else a.source
+    return (f"as of {a.last:%Y-%m-%d} · source {label} · "
+            f"fetched {a.fetched_at:%Y-%m-%d %H:%M} UTC")
+
+
+# -- rally --------------------------------------------------------------------------------------
+_PRICES_DOC = "A ticker, or a range of prices (oldest first) with dates in the next argument"
+_DATES_DOC = "Optional. When prices is a range: the matching range of dates"
+
+
+@udf("Rally", '=RR_RETURN("SMALL250.DEMO", "MTD")', "a decimal (0.147 = 14.7%)",
+     prices=_PRICES_DOC,
+     window="Optional. 1M (default), 1W, 3M, 6M, 1Y, MTD, QTD, YTD or 20D (sessions)",
+     as_of="Optional. Last date of the window; blank: the latest",
+     dates=_DATES_DOC)
+def RR_RETURN(prices, window="1M", as_of=None, dates=None):
+    """Total price return over a window ending on a date."""
+    s, _ = _series_or_ticker(prices, dates, "prices")
+    w = excel.text(window, "window", "1M")
+    t = rally.rally_table(s.to_frame("x"), s, window=w, as_of=excel.date(as_of, "as_of"))
+    return excel.scalar(t.loc["x", "return"], "return")
+
+
+@udf("Rally", '=RR_PERIOD_RETURNS("SMALL250.DEMO", "M")', "a spilled table: period end, return",
+     prices=_PRICES_DOC, freq="Optional. M (month, default), W, Q or Y", dates=_DATES_DOC)
+def RR_PERIOD_RETURNS(prices, freq="M", dates=None):
+    """Calendar-period returns (week, month, quarter, year) on each period's last trading day."""
+    s, _ = _series_or_ticker(prices, dates, "prices")
+    r = rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
+    frame = r.to_frame("return")
+    if r.attrs.get("partial"):
+        frame["note"] = ""
+        frame.iloc[-1, frame.columns.get_loc("note")] = "partial period (to date)"
+    return excel.table(frame, index_label="period_end")
+
+
+def _best_since_table(b: rally.BestSince) -> list[list[Any]]:
+    return [["item", "value"], ["period", excel.cell(b.period)], ["return", b.value],
+            ["best since", excel.cell(b.since) if b.since is not None else "best ever"],
+            ["that return", b.since_value], ["periods between", b.periods_between],
+            ["best ever", b.best_ever]]
+
+
+@udf("Rally", '=RR_BEST_SINCE("SMALL250.DEMO")', "a date (the earlier period), or a table with detail",
+     prices=_PRICES_DOC, freq="Optional. M (month, default), W, Q or Y",
+     at="Optional. A date in the period to judge; blank: the latest period",
+     detail="Optional. TRUE spills a table: return, best since, that return, periods between",
+     dates=_DATES_DOC)
+def RR_BEST_SINCE(prices, freq="M", at=None, detail=False, dates=None):
+    """The last earlier period with a return at least as large: "best month since May 2014"."""
+    s, _ = _series_or_ticker(prices, dates, "prices")
+    r = rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
+    b = rally.best_since(r, at=excel.date(at, "at"))
+    if excel.boolean(detail, "detail"):
+        return _best_since_table(b)
+    return "best ever" if b.best_ever else excel.cell(b.since)
+
+
+@udf("Rally", '=RR_PERIOD_RANK("SMALL250.DEMO")', "a rank (1 = best), or a table with detail",
+     prices=_PRICES_DOC, freq="Optional. M (month, default), W, Q or Y",
+     at="Optional. A date in the period to rank; blank: the latest period",
+     detail="Optional. TRUE spills rank, count and percentile",
+     dates=_DATES_DOC)
+def RR_PERIOD_RANK(prices, freq="M", at=None, detail=False, dates=None):
+    """Rank of a period's return among itself and every earlier period (1 = best)."""
+    s, _ = _series_or_ticker(prices, dates, "prices")
+    r = rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
+    k = rally.period_rank(r, at=excel.date(at, "at"))
+    if excel.boolean(detail, "detail"):
+        return [["item", "value"], ["period", excel.cell(k.period)], ["return", k.value],
+                ["rank", k.rank], ["count", k.count], ["percentile", excel.cell(k.percentile)]]
+    return k.rank
+
+
+_TABLE_COLS = ["return", "benchmark_return", "excess_return", "beta", "market_part",
+               "sector_part", "idiosyncratic_return", "rank", "percentile"]
+
+
+def _sectors(tickers: list[str]) -> dict[str, str]:
+    snaps = _data().snapshots("fundamentals", tickers)
+    return {t: str(f.iloc[-1]["sector"]) for t, f in snaps.items()}
+
+
+@udf("Rally", '=RR_RALLY_TABLE("demo-small", "LARGE50.DEMO", "MTD")',
+     "a spilled table, best first, with a header row",
+     universe="Tickers: a range, one ticker, or a universe name (demo-small, nifty50, a saved one)",
+     benchmark="Benchmark ticker, e.g. ^NSEI or LARGE50.DEMO",
+     window="Optional. 1M (default), 1W, 3M, 1Y, MTD, QTD, YTD or 20D",
+     as_of="Optional. Last date of the window; blank: the latest")
+def RR_RALLY_TABLE(universe, benchmark, window="1M", as_of=None):
+    """Rally ranking: return, excess over the benchmark, beta, and the market, sector and stock parts."""
+    names = _universe(universe)
+    data = _data()
+    closes = data.closes(names)
+    bench = data.prices(excel.text(benchmark, "benchmark"))["close"]
+    t = rally.rally_table(closes, bench, window=excel.text(window, "window", "1M"),
+                          as_of=excel.date(as_of, "as_of"), sectors=_sectors(names))
+    cols = ["sector", *_TABLE_COLS] if "sector" in t.columns else _TABLE_COLS
+    return excel.table(t[cols], index_label="ticker")
+
+
+@udf("Rally", '=RR_BREADTH("demo-small", "MTD")', "a share (0.88 = 88% of the universe)",
+     universe="Tickers: a range, one ticker, or a universe name",
+     window="Optional. Window for 'up': 1M (default), MTD, 3M…",
+     as_of="Optional. The date; blank: the latest",
+     measure="Optional. up (default), above_200d or at_52w_high")
+def RR_BREADTH(universe, window="1M", as_of=None, measure="up"):
+    """Share of the universe up over the window, above its 200-day average, or at a 52-week high."""
+    m = excel.choice(measure, "measure", ("up", "above_200d", "at_52w_high"), "up")
+    b = rally.breadth(_data().closes(_universe(universe)), as_of=excel.date(as_of, "as_of"),
+                      window=excel.text(window, "window", "1M"))
+    return getattr(b, m)
+
+
+@udf("Rally", '=RR_RELATIVE_STRENGTH("SMALL250.DEMO", "LARGE50.DEMO", "1M")',
+     "a decimal: (1 + R_a) / (1 + R_b) - 1",
+     a="Ticker whose strength is measured (e.g. the small-cap index)",
+     b="Ticker it is measured against (e.g. the large-cap index)",
+     window="Optional. 1M (default), 3M, 1Y, MTD, YTD or 20D",
+     as_of="Optional. The date; blank: the latest")
+def RR_RELATIVE_STRENGTH(a, b, window="1M", as_of=None):
+    """Return of one ticker relative to another over a window (small caps versus large caps)."""
+    data = _data()
+    rs = rally.relative_strength(data.prices(excel.text(a, "a"))["close"],
+                                 data.prices(excel.text(b, "b"))["close"],
+                                 window=excel.text(window, "window", "1M"))
+    d = excel.date(as_of, "as_of")
+    rs = rs.loc[:d] if d is not None else rs
+    return excel.scalar(rs.iloc[-1] if len(rs) else np.nan, "relative strength (window too long)")
+
+
+# -- valuation -------------------------------------------------------------------------------------
+def _ticker_multiple(t: str, kind: str) -> float:
+    data = _data()
+    col = "pe" if kind == "pe" else "pb"
+    try:
+        hist = data.index_valuation(t)
+        return float(hist[col].dropna().iloc[-1])
+    except Exception:  # not an index with a valuation history: compute from fundamentals
+        pass
+    snap = data.snapshot("fundamentals", t).iloc[-1]
+    price = float(data.prices(t)["close"].dropna().iloc[-1])
+    denom = snap["trailing_eps"] if kind == "pe" else snap["book_value_per_share"]
+    if not np.isfinite(denom) or denom <= 0:
+        return float("nan")
+    return price / float(denom)
+
+
+def _universe_multiple(names: list[str], kind: str, method: str) -> float:
+    data = _data()
+    closes = data.closes(names).ffill().iloc[-1]
+    snaps = data.snapshots("fundamentals", names)
+    lacking = [t for t in names if t not in snaps]
+    if lacking:
+        raise CacheMiss(f"the store has no fundamentals for {', '.join(lacking[:5])}")
+    caps, earn = [], []
+    for t in names:
+        snap = snaps[t].iloc[-1]
+        price = float(closes[t])
+        shares = float(snap["shares_outstanding"])
+        per_share = snap["trailing_eps"] if kind == "pe" else snap["book_value_per_share"]
+        caps.append(price * shares)
+        earn.append(float(per_share) * shares)
+    return valuation.aggregate_multiple(np.array(caps), np.array(earn), method=method)
+
+
+def _multiple(v: Any, kind: str, method: Any) -> float:
+    m = excel.choice(method, "method", ("aggregate", "median", "harmonic"), "aggregate")
+    names = _universe(v, "ticker_or_universe")
+    if len(names) == 1:
+        return _ticker_multiple(names[0], kind)
+    return _universe_multiple(names, kind, m)
+
+
+@udf("Valuation", '=RR_PE("demo-small")', "a multiple (times earnings)",
+     ticker_or_universe="A ticker, an index with a valuation history, or a universe/range",
+     method="Optional. For a universe: aggregate (default, total cap / total earnings), median or harmonic")
+def RR_PE(ticker_or_universe, method="aggregate"):
+    """Trailing P/E of a ticker, an index, or a universe (loss-makers excluded from the aggregate)."""
+    return excel.scalar(_multiple(ticker_or_universe, "pe", method), "P/E (earnings not positive)")
+
+
+@udf("Valuation", '=RR_PB("demo-large")', "a multiple (times book)",
+     ticker_or_universe="A ticker, an index with a valuation history, or a universe/range",
+     method="Optional. For a universe: aggregate (default), median or harmonic")
+def RR_PB(ticker_or_universe, method="aggregate"):
+    """Price-to-book of a ticker, an index, or a universe."""
+    return excel.scalar(_multiple(ticker_or_universe, "pb", method), "P/B (book not positive)")
+
+
+def _as_multiple(v: Any, name: str) -> float:
+    cells = excel.flat(v)
+    if len(cells) == 1 and isinstance(cells[0], str) and excel._error_text(cells[0]) is None:
+        try:
+            return float(excel.number(cells[0], name))  # "18.5" typed as text
+        except InputError:
+            return _multiple(v, "pe", "aggregate")
+    return float(excel.number(v, name))
+
+
+@udf("Valuation", '=RR_VALUATION_GAP("SMALL250.DEMO", "LARGE50.DEMO")',
+     "a decimal: premium (+) or discount (-)",
+     small="Multiple of the first (a number, a ticker, an index or a universe)",
+     large="Multiple it is compared with (same kinds)")
+def RR_VALUATION_GAP(small, large):
+    """Premium (+) or discount (-) of one P/E over another: small / large - 1."""
+    return valuation.valuation_gap(_as_multiple(small, "small"), _as_multiple(large, "large"))
+
+
+@udf("Valuation", '=RR_GAP_PERCENTILE("SMALL250.DEMO", "LARGE50.DEMO")',
+     "a share: 0.05 = only 5% of history was as cheap",
+     history_or_small="A range of past gaps (oldest first), or the first index ticker",
+     large="Optional. With an index ticker first: the index it is compared with",
+     at="Optional. The date (or row number for a range) to judge; blank: the latest",
+     measure="Optional. pe (default) or pb, for index tickers")
+def RR_GAP_PERCENTILE(history_or_small, large=None, at=None, measure="pe"):
+    """How cheap a valuation gap is against its own history (share of history at or below it)."""
+    if excel.is_blank(large) and not isinstance(large, list):
+        hist = excel.numbers(history_or_small, "history", allow_blank=True, min_count=2)
+        pos = excel.integer(at, "at") if not excel.is_blank(at) else None
+        return valuation.gap_percentile(hist, at=None if pos is None else pos - 1)
+    m = excel.choice(measure, "measure", ("pe", "pb"), "pe")
+    data = _data()
+    a = data.index_valuation(excel.text(history_or_small, "history_or_small"))[m]
+    b = data.index_valuation(excel.text(large, "large"))[m]
+    gap = valuation.valuation_gap(a, b)
+    return valuation.gap_percentile(gap, at=excel.date(at, "at"))
+
+
+@udf("Valuation", "=RR_MULTIPLE_CHANGE(100, 130, 10, 11)", "a decimal",
+     price_start="Price at the start", price_end="Price at the end",
+     eps_start="EPS at the start (positive)", eps_end="EPS at the end (positive)",
+     part="Optional. multiple (default: the P/E change), eps (EPS growth) or price (price return)")
+def RR_MULTIPLE_CHANGE(price_start, price_end, eps_start, eps_end, part="multiple"):
+    """Splits a price return into EPS growth and P/E change: (1 + g)(1 + m) = 1 + r."""
+    p = excel.choice(part, "part", ("multiple", "eps", "price"), "multiple")
+    r = valuation.multiple_change(excel.number(price_start, "price_start"),
+                                  excel.number(price_end, "price_end"),
+                                  excel.number(eps_start, "eps_start"), excel.number(eps_end, "eps_end"))
+    return {"multiple": r.multiple_change, "eps": r.eps_growth, "price": r.price_return}[p]
+
+
+# -- revisions --------------------------------------------------------------------------------------
+def _estimate(t: str, period: str) -> pd.Series:
+    snap = _data().snapshot("estimates", t)
+    rows = snap[snap["period"] == period]
+    if rows.empty:
+        raise InputError(f"no {period} estimate for {t}")
+    return rows.iloc[-1]
+
+
+def _period(v: Any) -> str:
+    return excel.choice(v, "period", model.PERIODS, "0y")
+
+
+def _days(v: Any) -> int:
+    d = excel.integer(v, "days", 30)
+    if d not in (7, 30, 60, 90):
+        raise InputError(f"days {d} is not 7, 30, 60 or 90 (what consensus trends record)")
+    return int(d)  # type: ignore[arg-type]
+
+
+@udf("Revisions", '=RR_EPS_REVISION("RELIANCE.NS", 30)', "a decimal (0.03 = EPS raised 3%)",
+     ticker_or_eps_now="A ticker (consensus from the store), or today's EPS as a number",
+     eps_then_or_days="EPS then (a number), or with a ticker the look-back in days: 7, 30 (default), 60, 90",
+     period="Optional. Fiscal year: 0y (current, default) or +1y (next)")
+def RR_EPS_REVISION(ticker_or_eps_now, eps_then_or_days=30, period="0y"):
+    """Change of consensus EPS: (now - then) / |then|."""
+    v = excel.flat(ticker_or_eps_now)
+    if len(v) == 1 and isinstance(v[0], str) and excel._error_text(v[0]) is None:
+        t = v[0].strip().upper()
+        row = _estimate(t, _period(period))
+        then = row[f"eps_{_days(eps_then_or_days)}d_ago"]
+        return excel.scalar(revisions.eps_revision(row["eps_now"], then), "revision (EPS then was 0)")
+    now = excel.number(ticker_or_eps_now, "eps_now")
+    then = excel.number(eps_then_or_days, "eps_then")
+    return excel.scalar(revisions.eps_revision(now, then), "revision (EPS then was 0)")
+
+
+@udf("Revisions", '=RR_REVISION_BREADTH("demo-small")', "a number from -1 (all cuts) to +1 (all raises)",
+     ups_or_universe="Upgrades (a number or range), or a universe/ticker to read from the store",
+     downs="Optional with a universe. Downgrades (a number or range, same shape as ups)",
+     days="Optional. With a universe: 7 or 30 (default) days",
+     period="Optional. With a universe: 0y (default) or +1y")
+def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
+    """Net share of estimate changes that were upgrades: (up - down) / (up + down)."""
+    if excel.is_blank(downs) and not isinstance(downs, list):
+        d = excel.integer(days, "days", 30)
+        if d not in (7, 30):
+            raise InputError(f"days {d} is not 7 or 30 (the revision counts consensus keeps)")
+        p = _period(period)
+        ups, dns = [], []
+        names = _universe(ups_or_universe, "ups_or_universe")
+        snaps = _data().snapshots("estimates", names)
+        for t in names:
+            if t not in snaps:
+                raise CacheMiss(f"the store has no estimates for {t}")
+            rows = snaps[t][snaps[t]["period"] == p]
+            if rows.empty:
+                raise InputError(f"no {p} estimate for {t}")
+            ups.append(rows.iloc[-1][f"up_{d}d"])
+            dns.append(rows.iloc[-1][f"down_{d}d"])
+        out = revisions.revision_breadth(np.array(ups, dtype=float), np.array(dns, dtype=float), axis=0)
+    else:
+        u = excel.numbers(ups_or_universe, "ups")
+        dn = excel.numbers(downs, "downs")
+        if u.shape != dn.shape:
+            raise InputError(f"ups has {u.size} values but downs has {dn.size}")
+        out = revisions.revision_breadth(u, dn, axis=0)
+    return excel.scalar(out, "breadth (no revisions)")
+
+
+@udf("Revisions", '=RR_VALUE_TRAPS("demo-small", "MTD")',
+     "a spilled table: ticker, return, revision, return percentile",
+     universe="Tickers: a range, one ticker, or a universe name",
+     window="Optional. Rally window: 1M (default), MTD, 3M…",
+     as_of="Optional. Last date of the window; blank: the latest",
+     rally_quantile="Optional. Return quantile a stock must reach: 0.8 (default) = top fifth",
+     max_revision="Optional. Highest EPS revision that counts as 'not raised': 0 (default)",
+     days="Optional. Revision look-back: 30 (default), 7, 60 or 90 days")
+def RR_VALUE_TRAPS(universe, window="1M", as_of=None, rally_quantile=0.8, max_revision=0.0, days=30):
+    """Value-trap screen: stocks in the top rally quantile whose EPS estimates were not raised."""
+    names = _universe(universe)
+    closes = _data().closes(names)
+    w = excel.text(window, "window", "1M")
+    d = excel.date(as_of, "as_of")
+    table = rally.rally_table(closes, closes.iloc[:, 0], window=w, as_of=d)
+    k = _days(days)
+    rev = {}
+    for t, snap in _data().snapshots("estimates", names).items():
+        rows = snap[snap["period"] == "0y"]
+        if len(rows):  # no estimate: no verdict for that ticker
+            row = rows.iloc[-1]
+            rev[t] = revisions.eps_revision(row["eps_now"], row[f"eps_{k}d_ago"])
+    traps = revisions.value_traps(table["return"], pd.Series(rev, dtype=float),
+                                  rally_quantile=excel.number(rally_quantile, "rally_quantile", 0.8),
+                                  max_revision=excel.number(max_revision, "max_revision", 0.0))
+    if traps.empty:
+        return [["ticker", "return", "revision", "return_percentile"], ["(none)", None, None, None]]
+    return excel.table(traps, index_label="ticker")
+
+
+# -- DCF ------------------------------------------------------------------------------------------
+@udf("DCF", "=RR_COE(0.07, 1.2, 0.055)", "a decimal (0.136 = 13.6%)",
+     rf="Risk-free rate, decimal (0.07 = 7%; e.g. the 10-year G-sec yield)",
+     beta="Beta to the market (1 = market risk)",
+     erp="Equity risk premium, decimal (0.055 = 5.5%)")
+def RR_COE(rf, beta, erp):
+    """Cost of equity by CAPM: rf + beta x ERP."""
+    return dcf.cost_of_equity(excel.number(rf, "rf"), excel.number(beta, "beta"), excel.number(erp, "erp"))
+
+
+_BASIS_DOC = "Optional. trailing (default: on last year's EPS) or forward (on next year's)"
+
+
+@udf("DCF", "=RR_JUSTIFIED_PE(0.5, 0.05, 0.10)", "a multiple (times earnings)",
+     payout="Payout ratio, decimal (0.35 = 35% of earnings paid out)",
+     growth="Perpetual growth, decimal; must be below the cost of equity",
+     coe="Cost of equity, decimal (see RR_COE)", basis=_BASIS_DOC)
+def RR_JUSTIFIED_PE(payout, growth, coe, basis="trailing"):
+    """P/E justified by stable growth (Gordon): payout x (1 + g) / (coe - g) on trailing EPS."""
+    return dcf.justified_pe(excel.number(payout, "payout"), excel.number(growth, "growth"),
+                            excel.number(coe, "coe"), basis=_basis(basis))
+
+
+@udf("DCF", "=RR_JUSTIFIED_PB(0.15, 0.05, 0.10)", "a multiple (times book)",
+     roe="Return on equity, decimal (0.15 = 15%)", growth="Perpetual growth, decimal",
+     coe="Cost of equity, decimal")
+def RR_JUSTIFIED_PB(roe, growth, coe):
+    """P/B justified by stable growth: (ROE - g) / (coe - g)."""
+    return dcf.justified_pb(excel.number(roe, "roe"), excel.number(growth, "growth"), excel.number(coe, "coe"))
+
+
+@udf("DCF", "=RR_TWO_STAGE_PE(0.2, 0.2, 5, 0.6, 0.06, 0.12)", "a multiple (times earnings)",
+     payout_high="Payout during high growth, decimal", growth_high="High growth rate, decimal",
+     years="Years of high growth (whole number)", payout_stable="Payout once stable, decimal",
+     growth_stable="Stable growth for ever, decimal; below coe", coe="Cost of equity, decimal",
+     basis=_BASIS_DOC)
+def RR_TWO_STAGE_PE(payout_high, growth_high, years, payout_stable, growth_stable, coe, basis="trailing"):
+    """P/E of a high-growth period followed by stable growth for ever."""
+    return dcf.two_stage_pe(excel.number(payout_high, "payout_high"), excel.number(growth_high, "growth_high"),
+                            excel.integer(years, "years"), excel.number(payout_stable, "payout_stable"),
+                            excel.number(growth_stable, "growth_stable"), excel.number(coe, "coe"),
+                            basis=_basis(basis))
+
+
+@udf("DCF", "=RR_IMPLIED_GROWTH(10.5, 0.5, 0.10)", "a decimal (0.05 = 5% a year)",
+     pe="Current P/E (positive)", payout="Payout ratio, decimal", coe="Cost of equity, decimal",
+     basis=_BASIS_DOC)
+def RR_IMPLIED_GROWTH(pe, payout, coe, basis="trailing"):
+    """Reverse DCF: the perpetual growth the market implies at today's P/E."""
+    return dcf.implied_growth(excel.number(pe, "pe"), excel.number(payout, "payout"),
+                              excel.number(coe, "coe"), basis=_basis(basis))
+
+
+@udf("DCF", "=RR_IMPLIED_ERP(10.5, 0.5, 0.05, 0.07, 1)", "a decimal (0.03 = 3%)",
+     pe="Current P/E (positive)", payout="Payout ratio, decimal", growth="Perpetual growth, decimal",
+     rf="Risk-free rate, decimal", beta="Beta", basis=_BASIS_DOC)
+def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
+    """Reverse DCF: the equity risk premium the market implies at today's P/E."""
+    return dcf.implied_erp(excel.number(pe, "pe"), excel.number(payout, "payout"),
+                           excel.number(growth, "growth"), excel.number(rf, "rf"),
+                           excel.number(beta, "beta"), basis=_basis(basis))
+
+
+@udf("DCF", "=RR_MULTIPLE_ADJ(10.5, 0.03, 0.02, 0.07, 1, 0.5)", "a multiple, or the factor",
+     pe="Current P/E (positive)", erp_from="Equity risk premium today, decimal",
+     erp_to="Equity risk premium after the re-rating, decimal", rf="Risk-free rate, decimal",
+     beta="Beta", payout="Payout ratio, decimal", basis=_BASIS_DOC,
+     growth_change="Optional. Change to perpetual growth from an EPS upgrade, decimal (0.01 = +1pt)",
+     output="Optional. pe (default: the new P/E), factor (new / old) or growth (the growth held)")
+def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", growth_change=0.0, output="pe"):
+    """Fair P/E after the equity risk premium moves, holding the growth the market implies today."""
+    out = excel.choice(output, "output", ("pe", "factor", "growth"), "pe")
+    res = dcf.multiple_adjustment(excel.number(pe, "pe"), excel.number(erp_from, "erp_from"),
+                                  excel.number(erp_to, "erp_to"), excel.number(rf, "rf"),
+                                  excel.number(beta, "beta"), excel.number(payout, "payout"),
+                                  basis=_basis(basis),
+                                  growth_change=excel.number(growth_change, "growth_change", 0.0))
+    return {"pe": res.new_pe, "factor": res.factor, "growth": res.implied_growth}[out]
+
+
+@udf("DCF", "=RR_DCF_VALUE(B2:B6, 0.12, 0.05)", "a value (same units as the cash flows)",
+     cash_flows="Cash flows for years 1..n, a row or column range",
+     discount_rate="Discount rate, decimal",
+     terminal_growth="Optional. Perpetual growth after year n, decimal",
+     terminal_multiple="Optional. Instead: exit multiple of year n's cash flow",
+     mid_year="Optional. TRUE discounts each year's flow from mid-year")
+def RR_DCF_VALUE(cash_flows, discount_rate, terminal_growth=None, terminal_multiple=None, mid_year=False):
+    """Present value of explicit cash flows plus a terminal value (perpetuity growth or exit multiple)."""
+    return dcf.dcf_value(excel.numbers(cash_flows, "cash_flows"), excel.number(discount_rate, "discount_rate"),
+                         terminal_growth=excel.number(terminal_growth, "terminal_growth", required=False),
+                         terminal_multiple=excel.number(terminal_multiple, "terminal_multiple", required=False),
+                         mid_year=excel.boolean(mid_year, "mid_year"))
+
+
+@udf("DCF", "=RR_TARGET_PRICE(62, 18.5)", "a price", eps="EPS the multiple applies to (positive)",
+     multiple="The P/E to apply")
+def RR_TARGET_PRICE(eps, multiple):
+    """Target price: EPS x multiple."""
+    return dcf.target_price(excel.number(eps, "eps"), excel.number(multiple, "multiple"))
+
+
+def functions() -> dict[str, Callable[..., Any]]:
+    """Every RR_ function by name."""
+    return {name: globals()[name] for name in REGISTRY}
