@@ -243,6 +243,50 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
                "Try `rerating data status` to see what is cached.")
 
 
+@cli.group()
+def addin() -> None:
+    """Set up the Excel add-in and its function reference."""
+
+
+@addin.command("install")
+@click.option("--dry-run", is_flag=True, help="Say what would be done, change nothing.")
+def addin_install(dry_run: bool) -> None:
+    """Install the xlwings add-in and point it at rerating.udfs (Windows)."""
+    import subprocess
+
+    from rerating.addin import install_plan, write_config
+
+    plan = install_plan()
+    click.echo(plan.note if not plan.supported else f"Config: {plan.config_file}")
+    if not plan.supported:
+        return
+    for key, value in plan.config.items():
+        click.echo(f"  {key} = {value}")
+    for cmd in plan.commands:
+        click.echo("  run: " + " ".join(cmd))
+    if dry_run:
+        return
+    write_config(plan)
+    for cmd in plan.commands:
+        subprocess.run(cmd, check=True)
+    click.echo(plan.note)
+
+
+@addin.command("functions")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the reference here (default: print it).")
+def addin_functions(out: Path | None) -> None:
+    """The RR_ function reference (addin/FUNCTIONS.md) generated from the code."""
+    from rerating.addin import functions_markdown
+
+    text = functions_markdown()
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+
+
 @cli.command()
 @click.pass_context
 def doctor(ctx: click.Context) -> None:

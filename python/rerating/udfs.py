@@ -55,7 +55,8 @@ def udf(group: str, example: str, returns: str, **arg_docs: str) -> Callable[[Ca
                                         returns, defaults)
         f = excel.guard(fn)
         for name, doc in arg_docs.items():
-            f = xw.arg(name, doc=doc)(f)
+            # err_to_str: an error cell arrives as "#N/A", so the message can name it
+            f = xw.arg(name, doc=doc, err_to_str=True)(f)
         return xw.func(category=CATEGORY)(f)
 
     return deco
@@ -420,7 +421,7 @@ def _days(v: Any) -> int:
 
 @udf("Revisions", '=RR_EPS_REVISION("RELIANCE.NS", 30)', "a decimal (0.03 = EPS raised 3%)",
      ticker_or_eps_now="A ticker (consensus from the store), or today's EPS as a number",
-     eps_then_or_days="EPS then (a number), or with a ticker the look-back in days: 7, 30 (default), 60, 90",
+     eps_then_or_days="Optional. EPS then (a number), or with a ticker the look-back in days: 7, 30 (default), 60, 90",
      period="Optional. Fiscal year: 0y (current, default) or +1y (next)")
 def RR_EPS_REVISION(ticker_or_eps_now, eps_then_or_days=30, period="0y"):
     """Change of consensus EPS: (now - then) / |then|."""
@@ -553,7 +554,7 @@ def RR_IMPLIED_GROWTH(pe, payout, coe, basis="trailing"):
 
 @udf("DCF", "=RR_IMPLIED_ERP(10.5, 0.5, 0.05, 0.07, 1)", "a decimal (0.03 = 3%)",
      pe="Current P/E (positive)", payout="Payout ratio, decimal", growth="Perpetual growth, decimal",
-     rf="Risk-free rate, decimal", beta="Beta", basis=_BASIS_DOC)
+     rf="Risk-free rate, decimal", beta="Beta to the market (1 = market risk)", basis=_BASIS_DOC)
 def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
     """Reverse DCF: the equity risk premium the market implies at today's P/E."""
     return dcf.implied_erp(excel.number(pe, "pe"), excel.number(payout, "payout"),
@@ -564,7 +565,7 @@ def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
 @udf("DCF", "=RR_MULTIPLE_ADJ(10.5, 0.03, 0.02, 0.07, 1, 0.5)", "a multiple, or the factor",
      pe="Current P/E (positive)", erp_from="Equity risk premium today, decimal",
      erp_to="Equity risk premium after the re-rating, decimal", rf="Risk-free rate, decimal",
-     beta="Beta", payout="Payout ratio, decimal", basis=_BASIS_DOC,
+     beta="Beta to the market (1 = market risk)", payout="Payout ratio, decimal", basis=_BASIS_DOC,
      growth_change="Optional. Change to perpetual growth from an EPS upgrade, decimal (0.01 = +1pt)",
      output="Optional. pe (default: the new P/E), factor (new / old) or growth (the growth held)")
 def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", growth_change=0.0, output="pe"):

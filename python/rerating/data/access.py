@@ -49,6 +49,7 @@ class MarketData:
         self._lock = threading.RLock()
         self._generation = -1
         self._checked = 0.0
+        # (table, ticker) -> rows; ("wide:<field>", tickers) and ("latest:<table>", ticker) too
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
         self._failed: dict[str, tuple[float, str]] = {}
         self._pending: set[str] = set()
@@ -88,7 +89,9 @@ class MarketData:
             empty = frame.iloc[0:0]
             with self._lock:
                 for t in missing:
-                    part = parts.get(t, empty).reset_index(drop=True)
+                    part = parts.get(t, empty)
+                    # prices are served by date; keep them indexed so warm calls do no work
+                    part = part.set_index("date") if table == "prices" else part.reset_index(drop=True)
                     self._cache[(table, t)] = part
                     out[t] = part
         return out
@@ -103,11 +106,17 @@ class MarketData:
             frame = self._read("prices", t)
             if frame.empty:
                 raise UnknownTicker(t, hint="no prices in the store or from the source")
-        return frame.set_index("date")
+        return frame
 
     def closes(self, tickers: Iterable[str], field: str = "close") -> pd.DataFrame:
         """Dates x tickers of one price field (outer join of dates)."""
         names = list(dict.fromkeys(t.strip().upper() for t in tickers))
+        key = ("wide:" + field, "\x1f".join(names))
+        with self._lock:
+            self._current()
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         frames = self._read_many("prices", names)
         lacking = [t for t in names if frames[t].empty]
         if lacking:
@@ -116,16 +125,28 @@ class MarketData:
             still = [t for t in names if frames[t].empty]
             if still:
                 raise UnknownTicker(still[0], hint="no prices in the store or from the source")
-        cols = {t: frames[t].set_index("date")[field] for t in names}
-        return pd.DataFrame(cols).sort_index()
+        wide = pd.DataFrame({t: frames[t][field] for t in names}).sort_index()
+        with self._lock:
+            self._cache[key] = wide
+        return wide
 
     def snapshots(self, table: str, tickers: Iterable[str]) -> dict[str, pd.DataFrame]:
         """The latest snapshot rows per ticker (tickers without any are left out)."""
         names = list(dict.fromkeys(t.strip().upper() for t in tickers))
         out = {}
-        for t, frame in self._read_many(table, names).items():
-            if len(frame):
-                out[t] = frame[frame["as_of"] == frame["as_of"].max()]
+        frames = None
+        for t in names:
+            with self._lock:
+                hit = self._cache.get(("latest:" + table, t))
+            if hit is None:
+                if frames is None:
+                    frames = self._read_many(table, names)
+                frame = frames[t]
+                hit = frame[frame["as_of"] == frame["as_of"].max()] if len(frame) else frame
+                with self._lock:
+                    self._cache[("latest:" + table, t)] = hit
+            if len(hit):
+                out[t] = hit
         return out
 
     def snapshot(self, table: str, ticker: str, as_of: pd.Timestamp | None = None) -> pd.DataFrame:

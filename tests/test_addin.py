@@ -1,0 +1,35 @@
+"""The Excel side: the checked-in function reference is current; the installer's config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rerating.addin import functions_markdown, install_plan, write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_functions_md_is_generated_from_the_code() -> None:
+    checked_in = (ROOT / "addin" / "FUNCTIONS.md").read_text(encoding="utf-8")
+    assert checked_in == functions_markdown(), \
+        "addin/FUNCTIONS.md is stale: run `rerating addin functions -o addin/FUNCTIONS.md`"
+    assert "### RR_BEST_SINCE(prices, [freq], [at], [detail], [dates])" in checked_in
+
+
+def test_windows_install_writes_xlwings_config_and_keeps_other_keys(tmp_path: Path) -> None:
+    conf = tmp_path / ".xlwings" / "xlwings.conf"
+    conf.parent.mkdir()
+    conf.write_text('"Conda Path","C:\\\\conda"\n"UDF Modules","old_module"\n', encoding="utf-8")
+    plan = install_plan(home=tmp_path, platform="win32")
+    assert plan.supported and plan.commands[0][-2:] == ["addin", "install"]
+    write_config(plan)
+    lines = conf.read_text(encoding="utf-8").splitlines()
+    assert '"Conda Path","C:\\\\conda"' in lines
+    assert '"UDF Modules","rerating.udfs"' in lines
+    assert not any("old_module" in line for line in lines)
+
+
+def test_mac_and_web_are_told_the_truth(tmp_path: Path) -> None:
+    plan = install_plan(home=tmp_path, platform="darwin")
+    assert not plan.supported and plan.commands == []
+    assert "Windows" in plan.note and "Mac" in plan.note

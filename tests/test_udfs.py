@@ -1,0 +1,246 @@
+"""The RR_ functions through xlwings' own UDF machinery (tests/udf_harness.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rerating.analytics import dcf, rally
+from rerating.data import access
+from rerating.settings import Settings
+from tests import udf_harness as h
+from tests.udf_harness import MISSING, call
+
+REGISTRY = h.UDFS.REGISTRY
+# Excel built-ins an RR_ name must never shadow, and cell references it must not look like.
+EXCEL_BUILTINS = {"PRICE", "RETURN", "RANK", "INFO", "PE", "PB", "COE", "NPV", "XNPV", "RATE"}
+
+
+@pytest.fixture
+def desk(demo_store, tmp_path: Path):  # type: ignore[no-untyped-def]
+    data = access.MarketData(Settings(data_dir=demo_store.root, log_dir=tmp_path, offline=True))
+    access.use(data)
+    yield data
+    access.use(None)
+
+
+def one(result):  # type: ignore[no-untyped-def]
+    """The single cell of a converted result."""
+    assert isinstance(result, list) and len(result) == 1 and len(result[0]) == 1, result
+    return result[0][0]
+
+
+# -- metadata and VBA --------------------------------------------------------------------------
+def test_catalogue_is_complete() -> None:
+    wanted = {"RR_PRICE", "RR_HISTORY", "RR_INFO", "RR_ASOF", "RR_RETURN", "RR_PERIOD_RETURNS",
+              "RR_BEST_SINCE", "RR_PERIOD_RANK", "RR_RALLY_TABLE", "RR_BREADTH",
+              "RR_RELATIVE_STRENGTH", "RR_PE", "RR_PB", "RR_VALUATION_GAP", "RR_GAP_PERCENTILE",
+              "RR_MULTIPLE_CHANGE", "RR_EPS_REVISION", "RR_REVISION_BREADTH", "RR_VALUE_TRAPS",
+              "RR_COE", "RR_JUSTIFIED_PE", "RR_JUSTIFIED_PB", "RR_TWO_STAGE_PE",
+              "RR_IMPLIED_GROWTH", "RR_IMPLIED_ERP", "RR_MULTIPLE_ADJ", "RR_DCF_VALUE",
+              "RR_TARGET_PRICE"}
+    assert wanted <= set(REGISTRY)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_xlwings_metadata_and_help(name: str) -> None:
+    f = getattr(h.UDFS, name)
+    info = f.__xlfunc__
+    spec = REGISTRY[name]
+    assert info["name"] == name and info["category"] == "Rerating Desk"
+    assert not info["volatile"]
+    assert info["ret"]["doc"].split("\n")[0].startswith(spec.summary[:40])
+    for arg in info["args"]:
+        assert arg["doc"] == spec.args[arg["name"]] and len(arg["doc"]) > 5
+        assert arg["options"].get("err_to_str") is True
+        assert ("optional" in arg) == (arg["name"] in spec.defaults)
+        if arg["name"] in spec.defaults:
+            assert spec.args[arg["name"]].startswith("Optional")
+    assert not re.fullmatch(r"[A-Z]{1,3}[0-9]{1,7}", name)
+    assert name.removeprefix("RR_") not in EXCEL_BUILTINS or name.startswith("RR_")
+
+
+def test_generated_vba_declares_every_function_with_its_optional_arguments() -> None:
+    vba = h.vba()
+    for name, spec in REGISTRY.items():
+        sig = re.search(rf"^Function {name}\((.*)\)$", vba, re.M)
+        assert sig, name
+        parts = [p.strip() for p in sig.group(1).split(",") if p.strip()]
+        declared = [p.removeprefix("Optional ") for p in parts]
+        assert declared == list(spec.args), name
+        optional = [p.removeprefix("Optional ") for p in parts if p.startswith("Optional ")]
+        assert optional == list(spec.defaults), name
+        assert f'XLPy.CallUDF("rerating.udfs", "{name}"' in vba
+        assert "Application.Volatile" not in vba
+
+
+# -- good input, checked against the core ------------------------------------------------------
+def test_dcf_functions_match_the_core() -> None:
+    assert one(call("RR_COE", 0.07, 1.2, 0.055)) == pytest.approx(0.136)
+    assert one(call("RR_JUSTIFIED_PE", 0.5, 0.05, 0.10)) == pytest.approx(10.5)
+    assert one(call("RR_JUSTIFIED_PE", "50%", 0.05, 0.10, "forward")) == pytest.approx(10.0)
+    assert one(call("RR_JUSTIFIED_PB", 0.15, 0.05, 0.10)) == pytest.approx(2.0)
+    assert one(call("RR_TWO_STAGE_PE", 0.2, 0.2, 5, 0.6, 0.06, 0.12)) == \
+        pytest.approx(dcf.two_stage_pe(0.2, 0.2, 5, 0.6, 0.06, 0.12))
+    assert one(call("RR_IMPLIED_GROWTH", 10.5, 0.5, 0.10)) == pytest.approx(0.05)
+    assert one(call("RR_IMPLIED_ERP", 10.5, 0.5, 0.05, 0.07, 1)) == pytest.approx(0.03)
+    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5)) == pytest.approx(13.125)
+    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5, MISSING, MISSING, "factor")) == \
+        pytest.approx(1.25)
+    cfs = [[100.0], [110.0], [121.0]]
+    assert one(call("RR_DCF_VALUE", cfs, 0.10, 0.05)) == pytest.approx(3 * 100 / 1.1 + 2541 / 1.331)
+    assert one(call("RR_DCF_VALUE", [[100.0, 110.0, 121.0]], 0.10, MISSING, 15)) == \
+        pytest.approx(3 * 100 / 1.1 + 1815 / 1.331)
+    assert one(call("RR_TARGET_PRICE", 62, 18.5)) == pytest.approx(1147.0)
+    assert one(call("RR_MULTIPLE_CHANGE", 100, 130, 10, 11)) == pytest.approx(13 / 11 - 1)
+    assert one(call("RR_EPS_REVISION", 11, 10)) == pytest.approx(0.1)
+    assert one(call("RR_REVISION_BREADTH", [[12], [3]], [[4], [1]])) == pytest.approx(0.5)
+    assert one(call("RR_VALUATION_GAP", 18, 20)) == pytest.approx(-0.1)
+    assert one(call("RR_GAP_PERCENTILE", [[0.1], [0.2], [-0.1], [0.05], [-0.05]])) == pytest.approx(0.4)
+
+
+def test_rally_functions_on_a_sheet_range_need_no_store() -> None:
+    dates = [[dt.datetime(2026, 1, 30)], [dt.datetime(2026, 2, 27)], [dt.datetime(2026, 3, 31)]]
+    prices = [[100.0], [110.0], [99.0]]
+    assert one(call("RR_RETURN", prices, "1D", MISSING, dates)) == pytest.approx(-0.1)
+    table = call("RR_PERIOD_RETURNS", prices, "M", dates)
+    assert table[0] == ["period_end", "return"]
+    assert [r[1] for r in table[1:]] == [pytest.approx(0.1), pytest.approx(-0.1)]
+    # March (-10%) is the best month since February (+10%); February the best ever
+    assert one(call("RR_BEST_SINCE", prices, "M", MISSING, MISSING, dates)) == dt.datetime(2026, 2, 27)
+    assert one(call("RR_BEST_SINCE", prices, "M", "2026-02-15", MISSING, dates)) == "best ever"
+
+
+def test_data_functions_read_the_store(desk) -> None:  # type: ignore[no-untyped-def]
+    s = desk.store.read("prices", ["SMALL250.DEMO"]).set_index("date").close
+    assert one(call("RR_PRICE", "SMALL250.DEMO")) == s.iloc[-1]
+    assert one(call("RR_PRICE", "small250.demo", dt.datetime(2014, 6, 1))) == s.loc[:"2014-06-01"].iloc[-1]
+    assert one(call("RR_PRICE", "SMALL250.DEMO", "2014-05-30")) == s.loc["2014-05-30"]
+    hist = call("RR_HISTORY", "SMALL250.DEMO", "2026-04-28")
+    assert hist[0] == ["date", "close"] and len(hist) == 4
+    assert one(call("RR_BEST_SINCE", "SMALL250.DEMO")) == dt.datetime(2014, 5, 30)
+    detail = call("RR_BEST_SINCE", "SMALL250.DEMO", MISSING, MISSING, True)
+    assert detail[5] == ["periods between", 142]
+    monthly = rally.period_returns(s, "M").dropna()
+    assert one(call("RR_PERIOD_RANK", "SMALL250.DEMO")) == rally.period_rank(monthly).rank
+    asof = one(call("RR_ASOF"))
+    assert asof.startswith("as of 2026-04-30 · source demo:synthetic (SYNTHETIC)")
+
+
+def test_rally_table_matches_the_core(desk) -> None:  # type: ignore[no-untyped-def]
+    small = desk.closes(["SMALL250.DEMO"])  # warm
+    names = h.UDFS.resolve_universe("demo-small")
+    got = call("RR_RALLY_TABLE", "demo-small", "LARGE50.DEMO", "MTD")
+    assert got[0][:3] == ["ticker", "sector", "return"]
+    assert len(got) == 1 + len(names)
+    core = rally.rally_table(desk.closes(names), desk.prices("LARGE50.DEMO")["close"], "MTD")
+    first = got[1]
+    assert first[0] == core.index[0]
+    assert first[2] == pytest.approx(core["return"].iloc[0])
+    assert small.shape[1] == 1
+
+
+def test_valuation_and_revision_functions_on_the_demo(desk) -> None:  # type: ignore[no-untyped-def]
+    v = desk.store.read("index_valuation").pivot(index="date", columns="index", values="pe")
+    assert one(call("RR_PE", "SMALL250.DEMO")) == pytest.approx(v["SMALL250.DEMO"].iloc[-1])
+    gap = one(call("RR_VALUATION_GAP", "SMALL250.DEMO", "LARGE50.DEMO"))
+    assert gap == pytest.approx(v["SMALL250.DEMO"].iloc[-1] / v["LARGE50.DEMO"].iloc[-1] - 1)
+    traps = call("RR_VALUE_TRAPS", "demo-small", "MTD")
+    assert traps[0] == ["ticker", "return", "revision", "return_percentile"]
+    assert len(traps) - 1 == 8
+    assert 0.5 < one(call("RR_REVISION_BREADTH", "demo-small")) <= 1.0
+
+
+# -- bad input ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "args", "expected"), [
+    ("RR_COE", (None, 1, 0.05), "#VALUE! rf is blank"),
+    ("RR_COE", ("abc", 1, 0.05), "#VALUE! rf 'abc' is not a number"),
+    ("RR_COE", ("#N/A", 1, 0.05), "#VALUE! rf is the Excel error #N/A"),
+    ("RR_COE", (-2146826246, 1, 0.05), "#VALUE! rf is the Excel error #N/A"),
+    ("RR_COE", (True, 1, 0.05), "#VALUE! rf is TRUE/FALSE"),
+    ("RR_COE", ([[1.0, 2.0]], 1, 0.05), "#VALUE! rf must be a single cell"),
+    ("RR_JUSTIFIED_PE", (0.5, 0.15, 0.12), "#VALUE! growth 0.15 is not below cost of equity 0.12"),
+    ("RR_JUSTIFIED_PE", (-0.5, 0.05, 0.12), "#VALUE! payout -0.5 is negative"),
+    ("RR_IMPLIED_GROWTH", (0, 0.5, 0.1), "#VALUE! pe 0 is not positive"),
+    ("RR_TARGET_PRICE", (-3, 15), "#VALUE! eps -3 is not positive"),
+    ("RR_TWO_STAGE_PE", (0.2, 0.2, -1, 0.6, 0.06, 0.12), "#VALUE! years -1"),
+    ("RR_DCF_VALUE", ([[None], [None]], 0.1), "#VALUE! cash_flows has a blank cell"),
+    ("RR_JUSTIFIED_PE", (0.5, 0.05, 0.12, "sideways"), "#VALUE! basis 'sideways' is not one of trailing, forward"),
+    ("RR_RETURN", ([[1.0], [2.0]], "1M"), "#VALUE! prices: give dates"),
+    ("RR_REVISION_BREADTH", ([[1], [2]], [[1]]), "#VALUE! ups has 2 values but downs has 1"),
+])
+def test_bad_input_gives_readable_excel_errors(name: str, args: tuple, expected: str) -> None:
+    got = one(call(name, *args))
+    assert isinstance(got, str) and got.startswith(expected), got
+
+
+def test_unknown_ticker_offline(desk) -> None:  # type: ignore[no-untyped-def]
+    got = one(call("RR_PRICE", "FOO.NS"))
+    assert got.startswith("#N/A") and "FOO.NS" in got
+    got = one(call("RR_RALLY_TABLE", [["SMALL250.DEMO"], ["NOPE.NS"]], "LARGE50.DEMO"))
+    assert got.startswith("#N/A") and "NOPE.NS" in got
+
+
+def test_one_cell_where_a_table_is_expected(desk) -> None:  # type: ignore[no-untyped-def]
+    got = call("RR_RALLY_TABLE", [["SMALL250.DEMO"]], "LARGE50.DEMO", "MTD")
+    assert got[0][0] == "ticker" and got[1][0] == "SMALL250.DEMO"
+
+
+def test_ten_thousand_row_ranges() -> None:
+    cfs = [[1.0]] * 10_000
+    assert one(call("RR_DCF_VALUE", cfs, 0.05)) == pytest.approx((1 - 1.05**-10_000) / 0.05)
+    hist = [[float(i)] for i in range(10_000)]
+    assert one(call("RR_GAP_PERCENTILE", hist)) == 1.0
+    dates = [[dt.datetime(2000, 1, 3) + dt.timedelta(days=i)] for i in range(10_000)]
+    prices = [[100.0 + i] for i in range(10_000)]
+    assert one(call("RR_RETURN", prices, "1D", MISSING, dates)) == pytest.approx(10_099 / 10_098 - 1)
+
+
+def test_internal_errors_show_one_line_and_log_the_traceback(desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rerating import excel
+
+    log = desk.settings.log_dir / "udf.log"
+    monkeypatch.setattr(excel, "LOG_FILE", log)
+    monkeypatch.setattr(h.UDFS.dcf, "cost_of_equity", lambda *a: 1 / 0)
+    got = one(call("RR_COE", 0.07, 1, 0.05))
+    assert got.startswith("#ERR ZeroDivisionError") and "\n" not in got
+    assert "Traceback" in log.read_text() and "ZeroDivisionError" in log.read_text()
+
+
+# -- fuzz ----------------------------------------------------------------------------------------
+excel_scalars = st.one_of(
+    st.none(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.integers(-10**6, 10**6), st.sampled_from([-2146826246, -2146826281, -2146826273]),
+    st.sampled_from(["", "abc", "#N/A", "#VALUE!", "12%", "0.1", "2026-04-30", "demo-small",
+                     "SMALL250.DEMO", "LARGE50.DEMO", "NOPE.NS", "=1+1", "M", "MTD", "1M",
+                     "trailing", "forward", "TRUE", "-5"]),
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+)
+excel_values = st.one_of(
+    excel_scalars,
+    st.lists(st.lists(excel_scalars, min_size=1, max_size=3), min_size=1, max_size=4)
+    .filter(lambda rows: len({len(r) for r in rows}) == 1),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                   HealthCheck.too_slow], deadline=None)
+@given(name=st.sampled_from(sorted(REGISTRY)), data=st.data())
+def test_fuzz_no_exception_no_internal_error(desk, name: str, data) -> None:  # type: ignore[no-untyped-def]
+    n = len(REGISTRY[name].args)
+    args = [data.draw(st.one_of(st.just(MISSING), excel_values)) for _ in range(n)]
+    result = call(name, *args)
+    assert isinstance(result, list)
+    flat = [c for row in result for c in row]
+    for c in flat:
+        if isinstance(c, str) and c.startswith("#"):
+            assert not c.startswith("#ERR"), (name, args, c)
+            assert "Traceback" not in c
+        else:
+            assert c is None or isinstance(c, str | float | int | bool | dt.datetime | np.floating), c
