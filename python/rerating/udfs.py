@@ -193,6 +193,12 @@ def RR_PERIOD_RETURNS(prices, freq="M", dates=None):
     return excel.table(frame, index_label="period_end")
 
 
+def _period_returns(prices: Any, freq: Any, dates: Any) -> pd.Series:
+    """Completed and to-date period returns of a ticker or a sheet range (first period dropped)."""
+    s, _ = _series_or_ticker(prices, dates, "prices")
+    return rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
+
+
 def _best_since_table(b: rally.BestSince) -> list[list[Any]]:
     return [["item", "value"], ["period", excel.cell(b.period)], ["return", b.value],
             ["best since", excel.cell(b.since) if b.since is not None else "best ever"],
@@ -207,9 +213,7 @@ def _best_since_table(b: rally.BestSince) -> list[list[Any]]:
      dates=_DATES_DOC)
 def RR_BEST_SINCE(prices, freq="M", at=None, detail=False, dates=None):
     """The last earlier period with a return at least as large: "best month since May 2014"."""
-    s, _ = _series_or_ticker(prices, dates, "prices")
-    r = rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
-    b = rally.best_since(r, at=excel.date(at, "at"))
+    b = rally.best_since(_period_returns(prices, freq, dates), at=excel.date(at, "at"))
     if excel.boolean(detail, "detail"):
         return _best_since_table(b)
     return "best ever" if b.best_ever else excel.cell(b.since)
@@ -222,9 +226,7 @@ def RR_BEST_SINCE(prices, freq="M", at=None, detail=False, dates=None):
      dates=_DATES_DOC)
 def RR_PERIOD_RANK(prices, freq="M", at=None, detail=False, dates=None):
     """Rank of a period's return among itself and every earlier period (1 = best)."""
-    s, _ = _series_or_ticker(prices, dates, "prices")
-    r = rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
-    k = rally.period_rank(r, at=excel.date(at, "at"))
+    k = rally.period_rank(_period_returns(prices, freq, dates), at=excel.date(at, "at"))
     if excel.boolean(detail, "detail"):
         return [["item", "value"], ["period", excel.cell(k.period)], ["return", k.value],
                 ["rank", k.rank], ["count", k.count], ["percentile", excel.cell(k.percentile)]]
