@@ -20,7 +20,7 @@ from rerating.data.store import Store
 from rerating.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.udf_harness import call
+from tests.udf_harness import UDFS, call
 
 
 def _per_call(fn, n: int = 200) -> float:  # type: ignore[no-untyped-def]
@@ -40,6 +40,7 @@ def run() -> list[Row]:
     call("RR_RALLY_TABLE", [[t] for t in universe], "LARGE50.DEMO", "1M")
     closes = data.closes(universe)
     bench = data.prices("LARGE50.DEMO")["close"]
+    sectors = data.latest_field("fundamentals", universe, "sector")
     rows = [
         Row("RR_PRICE warm, per call (vs store frame lookup)",
             _per_call(lambda: call("RR_PRICE", "SMALL250.DEMO")),
@@ -52,13 +53,19 @@ def run() -> list[Row]:
             _per_call(lambda: dcf.multiple_adjustment(10.5, 0.03, 0.02, 0.07, 1, 0.5)), "< 1 ms per call"),
         Row("RR_RALLY_TABLE 300 tickers warm (vs rally_table)",
             median_seconds(lambda: call("RR_RALLY_TABLE", [[t] for t in universe], "LARGE50.DEMO", "1M"), repeat=5),
-            median_seconds(lambda: rally.rally_table(closes, bench, "1M"), repeat=5),
+            # the same computation the function does: with sectors
+            median_seconds(lambda: rally.rally_table(closes, bench, "1M", sectors=sectors), repeat=5),
+            "UDF adds <= 20% (ratio >= 0.83)"),
+        Row("  the same, our layer only (no xlwings conversion)",
+            median_seconds(lambda: UDFS.RR_RALLY_TABLE([[t] for t in universe], "LARGE50.DEMO", "1M"), repeat=5),
+            median_seconds(lambda: rally.rally_table(closes, bench, "1M", sectors=sectors), repeat=5),
             "UDF adds <= 20% (ratio >= 0.83)"),
     ]
     access.use(None)
     for r in rows[:3]:
         r.target += " (met)" if r.ours < 1e-3 else " (MISSED)"
-    rows[3].target += " (met)" if rows[3].ratio >= 1 / 1.2 else " (MISSED)"
+    for r in rows[3:]:
+        r.target += " (met)" if r.ratio >= 1 / 1.2 else " (MISSED)"
     return rows
 
 

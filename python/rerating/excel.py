@@ -264,16 +264,30 @@ def scalar(x: Any, what: str = "value") -> Any:
     return v
 
 
+def _column(values: Any) -> list[Any]:
+    """One column as plain Python cells: NaN/NaT/NA -> None, numpy scalars -> Python."""
+    if getattr(values, "dtype", None) is not None and values.dtype.kind == "M":
+        stamps = pd.DatetimeIndex(values)
+        return [None if pd.isna(x) else x for x in stamps.to_pydatetime().tolist()]
+    arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    if arr.dtype.kind == "f":
+        return [v if math.isfinite(v) else None for v in arr.tolist()]
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    items = arr.tolist()
+    if all(type(v) is str for v in items):  # text columns (tickers, sectors) need no cleaning
+        return items
+    return [cell(v) for v in items]
+
+
 def table(frame: pd.DataFrame, index: bool = True, index_label: str | None = None) -> list[list[Any]]:
-    """A DataFrame as a spilled table with a header row."""
-    cols = list(frame.columns)
-    header = ([index_label or (frame.index.name or "")] if index else []) + [str(c) for c in cols]
-    rows = [header]
-    values = frame.to_numpy(dtype=object)
-    for i, key in enumerate(frame.index):
-        row = [cell(v) for v in values[i]]
-        rows.append(([cell(key)] if index else []) + row)
-    return rows
+    """A DataFrame as a spilled table with a header row (NaN shown blank, dates as datetimes)."""
+    header = ([index_label or (frame.index.name or "")] if index else []) + \
+        [str(c) for c in frame.columns]
+    columns = [_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if index:
+        columns.insert(0, _column(frame.index))
+    return [header, *(list(row) for row in zip(*columns, strict=True))]
 
 
 def error_text(exc: BaseException) -> str:

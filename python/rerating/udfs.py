@@ -238,8 +238,7 @@ _TABLE_COLS = ["return", "benchmark_return", "excess_return", "beta", "market_pa
 
 
 def _sectors(tickers: list[str]) -> dict[str, str]:
-    snaps = _data().snapshots("fundamentals", tickers)
-    return {t: str(f.iloc[-1]["sector"]) for t, f in snaps.items()}
+    return _data().latest_field("fundamentals", tickers, "sector")
 
 
 @udf("Rally", '=RR_RALLY_TABLE("demo-small", "LARGE50.DEMO", "MTD")',

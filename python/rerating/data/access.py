@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -50,7 +51,7 @@ class MarketData:
         self._generation = -1
         self._checked = 0.0
         # (table, ticker) -> rows; ("wide:<field>", tickers) and ("latest:<table>", ticker) too
-        self._cache: dict[tuple[str, str], pd.DataFrame] = {}
+        self._cache: dict[tuple[str, str], Any] = {}
         self._failed: dict[str, tuple[float, str]] = {}
         self._pending: set[str] = set()
         self._inflight: threading.Event | None = None
@@ -164,6 +165,20 @@ class MarketData:
             if frame.empty:
                 raise CacheMiss(f"no {table} for {t} on or before {as_of.date()}")
         return frame[frame["as_of"] == frame["as_of"].max()]
+
+    def latest_field(self, table: str, tickers: Iterable[str], field: str) -> dict[str, Any]:
+        """One field of the latest snapshot per ticker (e.g. sector), cached per generation."""
+        names = list(dict.fromkeys(t.strip().upper() for t in tickers))
+        key = (f"field:{table}:{field}", "\x1f".join(names))
+        with self._lock:
+            self._current()
+            hit = self._cache.get(key)
+        if hit is None:
+            snaps = self.snapshots(table, names)
+            hit = {t: f[field].iat[-1] for t, f in snaps.items()}
+            with self._lock:
+                self._cache[key] = hit
+        return dict(hit)
 
     def index_valuation(self, index: str) -> pd.DataFrame:
         t = index.strip().upper()
