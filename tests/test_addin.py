@@ -33,3 +33,26 @@ def test_mac_and_web_are_told_the_truth(tmp_path: Path) -> None:
     plan = install_plan(home=tmp_path, platform="darwin")
     assert not plan.supported and plan.commands == []
     assert "Windows" in plan.note and "Mac" in plan.note
+
+
+def test_starter_workbook_is_xlwings_standalone_wired_to_rerating(tmp_path: Path) -> None:
+    import zipfile
+
+    import openpyxl
+    import xlwings
+
+    from rerating.addin import starter_workbook
+
+    out = starter_workbook(tmp_path / "Rerating.xlsm", interpreter=r"C:\Py & Co\python.exe")
+    source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(out) as b:
+        assert sorted(a.namelist()) == sorted(b.namelist())
+        changed = {n for n in a.namelist() if a.read(n) != b.read(n)}
+    # everything but the workbook and the two sheet parts, the VBA project included, is copied
+    assert changed == {"xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
+    wb = openpyxl.load_workbook(out, keep_vba=True)
+    assert wb.sheetnames == ["Start", "xlwings.conf"]
+    conf = {r[0].value: r[1].value for r in wb["xlwings.conf"].iter_rows(min_row=1, max_row=9)}
+    assert conf["UDF Modules"] == "rerating.udfs"
+    assert conf["Interpreter_Win"] == r"C:\Py & Co\python.exe"  # escaped in XML, intact here
+    assert "ImportPythonUDFs" in wb["Start"]["A3"].value

@@ -9,9 +9,12 @@ at ``rerating.udfs``, so Excel's "Import Functions" finds the RR_ functions.
 from __future__ import annotations
 
 import os
+import re
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 
 def functions_markdown() -> str:
@@ -78,3 +81,74 @@ def write_config(plan: InstallPlan) -> None:
     plan.config_file.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f'"{k}","{v}"\n' for k, v in existing.items())
     atomic_write_bytes(plan.config_file, text.encode("utf-8"))
+
+
+STARTER_LINES = (
+    "Rerating Desk starter workbook",
+    "1. pip install rerating (or the wheel you were given) into the Python named in the "
+    "xlwings.conf sheet (Interpreter_Win).",
+    "2. Enable macros, then run the macro ImportPythonUDFs (Alt+F8) once: it imports the RR_ "
+    "functions from rerating.udfs, as set in xlwings.conf (UDF Modules).",
+    "3. Type a function, e.g. =RR_JUSTIFIED_PE(0.5, 0.05, 0.10) gives 10.5; "
+    '=RR_BEST_SINCE("SMALL250.DEMO") after `rerating demo` has filled the store.',
+    "The function reference is addin/FUNCTIONS.md. Rates are decimals (0.12 = 12%).",
+    "Demo tickers (.DEMO) are SYNTHETIC: fictional companies for trying things out.",
+)
+
+
+def _inline(ref: str, text: str, style: str = "") -> str:
+    s = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+def _replace_once(xml: str, pattern: str, repl: str, what: str) -> str:
+    new, n = re.subn(pattern, lambda m: repl, xml, count=1)
+    if n != 1:
+        raise RuntimeError(f"xlwings' starter workbook changed shape: {what} not found")
+    return new
+
+
+def starter_workbook(out: Path, interpreter: str | None = None) -> Path:
+    """A macro-enabled workbook wired to rerating.udfs, from xlwings' own standalone starter.
+
+    Every part of xlwings' file is copied byte for byte (its VBA project included) except the
+    workbook part (sheets renamed: Start, and xlwings.conf activated) and the two sheet parts
+    (instructions; UDF Modules and Interpreter_Win), written as inline strings.
+    """
+    import xlwings
+
+    from rerating.data.store import atomic_write_bytes
+
+    source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+    interpreter = interpreter or sys.executable
+    with zipfile.ZipFile(source) as z:
+        parts = {i.filename: (i, z.read(i.filename)) for i in z.infolist()}
+    wb = parts["xl/workbook.xml"][1].decode("utf-8")
+    wb = _replace_once(wb, r'name="_xlwings\.conf"', 'name="xlwings.conf"', "the _xlwings.conf sheet")
+    wb = _replace_once(wb, r'<sheet name="Sheet1"', '<sheet name="Start"', "Sheet1")
+    conf = parts["xl/worksheets/sheet2.xml"][1].decode("utf-8")
+    conf = _replace_once(conf, r'<c r="B1"[^>]*>.*?</c>', _inline("B1", interpreter, "1"), "B1")
+    a6 = re.search(r'<c r="A6"[^>]*>.*?</c>', conf)
+    if a6 is None:
+        raise RuntimeError("xlwings' starter workbook changed shape: A6 not found")
+    conf = _replace_once(conf, r'<row r="6"[^>]*>' + re.escape(a6.group(0)),
+                         '<row r="6">' + a6.group(0) + _inline("B6", "rerating.udfs", "1"), "row 6")
+    start = parts["xl/worksheets/sheet1.xml"][1].decode("utf-8")
+    rows = "".join(f'<row r="{i}">{_inline(f"A{i}", line)}</row>'
+                   for i, line in enumerate(STARTER_LINES, start=1))
+    start = _replace_once(start, r"<sheetData\s*/>", f"<sheetData>{rows}</sheetData>", "sheetData")
+    start = _replace_once(start, r'<dimension ref="A1"\s*/>',
+                          f'<dimension ref="A1:A{len(STARTER_LINES)}"/>', "dimension")
+    changed = {"xl/workbook.xml": wb, "xl/worksheets/sheet2.xml": conf,
+               "xl/worksheets/sheet1.xml": start}
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, (info, data) in parts.items():
+            body = changed[name].encode("utf-8") if name in changed else data
+            zout.writestr(info, body)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out, buf.getvalue())
+    return out

@@ -272,6 +272,16 @@ def addin_install(dry_run: bool) -> None:
     click.echo(plan.note)
 
 
+@addin.command("starter")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("Rerating.xlsm"), show_default=True)
+def addin_starter(out: Path) -> None:
+    """A macro-enabled starter workbook wired to rerating.udfs and this Python."""
+    from rerating.addin import starter_workbook
+
+    click.echo(f"Wrote {starter_workbook(out)}: enable macros, run ImportPythonUDFs once.")
+
+
 @addin.command("functions")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the reference here (default: print it).")

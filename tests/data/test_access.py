@@ -1,0 +1,58 @@
+"""Excel-facing store access: warm reads, and misses fetched once, batched, remembered."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from rerating.data import access
+from rerating.data.providers.yahoo import YahooProvider
+from rerating.settings import Settings
+from tests.udf_harness import call
+
+
+@pytest.fixture
+def live(fake_yahoo, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path / "store", log_dir=tmp_path, offline=False)
+    data = access.MarketData(
+        settings, batch_window=0.3,
+        provider_for=lambda t: YahooProvider(session=fake_yahoo.session(), sleep=lambda s: None))
+    access.use(data)
+    yield data
+    access.use(None)
+
+
+def test_misses_from_many_cells_are_fetched_once_in_one_batch(live, fake_yahoo) -> None:  # type: ignore[no-untyped-def]
+    tickers = ["RELIANCE.NS", "TCS.NS", "INFY.NS"]
+    with ThreadPoolExecutor(3) as pool:  # three cells recalculating at once
+        got = list(pool.map(lambda t: call("RR_PRICE", t)[0][0], tickers))
+    assert got == [1338.0, 3538.0, 1538.0]  # last session k=38: base + 38
+    assert live.fetches == 1
+    asked = sorted(sym for sym, _, _ in fake_yahoo.chart_ranges)
+    assert asked == sorted(tickers)  # one price request per ticker, all in that batch
+    fake_yahoo.chart_ranges.clear()
+    assert call("RR_PRICE", "TCS.NS", "2026-03-04")[0][0] == 3501.0
+    assert fake_yahoo.chart_ranges == [] and live.fetches == 1  # served from the store
+
+
+def test_a_failed_ticker_is_not_asked_again_at_every_recalculation(live, fake_yahoo) -> None:  # type: ignore[no-untyped-def]
+    first = call("RR_PRICE", "NOSUCH.NS")[0][0]
+    assert first.startswith("#N/A") and "NOSUCH.NS" in first
+    requests = fake_yahoo.calls[("chart", "NOSUCH.NS")]
+    again = call("RR_PRICE", "NOSUCH.NS")[0][0]
+    assert again.startswith("#N/A") and "fetch failed" in again
+    assert fake_yahoo.calls[("chart", "NOSUCH.NS")] == requests
+    assert live.fetches == 1
+
+
+def test_offline_never_fetches(fake_yahoo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = access.MarketData(Settings(data_dir=tmp_path, log_dir=tmp_path, offline=True))
+    access.use(data)
+    try:
+        got = call("RR_PRICE", "RELIANCE.NS")[0][0]
+    finally:
+        access.use(None)
+    assert got.startswith("#N/A") and "offline" in got
+    assert not fake_yahoo.calls
