@@ -244,3 +244,15 @@ def test_fuzz_no_exception_no_internal_error(desk, name: str, data) -> None:  # 
             assert "Traceback" not in c
         else:
             assert c is None or isinstance(c, str | float | int | bool | dt.datetime | np.floating), c
+
+
+def test_internal_errors_go_to_the_log_file_doctor_prints(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rerating import excel
+
+    monkeypatch.setattr(excel, "LOG_FILE", None)
+    monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(h.UDFS.dcf, "cost_of_equity", lambda *a: [][1])
+    assert one(call("RR_COE", 0.07, 1, 0.05)).startswith("#ERR IndexError")
+    assert Settings.from_env().log_file == tmp_path / "logs" / "rerating.log"
+    text = (tmp_path / "logs" / "rerating.log").read_text()
+    assert "Excel function RR_COE" in text and "IndexError" in text

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import click
@@ -19,6 +18,7 @@ from rerating import __version__
 from rerating.data import model
 from rerating.errors import InputError, RerateError
 from rerating.settings import Settings
+from rerating.tracebacks import record
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
@@ -310,25 +310,8 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"pandas {pd.__version__}  numpy {numpy.__version__}  openpyxl {openpyxl.__version__}  "
                f"yfinance {yfinance.__version__}")
     click.echo(f"store     {s.data_dir}")
-    click.echo(f"log file  {log_file(s)}")
+    click.echo(f"log file  {s.log_file}")
     click.echo(f"offline   {s.offline}")
-
-
-def log_file(settings: Settings) -> Path:
-    return settings.log_dir / "rerating.log"
-
-
-def _log_internal(exc: BaseException) -> Path | None:
-    try:
-        settings = Settings.from_env()
-        path = log_file(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {pd.Timestamp.now(tz='UTC').isoformat()} {' '.join(sys.argv)}\n")
-            fh.write("".join(traceback.format_exception(exc)))
-        return path
-    except OSError:
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"error: {e}", err=True)
         return EXIT_INPUT
     except Exception as e:  # the boundary: log the traceback, show one line
-        path = _log_internal(e)
+        path = record(e, " ".join(sys.argv), Settings.from_env().log_file)
         click.echo(f"internal error: {type(e).__name__}: {e}"
                    + (f" (traceback in {path})" if path else ""), err=True)
         return EXIT_INTERNAL

@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 import logging
 import math
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +45,7 @@ _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 #: a range larger than this is refused before any work (Excel's sheet has 17 billion cells)
 MAX_CELLS = 2_000_000
 
+#: overrides the log file for tests; None means Settings.from_env().log_file
 LOG_FILE: Path | None = None
 
 
@@ -305,15 +305,12 @@ def error_text(exc: BaseException) -> str:
 
 
 def log_internal(exc: BaseException, where: str) -> None:
-    """Write the full traceback of an unexpected error to the log file."""
-    try:
-        if LOG_FILE is not None:
-            LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
-            with open(LOG_FILE, "a", encoding="utf-8") as fh:
-                fh.write(f"--- {pd.Timestamp.now(tz='UTC').isoformat()} {where}\n")
-                fh.write("".join(traceback.format_exception(exc)))
-    except OSError:
-        pass
+    """Write the full traceback of an unexpected error to the log file ``rerating doctor``
+    prints (``LOG_FILE`` overrides it)."""
+    from rerating.settings import Settings
+    from rerating.tracebacks import record
+
+    record(exc, f"Excel function {where}", LOG_FILE or Settings.from_env().log_file)
     _log.error("internal error in %s", where, exc_info=exc)
 
 

@@ -37,6 +37,11 @@ class Settings:
     max_workers: int = 4
     fetch_timeout: float = 30.0
 
+    @property
+    def log_file(self) -> Path:
+        """Where tracebacks of internal errors go (printed by ``rerating doctor``)."""
+        return self.log_dir / "rerating.log"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if environ is None else environ

@@ -192,24 +192,15 @@ def period_rank(returns: Any, at: Any = None) -> PeriodRank:
 _WINDOW = re.compile(r"^(\d+)\s*([DWMQY])$")
 
 
-def window_start(index: pd.DatetimeIndex, as_of_pos: int, window: Any) -> int:
-    """Position of the base close for a return over ``window`` ending at ``as_of_pos``.
-
-    ``window``: an int or ``"20D"`` (trading sessions), ``"1W"``, ``"1M"``, ``"3M"``, ``"6M"``,
-    ``"1Q"``, ``"1Y"`` (calendar: the last close on or before as_of minus the window),
-    ``"MTD"``, ``"QTD"``, ``"YTD"`` (the last close before the period began).
-    """
-    as_of = index[as_of_pos]
+def _parse_window(window: Any) -> tuple[str, Any]:
+    """("sessions", n) | ("to_date", "M"/"Q"/"Y") | ("calendar", DateOffset) for a window."""
     if isinstance(window, int | np.integer) and not isinstance(window, bool):
-        n = int(window)
-        if n < 1:
+        if int(window) < 1:
             raise InputError(f"window {window} must be at least 1 session")
-        return max(as_of_pos - n, 0) if as_of_pos - n >= 0 else -1
+        return "sessions", int(window)
     w = str(window).strip().upper()
     if w in ("MTD", "QTD", "YTD"):
-        begin = as_of.to_period(w[0] if w[0] != "Y" else "Y").start_time
-        pos = int(index.searchsorted(begin, side="left")) - 1
-        return pos
+        return "to_date", w[0]
     m = _WINDOW.match(w)
     if not m:
         raise InputError(f"window {window!r} is not like 20D, 1W, 1M, 3M, 1Y, MTD, QTD or YTD")
@@ -217,10 +208,26 @@ def window_start(index: pd.DatetimeIndex, as_of_pos: int, window: Any) -> int:
     if n < 1:
         raise InputError(f"window {window!r} must be at least 1")
     if unit == "D":
-        return as_of_pos - n if as_of_pos - n >= 0 else -1
-    offset = {"W": pd.DateOffset(weeks=n), "M": pd.DateOffset(months=n),
-              "Q": pd.DateOffset(months=3 * n), "Y": pd.DateOffset(years=n)}[unit]
-    return int(index.searchsorted(as_of - offset, side="right")) - 1
+        return "sessions", n
+    return "calendar", {"W": pd.DateOffset(weeks=n), "M": pd.DateOffset(months=n),
+                        "Q": pd.DateOffset(months=3 * n), "Y": pd.DateOffset(years=n)}[unit]
+
+
+def window_start(index: pd.DatetimeIndex, as_of_pos: int, window: Any) -> int:
+    """Position of the base close for a return over ``window`` ending at ``as_of_pos``
+    (-1 when the window reaches before the first close).
+
+    ``window``: an int or ``"20D"`` (trading sessions), ``"1W"``, ``"1M"``, ``"3M"``, ``"6M"``,
+    ``"1Q"``, ``"1Y"`` (calendar: the last close on or before as_of minus the window),
+    ``"MTD"``, ``"QTD"``, ``"YTD"`` (the last close before the period began).
+    """
+    kind, value = _parse_window(window)
+    if kind == "sessions":
+        return as_of_pos - value if as_of_pos - value >= 0 else -1
+    as_of = index[as_of_pos]
+    if kind == "to_date":
+        return int(index.searchsorted(as_of.to_period(value).start_time, side="left")) - 1
+    return int(index.searchsorted(as_of - value, side="right")) - 1
 
 
 def _as_of_pos(index: pd.DatetimeIndex, as_of: Any) -> int:
@@ -362,21 +369,14 @@ def relative_strength(a: pd.Series, b: pd.Series, window: Any = "1M") -> pd.Seri
     index = _check_index(both)
     ratio = (both.iloc[:, 0] / both.iloc[:, 1]).to_numpy()
     out = np.full(len(ratio), np.nan)
-    if isinstance(window, int | np.integer) or re.match(r"^\d+\s*D$", str(window).strip().upper()):
-        n = int(window) if isinstance(window, int | np.integer) else int(str(window).strip()[:-1])
-        out[n:] = ratio[n:] / ratio[:-n] - 1.0
+    kind, value = _parse_window(window)
+    if kind == "sessions":
+        out[value:] = ratio[value:] / ratio[:-value] - 1.0
     else:
-        starts = np.array([window_start(index, i, window) for i in range(len(index))]) \
-            if str(window).strip().upper() in ("MTD", "QTD", "YTD") else None
-        if starts is None:
-            m = _WINDOW.match(str(window).strip().upper())
-            if not m:
-                raise InputError(f"window {window!r} is not like 20D, 1M, 3M, 1Y")
-            window_start(index, len(index) - 1, window)  # validates
-            n, unit = int(m.group(1)), m.group(2)
-            offset = {"W": pd.DateOffset(weeks=n), "M": pd.DateOffset(months=n),
-                      "Q": pd.DateOffset(months=3 * n), "Y": pd.DateOffset(years=n)}[unit]
-            starts = index.searchsorted(index - offset, side="right") - 1
+        if kind == "to_date":
+            starts = np.array([window_start(index, i, window) for i in range(len(index))])
+        else:  # calendar: every date's base close in one vectorised search
+            starts = index.searchsorted(index - value, side="right") - 1
         ok = starts >= 0
         out[ok] = ratio[ok] / ratio[starts[ok]] - 1.0
     return pd.Series(out, index=index, name="relative_strength")
