@@ -68,6 +68,30 @@ def test_rate_limit_is_retried_with_backoff_then_succeeds(fake_yahoo) -> None:
     assert p.sleeps == [1.5]  # one backoff before the successful second attempt
 
 
+def test_a_locked_yfinance_cache_is_retried(fake_yahoo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """yfinance's SQLite cache can answer 'database is locked' under its own threads."""
+    import sqlite3
+
+    import yfinance.cache as yc
+
+    real = yc.get_tz_cache
+    state = {"n": 0}
+
+    class Locked:
+        def lookup(self, key):  # type: ignore[no-untyped-def]
+            state["n"] += 1
+            raise sqlite3.OperationalError("database is locked")
+
+        def store(self, key, value):  # type: ignore[no-untyped-def]
+            pass
+
+    monkeypatch.setattr(yc, "get_tz_cache", lambda: Locked() if state["n"] == 0 else real())
+    p = provider(fake_yahoo, retries=2, backoff=1.0)
+    df = p.fetch("prices", Query.of(["TCS.NS"], "2026-04-01", "2026-04-30"))
+    assert len(df) == 20 and state["n"] == 1
+    assert p.sleeps == [1.0]
+
+
 def test_persistent_rate_limit_raises_rate_limited_after_retries(fake_yahoo) -> None:
     fake_yahoo.failures["TCS.NS"] = "429"
     p = provider(fake_yahoo, retries=2, backoff=1.0)
@@ -179,6 +203,7 @@ def test_yahoo_symbol_rejects_garbage() -> None:
     ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limited"),
     ("ConnectionError(\"Failed to resolve 'query2.finance.yahoo.com'\")", "network"),
     ("$X.NS: possibly delisted; no timezone found", "unknown_symbol"),
+    ("OperationalError('database is locked')", "transient"),
     ("something odd", "error"),
 ])
 def test_classify_failure(reason: str, kind: str) -> None:

@@ -42,6 +42,8 @@ _DEFAULT_START = pd.Timestamp("2005-01-01")
 _RATE = re.compile(r"rate.?limit|too many requests|\b429\b", re.I)
 _NETWORK = re.compile(r"resolve|dns|connection|timed? ?out|timeout|network|unreachable|"
                       r"ssl|proxy|max retries", re.I)
+# yfinance's SQLite caches (timezone, cookie) lock under its own download threads
+_TRANSIENT = re.compile(r"database is locked|temporarily unavailable", re.I)
 _UNKNOWN = re.compile(r"delisted|no data found|not found|no timezone|404|invalid|"
                       r"no price data|symbol may be", re.I)
 
@@ -66,9 +68,11 @@ def yahoo_symbol(ticker: str, exchange: str = "NSE") -> str:
 
 
 def classify_failure(reason: str) -> str:
-    """``rate_limited``, ``network`` or ``unknown_symbol`` for a yfinance error text."""
+    """``rate_limited``, ``transient``, ``network`` or ``unknown_symbol`` for a yfinance error."""
     if _RATE.search(reason):
         return "rate_limited"
+    if _TRANSIENT.search(reason):
+        return "transient"
     if _NETWORK.search(reason):
         return "network"
     if _UNKNOWN.search(reason):
@@ -153,7 +157,8 @@ class YahooProvider(Provider):
             for t in ok:
                 failed.pop(t, None)
             failed.update(bad)
-            limited = tuple(t for t, why in failed.items() if classify_failure(why) == "rate_limited")
+            limited = tuple(t for t, why in failed.items()
+                            if classify_failure(why) in ("rate_limited", "transient"))
             if not limited or attempt == self.retries:
                 break
             self._sleep(self.backoff * (2 ** attempt))
