@@ -31,6 +31,24 @@ def median_seconds(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -
     return statistics.median(times)
 
 
+def paired_medians(ours: Callable[[], object], baseline: Callable[[], object],
+                   repeat: int = 101, warmup: int = 3) -> tuple[float, float]:
+    """Medians of ``ours`` and ``baseline`` timed alternately, so that load from elsewhere on a
+    shared machine lands on both sides instead of on whichever ran second."""
+    for _ in range(warmup):
+        ours()
+        baseline()
+    a, b = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        ours()
+        t1 = time.perf_counter()
+        baseline()
+        b.append(time.perf_counter() - t1)
+        a.append(t1 - t0)
+    return statistics.median(a), statistics.median(b)
+
+
 def fmt_time(s: float) -> str:
     return f"{s * 1e3:9.2f} ms" if s >= 1e-3 else f"{s * 1e6:9.1f} us"
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rerating import excel
 from rerating.analytics import dcf, rally
 from rerating.data import access
 from rerating.settings import Settings
@@ -31,7 +32,9 @@ def desk(demo_store, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def one(result):  # type: ignore[no-untyped-def]
-    """The single cell of a converted result."""
+    """The single cell of a converted result (a raw function hands a scalar straight to COM)."""
+    if not isinstance(result, list):
+        return result
     assert isinstance(result, list) and len(result) == 1 and len(result[0]) == 1, result
     return result[0][0]
 
@@ -146,6 +149,28 @@ def test_rally_table_matches_the_core(desk) -> None:  # type: ignore[no-untyped-
     assert small.shape[1] == 1
 
 
+def test_raw_tables_are_what_xlwings_would_have_sent(desk) -> None:  # type: ignore[no-untyped-def]
+    """Functions returned with xw.ret("raw") skip xlwings' per-cell write pass, so their cells
+    must already be what that pass makes: blanks as "", plain Python numbers, no NaN."""
+    from xlwings import conversion
+
+    raw = [n for n, f in vars(h.UDFS).items()
+           if hasattr(f, "__xlfunc__") and f.__xlfunc__["ret"]["options"].get("convert") == "raw"]
+    assert sorted(raw) == ["RR_RALLY_TABLE", "RR_VALUE_TRAPS"]
+    cases = [("RR_RALLY_TABLE", ("demo", "LARGE50.DEMO", "1M")),  # indices: sector blank
+             ("RR_RALLY_TABLE", ("demo-small", "LARGE50.DEMO", "MTD", "2008-10-31")),
+             ("RR_VALUE_TRAPS", ("demo-small", "MTD")),
+             ("RR_VALUE_TRAPS", ("demo-large", "MTD", None, 0.99, -0.9)),  # none found
+             ("RR_RALLY_TABLE", ("NOPE.NS", "LARGE50.DEMO"))]  # an error text
+    for name, args in cases:
+        got = call(name, *args)
+        assert excel.ready_for_excel(got), (name, args)
+        as_2d = got if isinstance(got, list) else [[got]]  # a scalar goes to COM as 1x1
+        assert conversion.write(got, None, {}) == as_2d, (name, args)
+    blanks = [r for r in call("RR_RALLY_TABLE", "demo", "LARGE50.DEMO") if r[1] == ""]
+    assert {r[0] for r in blanks} >= {"SMALL250.DEMO", "LARGE50.DEMO"}
+
+
 def test_valuation_and_revision_functions_on_the_demo(desk) -> None:  # type: ignore[no-untyped-def]
     v = desk.store.read("index_valuation").pivot(index="date", columns="index", values="pe")
     assert one(call("RR_PE", "SMALL250.DEMO")) == pytest.approx(v["SMALL250.DEMO"].iloc[-1])
@@ -236,7 +261,7 @@ def test_fuzz_no_exception_no_internal_error(desk, name: str, data) -> None:  # 
     n = len(REGISTRY[name].args)
     args = [data.draw(st.one_of(st.just(MISSING), excel_values)) for _ in range(n)]
     result = call(name, *args)
-    assert isinstance(result, list)
+    result = result if isinstance(result, list) else [[result]]  # raw functions: scalar to COM
     flat = [c for row in result for c in row]
     for c in flat:
         if isinstance(c, str) and c.startswith("#"):

@@ -173,12 +173,18 @@ def date(v: Any, name: str, required: bool = False) -> pd.Timestamp | None:
 
 def flat(v: Any) -> list[Any]:
     """All cells of a value, row by row."""
-    if isinstance(v, list | tuple):
-        out: list[Any] = []
-        for x in v:
-            out.extend(flat(x))
-        return out
-    return [v]
+    if not isinstance(v, list | tuple):
+        return [v]
+    out: list[Any] = []
+    for x in v:
+        if isinstance(x, list | tuple):
+            if any(isinstance(y, list | tuple) for y in x):
+                out.extend(flat(x))
+            else:
+                out.extend(x)
+        else:
+            out.append(x)
+    return out
 
 
 def numbers(v: Any, name: str, *, allow_blank: bool = False, min_count: int = 1) -> np.ndarray:
@@ -200,15 +206,24 @@ def numbers(v: Any, name: str, *, allow_blank: bool = False, min_count: int = 1)
 
 def tickers(v: Any, name: str = "tickers") -> list[str]:
     """Tickers from a range (blanks skipped) or one cell (a ticker or a universe name)."""
-    cells = [c for c in flat(v) if not is_blank(c)]
-    if not cells:
-        raise InputError(f"{name} is blank; give a ticker, a range of tickers or a universe name")
     out = []
-    for c in cells:
-        err = _error_text(c)
-        if err:
-            raise InputError(f"{name} contains the Excel error {err}")
-        out.append(str(int(c)) if isinstance(c, float) and c == int(c) else str(c).strip())
+    for c in flat(v):
+        if type(c) is str:  # the common case, kept cheap: a 300-ticker range is read per call
+            s = c.strip()
+            if not s:
+                continue
+            if s[0] == "#" and _error_text(s):
+                raise InputError(f"{name} contains the Excel error {_error_text(s)}")
+            out.append(s)
+        elif is_blank(c):
+            continue
+        else:
+            err = _error_text(c)
+            if err:
+                raise InputError(f"{name} contains the Excel error {err}")
+            out.append(str(int(c)) if isinstance(c, float) and c == int(c) else str(c).strip())
+    if not out:
+        raise InputError(f"{name} is blank; give a ticker, a range of tickers or a universe name")
     return out
 
 
@@ -280,14 +295,66 @@ def _column(values: Any) -> list[Any]:
     return [cell(v) for v in items]
 
 
-def table(frame: pd.DataFrame, index: bool = True, index_label: str | None = None) -> list[list[Any]]:
-    """A DataFrame as a spilled table with a header row (NaN shown blank, dates as datetimes)."""
-    header = ([index_label or (frame.index.name or "")] if index else []) + \
-        [str(c) for c in frame.columns]
-    columns = [_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+def table(frame: pd.DataFrame, index: bool = True, index_label: str | None = None,
+          columns: list[str] | None = None, blank: Any = None) -> list[list[Any]]:
+    """A DataFrame as a spilled table with a header row (NaN shown blank, dates as datetimes).
+
+    ``columns`` picks and orders columns without copying the frame. ``blank=""`` gives the
+    cells exactly as xlwings' write stage would hand them to Excel (blanks as ``""``, numpy
+    scalars as Python numbers), so a function may return the table with ``xw.ret("raw")``
+    and skip xlwings' per-cell pass; ``ready_for_excel`` checks that promise in the tests.
+    """
+    cols = list(frame.columns) if columns is None else list(columns)
+    header = ([index_label or (frame.index.name or "")] if index else []) + [str(c) for c in cols]
+    where = {c: i for i, c in enumerate(frame.columns)}
+    try:
+        pos = [where[c] for c in cols]
+    except KeyError as exc:
+        raise KeyError(f"no column {exc.args[0]!r}") from None
+    dtypes = frame.dtypes.tolist()
+    kinds = [dtypes[i].kind for i in pos]
+    # one C-level pass to Python objects (float64 comes out as Python floats), then fix-ups
+    block = frame.to_numpy(dtype=object)[:, pos] if cols else np.empty((len(frame), 0), object)
+    num = [j for j, k in enumerate(kinds) if k == "f"]
+    if num:  # NaN and inf are not numbers Excel can show
+        sub = block[:, num]
+        bad = ~np.isfinite(sub.astype(float))
+        if bad.any():
+            sub[bad] = None
+            block[:, num] = sub
+    block[pd.isna(block)] = None
+    for j, k in enumerate(kinds):
+        if k in "fiub":
+            continue
+        if k == "O" and set(map(type, block[:, j])) <= _PLAIN:  # text columns: nothing to do
+            continue
+        block[:, j] = _column(frame.iloc[:, pos[j]])  # dates, mixed objects: cell by cell
     if index:
-        columns.insert(0, _column(frame.index))
-    return [header, *(list(row) for row in zip(*columns, strict=True))]
+        first = np.empty((len(frame), 1), dtype=object)
+        first[:, 0] = _column(frame.index)
+        block = np.concatenate([first, block], axis=1)
+    if blank is not None:
+        block[pd.isna(block)] = blank
+    return [header, *block.tolist()]
+
+
+_PLAIN = {str, float, int, bool, type(None)}
+
+
+def ready_for_excel(value: Any) -> bool:
+    """True when ``value`` needs nothing from xlwings' write stage: plain str, float, int, bool
+    or ``""`` cells (no None, NaN, numpy scalars or dates), in a rectangular list of lists."""
+    rows = value if isinstance(value, list) else [[value]]
+    width = len(rows[0]) if rows and isinstance(rows[0], list) else None
+    for r in rows:
+        if not isinstance(r, list) or len(r) != width:
+            return False
+        for v in r:
+            if type(v) not in (str, float, int, bool):
+                return False
+            if type(v) is float and not math.isfinite(v):
+                return False
+    return True
 
 
 def error_text(exc: BaseException) -> str:
