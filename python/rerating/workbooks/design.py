@@ -1,0 +1,509 @@
+"""Builds the three templates in ``templates/`` (run ``python -m rerating.workbooks.design``).
+
+The templates are checked in; this script is how they were made and how to remake them after a
+layout change. Every derived number is a live formula that refers to the Data sheet through
+defined names, so the analyst can audit each step and move things around; the tool only ever
+rewrites the sheets it owns (Data, Changes and the hidden _rerating sheet).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+from rerating.workbooks.layout import (
+    CHANGES,
+    COMPS,
+    COMPS_CAPACITY,
+    DASHBOARD,
+    DATA,
+    DCF,
+    HISTORY_CAPACITY,
+    META,
+    STOCKS_CAPACITY,
+    TEMPLATE_VERSION,
+    Layout,
+)
+
+PCT = "0.0%"
+MULT = '0.0"x"'
+NUM = "#,##0.00"
+DATE = "yyyy-mm-dd"
+INPUT_FONT = Font(color="FF0000CC", bold=True)
+INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")
+TITLE = Font(bold=True, size=14)
+HEAD = Font(bold=True)
+BANNER = ('=IF(rr_is_synthetic=1,"SYNTHETIC DEMO DATA - not market prices. ","")'
+          '&"Source: "&rr_source&" | as of "&TEXT(rr_as_of,"yyyy-mm-dd")')
+
+
+def _name(wb: Workbook, name: str, ref: str) -> None:
+    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+def _head(ws: Worksheet, title: str, subtitle: str) -> None:
+    ws["A1"] = title
+    ws["A1"].font = TITLE
+    ws["A2"] = BANNER
+    ws["A2"].font = Font(bold=True, color="FFC00000")
+    ws["A3"] = subtitle
+    ws["A3"].font = Font(italic=True, color="FF595959")
+
+
+def _row(ws: Worksheet, r: int, label: str, formula: str, fmt: str | None = None,
+         name: str | None = None, wb: Workbook | None = None, note: str = "") -> None:
+    ws.cell(r, 1, label)
+    c = ws.cell(r, 2, formula)
+    if fmt:
+        c.number_format = fmt
+    if note:
+        ws.cell(r, 3, note).font = Font(italic=True, color="FF595959")
+    if name and wb is not None:
+        _name(wb, name, f"{ws.title}!$B${r}")
+
+
+def _owned(wb: Workbook, layout: Layout) -> None:
+    """The tool's sheets, as the engine will rewrite them (labels only, values come at fill)."""
+    data = wb.create_sheet(DATA)
+    data["A1"] = "Tool-owned data: every refresh rewrites this sheet. Do not type here."
+    data["A1"].font = HEAD
+    data["A4"] = "Field"
+    data["B4"] = "Value"
+    for i, f in enumerate(layout.fields):
+        data.cell(layout.first_row + i, 1, f.label)
+        if f.kind == "date":  # so styles.xml carries a date format the engine can use
+            data.cell(layout.first_row + i, 2).number_format = DATE
+    for b in layout.blocks:
+        data.cell(layout.first_row - 1, b.col, b.title).font = HEAD
+        for j, c in enumerate(b.columns):
+            data.cell(layout.first_row, b.col + j, c.label).font = HEAD
+    for name, ref in layout.names().items():
+        _name(wb, name, ref)
+    ch = wb.create_sheet(CHANGES)
+    ch["A1"] = "What moved at each refresh (tool-owned)."
+    for j, h in enumerate(("Refreshed at", "Item", "Previous", "Current", "Change", "What to revisit"), 1):
+        ch.cell(3, j, h).font = HEAD
+    meta = wb.create_sheet(META)
+    meta["A1"], meta["B1"] = "template", layout.template
+    meta["A2"], meta["B2"] = "template_version", TEMPLATE_VERSION
+    meta.sheet_state = "veryHidden"
+
+
+def _finish(wb: Workbook, out: Path) -> None:
+    wb.calculation.fullCalcOnLoad = True
+    wb.save(out)
+
+
+# -- dcf_model ------------------------------------------------------------------------------------
+def dcf_model(out: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Inputs"
+    _head(ws, "DCF model: inputs", "Yours to edit: the blue cells. Rates are decimals (0.07 = 7%).")
+    for j, h in enumerate(("Input", "Value", "Note"), 1):
+        ws.cell(4, j, h).font = HEAD
+    rows = [
+        ("Risk-free rate", 0.07, PCT, "in_rf", "10-year G-sec yield"),
+        ("Beta", "=rr_beta_reported", "0.00", "in_beta", "Default: the reported beta (Data). Type a number to override."),
+        ("Equity risk premium", 0.055, PCT, "in_erp", "India ERP. A lower ERP raises fair multiples (Multiples sheet)."),
+        ("Payout ratio", "=rr_payout_reported", PCT, "in_payout", "Share of EPS paid out. Default: reported payout."),
+    ]
+    r = 5
+    for label, value, fmt, name, note in rows:
+        _row(ws, r, label, value, fmt, name, wb, note)
+        ws.cell(r, 2).font, ws.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
+        r += 1
+    ws.cell(r, 1, "EPS growth, years 1-5").font = HEAD
+    for t, g in enumerate((0.15, 0.14, 0.13, 0.12, 0.11), 1):
+        r += 1
+        ws.cell(r, 1, f"  Year {t}")
+        c = ws.cell(r, 2, g)
+        c.number_format, c.font, c.fill = PCT, INPUT_FONT, INPUT_FILL
+    _name(wb, "in_growth", f"Inputs!$B${r - 4}:$B${r}")
+    r += 1
+    for label, value, fmt, name, note in [
+        ("Terminal growth", 0.06, PCT, "in_terminal_growth", "Nominal growth for ever after year 5"),
+        ("Exit P/E (on year-5 EPS)", 18, MULT, "in_exit_pe", "Terminal value by multiple"),
+        ("ERP change to test", -0.005, PCT, "in_erp_change", "-0.005: the ERP falls by half a point"),
+        ("EPS revision to test", 0.05, PCT, "in_eps_change", "0.05: EPS upgraded by 5%"),
+    ]:
+        _row(ws, r, label, value, fmt, name, wb, note)
+        ws.cell(r, 2).font, ws.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
+        r += 1
+    ws["B7"].comment = Comment("The seed note argues India's ERP is falling as domestic flows "
+                               "grow; try 0.05.", "Rerating Desk")
+    rate = DataValidation(type="decimal", operator="between", formula1="-0.05", formula2="0.5",
+                          showErrorMessage=True, error="A rate as a decimal: 0.07 means 7%")
+    ws.add_data_validation(rate)
+    rate.add("B5")
+    rate.add("B7")
+    rate.add("B10:B14")
+    rate.add("B15")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 70
+
+    v = wb.create_sheet("Valuation")
+    _head(v, "DCF model: valuation", "Formulas only: dividend discount model on EPS x payout.")
+    _row(v, 5, "Cost of equity (rf + beta x ERP)", "=in_rf+in_beta*in_erp", PCT, "val_coe", wb)
+    _row(v, 6, "Price", "=rr_price", NUM)
+    _row(v, 7, "EPS, trailing (year 0)", "=rr_eps_ttm", NUM)
+    _row(v, 8, "ROE (EPS / book)", "=IF(rr_bvps>0,rr_eps_ttm/rr_bvps,NA())", PCT, "val_roe", wb)
+    for j, h in enumerate(("Year", "Growth", "EPS", "Dividend", "Discount factor", "PV of dividend"), 1):
+        v.cell(10, j, h).font = HEAD
+    for t in range(1, 6):
+        r = 10 + t
+        v.cell(r, 1, t)
+        v.cell(r, 2, f"=INDEX(in_growth,A{r})").number_format = PCT
+        v.cell(r, 3, "=rr_eps_ttm*(1+B11)" if t == 1 else f"=C{r - 1}*(1+B{r})").number_format = NUM
+        v.cell(r, 4, f"=C{r}*in_payout").number_format = NUM
+        v.cell(r, 5, f"=1/(1+val_coe)^A{r}").number_format = "0.0000"
+        v.cell(r, 6, f"=D{r}*E{r}").number_format = NUM
+    _name(wb, "val_year", "Valuation!$A$11:$A$15")
+    _name(wb, "val_eps", "Valuation!$C$11:$C$15")
+    _name(wb, "val_div", "Valuation!$D$11:$D$15")
+    _row(v, 17, "Years in the explicit period", "=MAX(val_year)", "0", "val_n", wb)
+    _row(v, 18, "PV of explicit dividends", "=SUM(F11:F15)", NUM, "val_pv_explicit", wb)
+    _row(v, 19, "Terminal value, perpetuity growth", "=INDEX(val_div,val_n)*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", NUM)
+    _row(v, 20, "  PV of terminal value", "=B19/(1+val_coe)^val_n", NUM)
+    _row(v, 21, "DCF value per share (perpetuity)", "=val_pv_explicit+B20", NUM, "val_dcf_perpetuity", wb)
+    _row(v, 22, "Terminal value, exit P/E x year-5 EPS", "=INDEX(val_eps,val_n)*in_exit_pe", NUM)
+    _row(v, 23, "  PV of terminal value", "=B22/(1+val_coe)^val_n", NUM)
+    _row(v, 24, "DCF value per share (exit multiple)", "=val_pv_explicit+B23", NUM, "val_dcf_exit", wb)
+    _row(v, 26, "Justified P/E, trailing", "=in_payout*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", MULT, "val_justified_pe", wb)
+    _row(v, 27, "Justified P/B", "=(val_roe-in_terminal_growth)/(val_coe-in_terminal_growth)", MULT, "val_justified_pb", wb)
+    _row(v, 28, "P/E at the current price", "=IF(rr_eps_ttm>0,rr_price/rr_eps_ttm,NA())", MULT, "val_pe", wb)
+    _row(v, 29, "Growth implied by the price", "=(val_pe*val_coe-in_payout)/(val_pe+in_payout)", PCT, "val_implied_growth", wb)
+    _row(v, 31, "Target price (DCF, perpetuity)", "=val_dcf_perpetuity", NUM, "val_target", wb)
+    _row(v, 32, "Upside to target", "=val_target/rr_price-1", PCT, "val_upside", wb)
+    v.conditional_formatting.add("B32", CellIsRule(operator="greaterThan", formula=["0"], font=Font(color="FF007A33")))
+    v.conditional_formatting.add("B32", CellIsRule(operator="lessThan", formula=["0"], font=Font(color="FFC00000")))
+    v.column_dimensions["A"].width = 40
+    for col in "BCDEF":
+        v.column_dimensions[col].width = 15
+
+    s = wb.create_sheet("Sensitivity")
+    _head(s, "Sensitivity", "DCF value per share: ERP down the side, terminal growth across.")
+    s["A5"] = "ERP \\ terminal growth"
+    for j, d in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
+        s.cell(5, 2 + j, f"=in_terminal_growth+({d})").number_format = PCT
+        s.cell(6 + j, 1, f"=in_erp+({d})").number_format = PCT
+    for i in range(5):
+        for j in range(5):
+            r, col = 6 + i, 2 + j
+            L = "BCDEF"[j]
+            k = f"(in_rf+in_beta*$A{r})"
+            s.cell(r, col, f"=SUMPRODUCT(val_div/(1+{k})^val_year)+INDEX(val_div,val_n)*(1+{L}$5)"
+                           f"/({k}-{L}$5)/(1+{k})^val_n").number_format = NUM
+    _name(wb, "sens_value", "Sensitivity!$B$6:$F$10")
+    s["A13"] = "Justified P/E (trailing) across ERP"
+    s["A13"].font = HEAD
+    for i, d in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
+        r = 14 + i
+        s.cell(r, 1, f"=in_erp+({d})").number_format = PCT
+        s.cell(r, 2, f"=in_payout*(1+in_terminal_growth)/((in_rf+in_beta*A{r})-in_terminal_growth)").number_format = MULT
+    _name(wb, "sens_pe", "Sensitivity!$B$14:$B$18")
+    s.column_dimensions["A"].width = 24
+
+    m = wb.create_sheet("Multiples")
+    _head(m, "Multiples: what a lower ERP and an EPS upgrade do to the fair P/E",
+          "Holds the growth the price implies today and re-prices it at the new cost of equity.")
+    _row(m, 5, "P/E at the current price", "=val_pe", MULT)
+    _row(m, 6, "ERP today", "=in_erp", PCT)
+    _row(m, 7, "ERP after the change", "=in_erp+in_erp_change", PCT)
+    _row(m, 8, "Cost of equity today", "=in_rf+in_beta*B6", PCT)
+    _row(m, 9, "Cost of equity after", "=in_rf+in_beta*B7", PCT)
+    _row(m, 10, "Growth the price implies today", "=(B5*B8-in_payout)/(B5+in_payout)", PCT, "mul_implied_growth", wb)
+    _row(m, 11, "Fair P/E after the ERP change", "=in_payout*(1+B10)/(B9-B10)", MULT, "mul_new_pe", wb)
+    _row(m, 12, "Re-rating factor", "=B11/B5", "0.000", "mul_factor", wb)
+    _row(m, 14, "EPS, trailing", "=rr_eps_ttm", NUM)
+    _row(m, 15, "EPS after the revision", "=B14*(1+in_eps_change)", NUM)
+    _row(m, 16, "Target price: fair P/E x revised EPS", "=mul_new_pe*B15", NUM, "mul_target", wb)
+    _row(m, 17, "Upside", "=B16/rr_price-1", PCT, "mul_upside", wb)
+    _row(m, 19, "Consensus EPS (FY1) revision, 30 days", "=(rr_eps_fy1-rr_eps_fy1_30d)/ABS(rr_eps_fy1_30d)", PCT, "mul_rev_30d", wb)
+    _row(m, 20, "Consensus EPS (FY1) revision, 90 days", "=(rr_eps_fy1-rr_eps_fy1_90d)/ABS(rr_eps_fy1_90d)", PCT, "mul_rev_90d", wb)
+    _row(m, 21, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,0,(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
+    m.column_dimensions["A"].width = 42
+    _owned(wb, DCF)
+    _finish(wb, out)
+
+
+# -- comps ----------------------------------------------------------------------------------------
+def comps(out: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Comps"
+    _head(ws, "Comparables", "Formulas over the Data sheet. Sort or filter a copy; rows follow Data.")
+    first, n = 14, COMPS_CAPACITY
+    last = first + n - 1
+    heads = ("#", "Ticker", "Name", "Sector", "Price", "Market cap", "P/E TTM", "P/E FY1", "P/B",
+             "EPS rev 30d", "EPS rev 90d", "Breadth 30d", "Return", "Rank", "Value trap?", "Earnings")
+    for j, h in enumerate(heads, 1):
+        ws.cell(first - 1, j, h).font = HEAD
+
+    def d(col: str, r: int) -> str:
+        return f"INDEX({col},$A{r})"
+
+    for i in range(n):
+        r = first + i
+        ws.cell(r, 1, i + 1)
+        ws.cell(r, 2, f'=IF({d("rr_c_ticker", r)}="","",{d("rr_c_ticker", r)})')
+        ws.cell(r, 3, f'=IF($B{r}="","",{d("rr_c_name", r)}&"")')
+        ws.cell(r, 4, f'=IF($B{r}="","",{d("rr_c_sector", r)}&"")')
+        ws.cell(r, 5, f'=IF($B{r}="","",{d("rr_c_price", r)})').number_format = NUM
+        ws.cell(r, 6, f'=IF($B{r}="","",{d("rr_c_mcap", r)})').number_format = "#,##0"
+        ws.cell(r, 7, f'=IF($B{r}="","",IF({d("rr_c_eps_ttm", r)}>0,E{r}/{d("rr_c_eps_ttm", r)},"n/m"))').number_format = MULT
+        ws.cell(r, 8, f'=IF($B{r}="","",IF({d("rr_c_eps_fy1", r)}>0,E{r}/{d("rr_c_eps_fy1", r)},"n/m"))').number_format = MULT
+        ws.cell(r, 9, f'=IF($B{r}="","",IF({d("rr_c_bvps", r)}>0,E{r}/{d("rr_c_bvps", r)},"n/m"))').number_format = MULT
+        for col, ago in ((10, "rr_c_eps_fy1_30d"), (11, "rr_c_eps_fy1_90d")):
+            ws.cell(r, col, f'=IF($B{r}="","",IF(ISNUMBER({d(ago, r)}),IF({d(ago, r)}<>0,'
+                            f'({d("rr_c_eps_fy1", r)}-{d(ago, r)})/ABS({d(ago, r)}),""),""))').number_format = PCT
+        up, dn = d("rr_c_up_30d", r), d("rr_c_down_30d", r)
+        ws.cell(r, 12, f'=IF($B{r}="","",IF({up}+{dn}=0,"",({up}-{dn})/({up}+{dn})))').number_format = "0.00"
+        ws.cell(r, 13, f'=IF($B{r}="","",IF({d("rr_c_px_start", r)}>0,E{r}/{d("rr_c_px_start", r)}-1,""))').number_format = PCT
+        ws.cell(r, 14, f'=IF(ISNUMBER(M{r}),RANK(M{r},cmp_return),"")')
+        ws.cell(r, 15, f'=IF(AND(ISNUMBER(M{r}),ISNUMBER(J{r})),IF(AND(M{r}>=cmp_rally_cut,J{r}<=0),"VALUE TRAP?",""),"")')
+        ws.cell(r, 16, f'=IF($B{r}="","",F{r}/E{r}*{d("rr_c_eps_ttm", r)})').number_format = "#,##0"
+    for name, col in (("cmp_ticker", "B"), ("cmp_sector", "D"), ("cmp_mcap", "F"), ("cmp_pe", "G"),
+                      ("cmp_pe_fy1", "H"), ("cmp_pb", "I"), ("cmp_rev_30d", "J"), ("cmp_breadth", "L"),
+                      ("cmp_return", "M"), ("cmp_rank", "N"), ("cmp_trap", "O"), ("cmp_earnings", "P")):
+        _name(wb, name, f"Comps!${col}${first}:${col}${last}")
+    summary = [
+        ("Companies", "=COUNTIF(cmp_ticker,\"?*\")", "0", "cmp_count"),
+        ("Aggregate P/E (market cap / earnings, loss-makers out)",
+         '=SUMIFS(cmp_mcap,cmp_earnings,">0")/SUMIFS(cmp_earnings,cmp_earnings,">0")', MULT, "cmp_agg_pe"),
+        ("Benchmark P/E", "=IF(ISNUMBER(rr_bench_pe),rr_bench_pe,NA())", MULT, "cmp_bench_pe"),
+        ("Gap to the benchmark (P/E)", "=cmp_agg_pe/cmp_bench_pe-1", PCT, "cmp_gap"),
+        ("Median P/E TTM", "=MEDIAN(cmp_pe)", MULT, "cmp_median_pe"),
+        ("Rally cut-off (80th percentile return)", "=PERCENTILE(cmp_return,0.8)", PCT, "cmp_rally_cut"),
+        ("Value traps flagged", '=COUNTIF(cmp_trap,"VALUE TRAP?")', "0", "cmp_traps"),
+        ("Share up in the window", '=COUNTIF(cmp_return,">0")/COUNT(cmp_return)', PCT, "cmp_share_up"),
+    ]
+    for i, (label, f, fmt, name) in enumerate(summary):
+        _row(ws, 4 + i, label, f, fmt, name, wb)
+    ws["D4"] = "Window"
+    ws["E4"] = '=rr_window&" from "&TEXT(rr_window_start,"yyyy-mm-dd")'
+    ws["D5"] = "Benchmark"
+    ws["E5"] = "=rr_benchmark"
+    # sector medians, one row per sector named in Data
+    ws["R12"] = "Sector medians"
+    ws["R12"].font = HEAD
+    for j, h in enumerate(("Sector", "Companies", "Median P/E TTM", "Median P/E FY1", "Median return"), 18):
+        ws.cell(13, j, h).font = HEAD
+    for i in range(40):
+        r = first + i
+        ws.cell(r, 18, f'=IF(INDEX(rr_c_sectors,{i + 1})="","",INDEX(rr_c_sectors,{i + 1})&"")')
+        ws.cell(r, 19, f'=IF(R{r}="","",COUNTIF(cmp_sector,R{r}))')
+        for col, rng, fmt in ((20, "cmp_pe", MULT), (21, "cmp_pe_fy1", MULT), (22, "cmp_return", PCT)):
+            ref = f"{'TUV'[col - 20]}{r}"
+            ws[ref] = ArrayFormula(ref, f'=IF(R{r}="","",MEDIAN(IF(cmp_sector=R{r},IF(ISNUMBER({rng}),{rng}))))')
+            ws[ref].number_format = fmt
+    for name, col in (("sec_name", "R"), ("sec_count", "S"), ("sec_median_pe", "T"),
+                      ("sec_median_pe_fy1", "U"), ("sec_median_return", "V")):
+        _name(wb, name, f"Comps!${col}${first}:${col}${first + 39}")
+    ws.freeze_panes = "C14"
+    ws.column_dimensions["A"].width = 46
+    ws.column_dimensions["C"].width = 26
+    ws.column_dimensions["R"].width = 22
+    ws.conditional_formatting.add(f"O{first}:O{last}", CellIsRule(operator="equal", formula=['"VALUE TRAP?"'],
+                                                                   fill=PatternFill("solid", fgColor="FFF4CCCC")))
+    _owned(wb, COMPS)
+    _finish(wb, out)
+
+
+# -- rally_dashboard -----------------------------------------------------------------------------
+def rally_dashboard(out: Path) -> None:
+    wb = Workbook()
+    dash = wb.active
+    dash.title = "Dashboard"
+    hist = wb.create_sheet("History")
+    rally = wb.create_sheet("Rally")
+
+    # History: one row per month-end in Data, returns and gaps as formulas
+    _head(hist, "History", "Monthly returns, valuation gaps and revision breadth, computed from Data.")
+    heads = ("#", "Month end", "Small-cap return", "Large-cap return", "Relative",
+             "Val. month", "P/E gap", "P/B gap", "Snapshot", "Small breadth", "Large breadth")
+    for j, h in enumerate(heads, 1):
+        hist.cell(4, j, h).font = HEAD
+    f0, cap = 5, HISTORY_CAPACITY
+    for i in range(cap):
+        r = f0 + i
+        hist.cell(r, 1, i + 1)
+        hist.cell(r, 2, f'=IF(ISNUMBER(INDEX(rr_m_month,$A{r})),INDEX(rr_m_month,$A{r}),"")').number_format = DATE
+        for col, data in ((3, "rr_m_small"), (4, "rr_m_large")):
+            hist.cell(r, col, f'=IF(AND($A{r}>1,ISNUMBER(INDEX({data},$A{r})),ISNUMBER(INDEX({data},MAX(1,$A{r}-1)))),'
+                              f'INDEX({data},$A{r})/INDEX({data},MAX(1,$A{r}-1))-1,"")').number_format = PCT
+        hist.cell(r, 5, f'=IF(AND(ISNUMBER(C{r}),ISNUMBER(D{r})),(1+C{r})/(1+D{r})-1,"")').number_format = PCT
+        hist.cell(r, 6, f'=IF(ISNUMBER(INDEX(rr_v_month,$A{r})),INDEX(rr_v_month,$A{r}),"")').number_format = DATE
+        for col, s_, l_ in ((7, "rr_v_small_pe", "rr_v_large_pe"), (8, "rr_v_small_pb", "rr_v_large_pb")):
+            hist.cell(r, col, f'=IF(AND(ISNUMBER(INDEX({s_},$A{r})),INDEX({l_},$A{r})>0),'
+                              f'INDEX({s_},$A{r})/INDEX({l_},$A{r})-1,"")').number_format = PCT
+        if i < 240:
+            hist.cell(r, 9, f'=IF(ISNUMBER(INDEX(rr_r_month,$A{r})),INDEX(rr_r_month,$A{r}),"")').number_format = DATE
+            for col, u, d_ in ((10, "rr_r_small_up", "rr_r_small_down"), (11, "rr_r_large_up", "rr_r_large_down")):
+                hist.cell(r, col, f'=IF(ISNUMBER(INDEX({u},$A{r})),IF(INDEX({u},$A{r})+INDEX({d_},$A{r})=0,0,'
+                                  f'(INDEX({u},$A{r})-INDEX({d_},$A{r}))/(INDEX({u},$A{r})+INDEX({d_},$A{r}))),"")').number_format = "0.00"
+    last = f0 + cap - 1
+    for name, col in (("hist_ret", "C"), ("hist_large_ret", "D"), ("hist_gap", "G"), ("hist_pb_gap", "H"),
+                      ("hist_small_breadth", "J"), ("hist_large_breadth", "K")):
+        _name(wb, name, f"History!${col}${f0}:${col}${last}")
+    # rolling blocks the charts draw (fixed size, so charts never need their ranges changed)
+    hist["N3"] = "Chart data (rolling windows; #N/A is not plotted)"
+    hist["N3"].font = HEAD
+    for j, h in enumerate(("Month", "Return", "This month", "Val. month", "P/E gap", "10th pct", "Median",
+                           "90th pct", "Snapshot", "Small breadth", "Large breadth"), 14):
+        hist.cell(4, j, h).font = HEAD
+    for k in range(1, 61):
+        r = f0 + k - 1
+        idx = f"(COUNT(rr_m_month)-60+{k})"
+        hist.cell(r, 14, f'=IF({idx}>=1,TEXT(INDEX(rr_m_month,{idx}),"mmm yy"),"")')
+        hist.cell(r, 15, f'=IF({idx}>=2,INDEX(hist_ret,{idx}),NA())').number_format = PCT
+        hist.cell(r, 16, f'=IF({k}=60,O{r},NA())').number_format = PCT
+    for k in range(1, 121):
+        r = f0 + k - 1
+        idx = f"(COUNT(rr_v_month)-120+{k})"
+        hist.cell(r, 17, f'=IF({idx}>=1,TEXT(INDEX(rr_v_month,{idx}),"mmm yy"),"")')
+        hist.cell(r, 18, f'=IF({idx}>=1,INDEX(hist_gap,{idx}),NA())').number_format = PCT
+        hist.cell(r, 19, "=dash_gap_p10").number_format = PCT
+        hist.cell(r, 20, "=dash_gap_p50").number_format = PCT
+        hist.cell(r, 21, "=dash_gap_p90").number_format = PCT
+    for k in range(1, 49):
+        r = f0 + k - 1
+        idx = f"(COUNT(rr_r_month)-48+{k})"
+        hist.cell(r, 22, f'=IF({idx}>=1,TEXT(INDEX(rr_r_month,{idx}),"mmm yy"),"")')
+        hist.cell(r, 23, f'=IF({idx}>=1,INDEX(hist_small_breadth,{idx}),NA())').number_format = "0.00"
+        hist.cell(r, 24, f'=IF({idx}>=1,INDEX(hist_large_breadth,{idx}),NA())').number_format = "0.00"
+
+    # Rally: one row per stock in Data
+    _head(rally, "Rally versus revisions", "Return over the rally window and the FY1 EPS revision over 30 days.")
+    for j, h in enumerate(("#", "Ticker", "Sector", "Return", "EPS rev 30d", "Value trap?",
+                           "Chart: return", "Chart: revision", "Trap: return", "Trap: revision"), 1):
+        rally.cell(4, j, h).font = HEAD
+    s0 = 5
+    for i in range(STOCKS_CAPACITY):
+        r = s0 + i
+        rally.cell(r, 1, i + 1)
+        rally.cell(r, 2, f'=IF(INDEX(rr_s_ticker,$A{r})="","",INDEX(rr_s_ticker,$A{r}))')
+        rally.cell(r, 3, f'=IF($B{r}="","",INDEX(rr_s_sector,$A{r})&"")')
+        rally.cell(r, 4, f'=IF(AND($B{r}<>"",INDEX(rr_s_px_start,$A{r})>0),INDEX(rr_s_px_end,$A{r})/INDEX(rr_s_px_start,$A{r})-1,"")').number_format = PCT
+        rally.cell(r, 5, f'=IF(AND($B{r}<>"",ISNUMBER(INDEX(rr_s_eps_30d,$A{r}))),IF(INDEX(rr_s_eps_30d,$A{r})<>0,'
+                         f'(INDEX(rr_s_eps_now,$A{r})-INDEX(rr_s_eps_30d,$A{r}))/ABS(INDEX(rr_s_eps_30d,$A{r})),""),"")').number_format = PCT
+        rally.cell(r, 6, f'=IF(AND(ISNUMBER(D{r}),ISNUMBER(E{r})),IF(AND(D{r}>=dash_rally_cut,E{r}<=0),"VALUE TRAP?",""),"")')
+        # charts skip #N/A but would plot text as zero
+        rally.cell(r, 7, f'=IF(AND(ISNUMBER(D{r}),ISNUMBER(E{r})),D{r},NA())').number_format = PCT
+        rally.cell(r, 8, f'=IF(AND(ISNUMBER(D{r}),ISNUMBER(E{r})),E{r},NA())').number_format = PCT
+        rally.cell(r, 9, f'=IF(F{r}="VALUE TRAP?",D{r},NA())').number_format = PCT
+        rally.cell(r, 10, f'=IF(F{r}="VALUE TRAP?",E{r},NA())').number_format = PCT
+    s_last = s0 + STOCKS_CAPACITY - 1
+    for name, col in (("stk_return", "D"), ("stk_revision", "E"), ("stk_trap", "F")):
+        _name(wb, name, f"Rally!${col}${s0}:${col}${s_last}")
+    rally.conditional_formatting.add(f"F{s0}:F{s_last}", CellIsRule(operator="equal", formula=['"VALUE TRAP?"'],
+                                                                     fill=PatternFill("solid", fgColor="FFF4CCCC")))
+
+    # Dashboard
+    _head(dash, "Small-cap rally dashboard", "What happened, why, and the risk. Formulas over Data and History.")
+    rows = [
+        ("What happened", None, None, None),
+        ("Month", "=INDEX(rr_m_month,COUNT(rr_m_month))", DATE, "dash_month"),
+        ("Small-cap return this month", "=INDEX(hist_ret,COUNT(rr_m_month))", PCT, "dash_return"),
+        ("Large-cap return this month", "=INDEX(hist_large_ret,COUNT(rr_m_month))", PCT, "dash_large_return"),
+        ("Rank among all months (1 = best)", "=RANK(dash_return,hist_ret)", "0", "dash_rank"),
+        ("Months compared", "=COUNT(hist_ret)", "0", "dash_count"),
+        ("Best month since (date)", "=SUMPRODUCT(MAX(ISNUMBER(hist_ret)*(hist_ret>=dash_return)*(rr_m_month<dash_month)*rr_m_month))", DATE, "dash_best_since"),
+        ("Best since", '=IF(dash_best_since=0,"best ever",TEXT(dash_best_since,"mmm yyyy"))', None, "dash_best_since_text"),
+        ("Months in between", "=IF(dash_best_since=0,\"\",SUMPRODUCT((rr_m_month>dash_best_since)*(rr_m_month<dash_month)))", "0", "dash_between"),
+        ("Why", None, None, None),
+        ("P/E gap, small vs large (latest)", "=INDEX(hist_gap,COUNT(rr_v_month))", PCT, "dash_gap"),
+        ("Percentile of the gap in its history", "=SUMPRODUCT(ISNUMBER(hist_gap)*(hist_gap<=dash_gap))/COUNT(hist_gap)", PCT, "dash_gap_pct"),
+        ("Gap 10th / 50th / 90th percentile", "=PERCENTILE(hist_gap,0.1)", PCT, "dash_gap_p10"),
+        ("", "=MEDIAN(hist_gap)", PCT, "dash_gap_p50"),
+        ("", "=PERCENTILE(hist_gap,0.9)", PCT, "dash_gap_p90"),
+        ("P/E gap at the previous month-end", "=INDEX(hist_gap,COUNT(rr_v_month)-1)", PCT, "dash_gap_before"),
+        ("P/B gap, small vs large (latest)", "=INDEX(hist_pb_gap,COUNT(rr_v_month))", PCT, "dash_pb_gap"),
+        ("Revision breadth, small caps (30d)", "=INDEX(hist_small_breadth,COUNT(rr_r_month))", "0.00", "dash_breadth_small"),
+        ("Revision breadth, large caps (30d)", "=INDEX(hist_large_breadth,COUNT(rr_r_month))", "0.00", "dash_breadth_large"),
+        ("The risk", None, None, None),
+        ("Share of stocks up in the window", '=COUNTIF(stk_return,">0")/COUNT(stk_return)', PCT, "dash_share_up"),
+        ("Rally cut-off (80th percentile return)", "=PERCENTILE(stk_return,0.8)", PCT, "dash_rally_cut"),
+        ("Value traps: rallied, estimates not raised", '=COUNTIF(stk_trap,"VALUE TRAP?")', "0", "dash_traps"),
+    ]
+    for i, (label, f, fmt, name) in enumerate(rows):
+        r = 5 + i
+        if f is None:
+            dash.cell(r, 1, label).font = HEAD
+            continue
+        _row(dash, r, label, f, fmt, name, wb)
+    dash.column_dimensions["A"].width = 44
+    dash.column_dimensions["B"].width = 14
+
+    bar = BarChart()
+    bar.title = "Small-cap index: monthly return, last 60 months"
+    bar.y_axis.number_format = "0%"
+    bar.add_data(Reference(hist, min_col=15, min_row=4, max_row=64), titles_from_data=True)
+    bar.add_data(Reference(hist, min_col=16, min_row=4, max_row=64), titles_from_data=True)
+    bar.set_categories(Reference(hist, min_col=14, min_row=5, max_row=64))
+    bar.overlap = 100
+    bar.series[1].graphicalProperties.solidFill = "C00000"
+    bar.height, bar.width = 8, 18
+    dash.add_chart(bar, "D4")
+
+    line = LineChart()
+    line.title = "P/E gap, small vs large caps, with its 10th-90th percentile band"
+    line.y_axis.number_format = "0%"
+    line.add_data(Reference(hist, min_col=18, max_col=21, min_row=4, max_row=124), titles_from_data=True)
+    line.set_categories(Reference(hist, min_col=17, min_row=5, max_row=124))
+    line.height, line.width = 8, 18
+    dash.add_chart(line, "D21")
+
+    rev = LineChart()
+    rev.title = "EPS revision breadth (30 days): small vs large caps"
+    rev.add_data(Reference(hist, min_col=23, max_col=24, min_row=4, max_row=52), titles_from_data=True)
+    rev.set_categories(Reference(hist, min_col=22, min_row=5, max_row=52))
+    rev.height, rev.width = 8, 18
+    dash.add_chart(rev, "D38")
+
+    sc = ScatterChart()
+    sc.title = "Rally vs EPS revision (value traps in red)"
+    sc.style = 13
+    sc.x_axis.title = "EPS revision, 30 days"
+    sc.y_axis.title = "Return in the window"
+    x = Reference(rally, min_col=8, min_row=s0, max_row=s_last)
+    y = Reference(rally, min_col=7, min_row=s0, max_row=s_last)
+    allp = Series(y, x, title="Stocks")
+    allp.marker.symbol = "circle"
+    allp.graphicalProperties.line.noFill = True
+    traps = Series(Reference(rally, min_col=9, min_row=s0, max_row=s_last),
+                   Reference(rally, min_col=10, min_row=s0, max_row=s_last), title="Value traps")
+    traps.marker.symbol = "diamond"
+    traps.marker.graphicalProperties.solidFill = "C00000"
+    traps.graphicalProperties.line.noFill = True
+    sc.series.extend([allp, traps])
+    sc.height, sc.width = 8, 18
+    dash.add_chart(sc, "D55")
+    _owned(wb, DASHBOARD)
+    _finish(wb, out)
+
+
+BUILDERS = {"dcf_model": dcf_model, "comps": comps, "rally_dashboard": rally_dashboard}
+
+
+def main(folder: str | None = None) -> None:
+    out = Path(folder) if folder else Path(__file__).resolve().parents[3] / "templates"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, build in BUILDERS.items():
+        build(out / f"{name}.xlsx")
+        print(out / f"{name}.xlsx")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])

@@ -1,0 +1,76 @@
+"""LibreOffice headless as an independent spreadsheet engine: recalculate a workbook, and read
+back what it computed by defined name.
+
+Used by the tests (our formulas against ``rerating.analytics``) and by ``rerating doctor``.
+Each run gets a throwaway profile whose "recalculate on load" is set to always, so cached values
+in the file are never trusted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rerating.errors import WorkbookError
+
+_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def recalculate(src: Path | list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 300) -> Path:
+    """Open ``src`` in LibreOffice, recalculate every formula, save as ``fmt`` in ``out_dir``.
+
+    ``src`` may be a list (one LibreOffice start for all); the path of the first is returned."""
+    srcs = [Path(p) for p in (src if isinstance(src, list) else [src])]
+    exe = soffice()
+    if exe is None:
+        raise WorkbookError("LibreOffice (soffice) is not installed; on Debian/Ubuntu: "
+                            "apt-get install libreoffice-calc-nogui")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rr-lo-") as profile:
+        user = Path(profile) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_XCU)
+        cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+               "--nolockcheck", "--convert-to", fmt, "--outdir", str(out_dir), *map(str, srcs)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    outs = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in srcs]
+    missing = [p.name for p, o in zip(srcs, outs, strict=True) if not o.exists()]
+    if proc.returncode != 0 or missing:
+        raise WorkbookError(f"LibreOffice could not convert {', '.join(missing) or srcs[0].name}: "
+                            f"{(proc.stderr or proc.stdout).strip()[:300]}")
+    return outs[0]
+
+
+def values_by_name(path: Path, names: list[str] | None = None) -> dict[str, Any]:
+    """Computed values of workbook-level defined names (a range gives a list, row by row)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, data_only=True)
+    out: dict[str, Any] = {}
+    for name, dn in wb.defined_names.items():
+        if names is not None and name not in names:
+            continue
+        vals = []
+        for sheet, ref in dn.destinations:
+            cells = wb[sheet][ref.replace("$", "")]
+            if isinstance(cells, tuple):
+                for row in cells:
+                    vals.extend(c.value for c in (row if isinstance(row, tuple) else (row,)))
+            else:
+                vals.append(cells.value)
+        out[name] = vals[0] if len(vals) == 1 else vals
+    return out

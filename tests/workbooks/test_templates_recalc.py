@@ -1,0 +1,172 @@
+"""Filled templates, recalculated by LibreOffice, against rerating.analytics (rel. diff < 1e-9)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rerating.analytics import dcf, rally, revisions, valuation
+from rerating.data.frames import latest_snapshot, wide_prices
+from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+from rerating.workbooks import content as C
+from rerating.workbooks import engine as E
+from rerating.workbooks.libreoffice import recalculate, soffice, values_by_name
+
+pytestmark = [pytest.mark.libreoffice,
+              pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")]
+
+TOL = 1e-9
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=TOL, abs_tol=1e-12)
+
+
+def _pick(story: str) -> str:
+    comp = demo_market().companies
+    return str(comp.loc[comp["story"] == story, "ticker"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def computed(demo_store, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Build every template from the demo store, recalculate all in one LibreOffice run."""
+    out = tmp_path_factory.mktemp("recalc")
+    m = demo_market()
+    tickers = {"plain": m.universe("demo-small")[0], "trap": _pick("value_trap"),
+               "large": m.universe("demo-large")[3], "loss": _pick("loss_maker")}
+    files = {}
+    for key, t in tickers.items():
+        c = C.dcf(demo_store, t)
+        if key == "loss":  # the demo's loss-makers are profitable at its as-of: make one not
+            c.values["rr_eps_ttm"] = -2.5
+        files[key] = E.build(c, out / f"dcf_{key}.xlsx").path
+    files["comps"] = E.build(C.comps(demo_store, m.universe("demo-small"), LARGE_INDEX, "MTD",
+                                     universe="demo-small"), out / "comps.xlsx").path
+    files["dash"] = E.build(C.dashboard(demo_store, SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"),
+                                        m.universe("demo-large"), "MTD"), out / "dash.xlsx").path
+    recalculate(list(files.values()), out / "calc")
+    return {k: values_by_name(out / "calc" / p.name) for k, p in files.items()}, tickers
+
+
+@pytest.mark.parametrize("key", ["plain", "trap", "large"])
+def test_dcf_model_matches_the_core(computed, key: str) -> None:  # type: ignore[no-untyped-def]
+    got = computed[0][key]
+    rf, beta, erp, payout = got["in_rf"], got["rr_beta_reported"], got["in_erp"], got["rr_payout_reported"]
+    growth, tg, exit_pe = got["in_growth"], got["in_terminal_growth"], got["in_exit_pe"]
+    eps0, price, bvps = got["rr_eps_ttm"], got["rr_price"], got["rr_bvps"]
+    assert (rf, erp, tg, exit_pe) == (0.07, 0.055, 0.06, 18)  # the template's defaults
+    assert got["in_beta"] == beta and got["in_payout"] == payout  # defaults follow Data
+    coe = dcf.cost_of_equity(rf, beta, erp)
+    assert close(got["val_coe"], coe)
+    eps = eps0 * np.cumprod(1 + np.asarray(growth))
+    divs = payout * eps
+    assert all(close(a, b) for a, b in zip(got["val_eps"], eps, strict=True))
+    assert close(got["val_dcf_perpetuity"], dcf.dcf_value(divs, coe, terminal_growth=tg))
+    assert close(got["val_dcf_exit"], dcf.dcf_value(divs, coe, terminal_multiple=exit_pe / payout))
+    assert close(got["val_justified_pe"], dcf.justified_pe(payout, tg, coe))
+    assert close(got["val_justified_pb"], dcf.justified_pb(eps0 / bvps, tg, coe))
+    assert close(got["val_implied_growth"], dcf.implied_growth(price / eps0, payout, coe))
+    assert close(got["val_upside"], got["val_dcf_perpetuity"] / price - 1)
+    # Sensitivity: the centre of the grid is the model's value; the rest re-run the core
+    grid = np.asarray(got["sens_value"], dtype=float).reshape(5, 5)
+    for i, de in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
+        k = dcf.cost_of_equity(rf, beta, erp + de)
+        for j, dg in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
+            assert close(grid[i, j], dcf.dcf_value(divs, k, terminal_growth=tg + dg)), (i, j)
+        assert close(got["sens_pe"][i], dcf.justified_pe(payout, tg, k))
+    assert close(grid[2, 2], got["val_dcf_perpetuity"])
+    # Multiples: the ERP falls by half a point and EPS is upgraded 5%
+    adj = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout)
+    assert close(got["mul_new_pe"], adj.new_pe)
+    assert close(got["mul_factor"], adj.factor)
+    assert close(got["mul_implied_growth"], adj.implied_growth)
+    assert close(got["mul_target"], dcf.target_price(eps0 * 1.05, adj.new_pe))
+    assert close(got["mul_rev_30d"], revisions.eps_revision(got["rr_eps_fy1"], got["rr_eps_fy1_30d"]))
+    assert close(got["mul_rev_90d"], revisions.eps_revision(got["rr_eps_fy1"], got["rr_eps_fy1_90d"]))
+    assert close(got["mul_breadth"], revisions.revision_breadth(got["rr_up_30d"], got["rr_down_30d"]))
+
+
+def test_dcf_model_data_is_the_store_as_of(computed, demo_store) -> None:  # type: ignore[no-untyped-def]
+    got = computed[0]["plain"]
+    t = computed[1]["plain"]
+    px = demo_store.read("prices", [t]).sort_values("date")
+    assert got["rr_price"] == px["close"].iloc[-1]
+    assert got["rr_ticker"] == t and got["rr_source"] == "demo:synthetic" and got["rr_is_synthetic"] == 1
+    f = latest_snapshot(demo_store.read("fundamentals", [t])).iloc[-1]
+    assert got["rr_eps_ttm"] == f["trailing_eps"]
+    assert pd.Timestamp(got["rr_as_of"]) == px["date"].iloc[-1]
+
+
+def test_loss_maker_shows_na_where_the_core_refuses(computed) -> None:  # type: ignore[no-untyped-def]
+    got = computed[0]["loss"]
+    assert got["rr_eps_ttm"] == -2.5
+    assert got["val_pe"] == "#N/A" and got["val_implied_growth"] == "#N/A"
+    with pytest.raises(ValueError, match="not positive"):
+        dcf.implied_growth(got["rr_price"] / got["rr_eps_ttm"], got["in_payout"], got["val_coe"])
+
+
+def test_comps_match_the_core(computed, demo_store) -> None:  # type: ignore[no-untyped-def]
+    got = computed[0]["comps"]
+    names = demo_market().universe("demo-small")
+    n = len(names)
+    assert got["cmp_count"] == n
+    assert got["cmp_ticker"][:n] == names and got["cmp_ticker"][n] in (None, "")
+    closes = wide_prices(demo_store, [*names, LARGE_INDEX])
+    table = rally.rally_table(closes[names], closes[LARGE_INDEX], "MTD")
+    ret = np.asarray(got["cmp_return"][:n], dtype=float)
+    assert np.allclose(ret, table["return"].reindex(names).to_numpy(), rtol=TOL, atol=0)
+    assert [int(x) for x in got["cmp_rank"][:n]] == table["rank"].reindex(names).astype(int).tolist()
+    fund = latest_snapshot(demo_store.read("fundamentals", names)).set_index("ticker").reindex(names)
+    price = closes[names].iloc[-1].to_numpy()
+    mcap = fund["shares_outstanding"].to_numpy() * price
+    earnings = mcap / price * fund["trailing_eps"].to_numpy()
+    assert close(got["cmp_agg_pe"], valuation.aggregate_multiple(mcap, earnings))
+    bench_pe = demo_store.read("index_valuation", [LARGE_INDEX]).sort_values("date")["pe"].iloc[-1]
+    assert close(got["cmp_gap"], valuation.valuation_gap(got["cmp_agg_pe"], bench_pe))
+    pe = np.asarray([x for x in got["cmp_pe"][:n] if isinstance(x, float)])
+    assert close(got["cmp_median_pe"], float(np.median(pe)))
+    est = latest_snapshot(demo_store.read("estimates", names))
+    est = est[est["period"] == "0y"].set_index("ticker").reindex(names)
+    rev = revisions.eps_revision(est["eps_now"], est["eps_30d_ago"])
+    traps = revisions.value_traps(table["return"], rev)
+    flagged = {t for t, f in zip(names, got["cmp_trap"][:n], strict=True) if f == "VALUE TRAP?"}
+    assert flagged == set(traps.index) and len(flagged) == 8 == got["cmp_traps"]
+    # sector medians (array formulas), every sector
+    sectors = fund["sector"].tolist()
+    assert [x for x in got["sec_name"] if x] == sorted(set(sectors))
+    for k, sec in enumerate(sorted(set(sectors))):
+        pes = [p for p, s in zip(got["cmp_pe"][:n], sectors, strict=True) if s == sec and isinstance(p, float)]
+        assert close(got["sec_median_pe"][k], float(np.median(pes))), sec
+        assert got["sec_count"][k] == sectors.count(sec)
+
+
+def test_dashboard_matches_the_core(computed, demo_store) -> None:  # type: ignore[no-untyped-def]
+    got = computed[0]["dash"]
+    closes = wide_prices(demo_store, [SMALL_INDEX, LARGE_INDEX])
+    monthly = rally.period_returns(closes[SMALL_INDEX], "M").dropna()
+    best = rally.best_since(monthly)
+    rank = rally.period_rank(monthly)
+    assert close(got["dash_return"], best.value)
+    assert got["dash_rank"] == rank.rank == 3 and got["dash_count"] == rank.count
+    assert pd.Timestamp(got["dash_best_since"]) == best.since
+    assert got["dash_best_since_text"] == "May 2014" and got["dash_between"] == best.periods_between
+    vals = demo_store.read("index_valuation", [SMALL_INDEX, LARGE_INDEX])
+    pe = vals.pivot(index="date", columns="index", values="pe").dropna()
+    gap = valuation.valuation_gap(pe[SMALL_INDEX], pe[LARGE_INDEX]).resample("ME").last().dropna()
+    assert close(got["dash_gap"], gap.iloc[-1])
+    assert close(got["dash_gap_before"], gap.iloc[-2])
+    assert close(got["dash_gap_pct"], valuation.gap_percentile(gap))
+    assert close(got["dash_gap_p10"], float(np.percentile(gap, 10)))
+    m = demo_market()
+    est = latest_snapshot(demo_store.read("estimates", m.universe("demo-small") + m.universe("demo-large")))
+    est = est[est["period"] == "0y"].set_index("ticker")
+    small, large = est.reindex(m.universe("demo-small")), est.reindex(m.universe("demo-large"))
+    assert close(got["dash_breadth_small"], revisions.revision_breadth(small["up_30d"].sum(), small["down_30d"].sum()))
+    assert close(got["dash_breadth_large"], revisions.revision_breadth(large["up_30d"].sum(), large["down_30d"].sum()))
+    assert got["dash_traps"] == 8
+    b = rally.breadth(closes.pipe(lambda _: wide_prices(demo_store, m.universe("demo-small"))), window="MTD")
+    assert close(got["dash_share_up"], b.up)
