@@ -1,0 +1,203 @@
+"""Refresh keeps the analyst's work: every part the tool does not own is byte-identical."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlwings
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.drawing.image import Image
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from PIL import Image as PILImage
+
+from rerating.data.providers.demo import demo_market
+from rerating.errors import WorkbookError
+from rerating.workbooks import content as C
+from rerating.workbooks import engine as E
+from rerating.workbooks.libreoffice import recalculate, soffice, values_by_name
+from rerating.workbooks.ooxml import Package, write_package
+
+BEFORE = "2026-03-31"  # built then, refreshed to the demo's last day (2026-04-30)
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def owned_parts(path: Path) -> set[str]:
+    with Package(path) as pkg:
+        return {s.part for s in pkg.sheets() if s.name in ("Data", "Changes", "_rerating")}
+
+
+def analyst_edits(src: Path, dest: Path, tmp: Path) -> None:
+    """What an analyst does to a model: edit an input, add a sheet with a chart, an image, a
+    comment, validation, conditional formats, a defined name, a custom document property."""
+    wb = load_workbook(src)
+    wb["Inputs"]["B7"] = 0.05  # the ERP
+    notes = wb.create_sheet("My notes")
+    notes["A1"] = "Thesis: rerating as ERP compresses"
+    for i in range(2, 12):
+        notes.cell(i, 1, i)
+        notes.cell(i, 2, f"=A{i}*2")
+    chart = BarChart()
+    chart.add_data(Reference(notes, min_col=1, min_row=2, max_row=11))
+    notes.add_chart(chart, "D2")
+    png = tmp / "logo.png"
+    PILImage.new("RGB", (8, 8), (200, 0, 0)).save(png)
+    notes.add_image(Image(str(png)), "D20")
+    notes["A1"].comment = Comment("check with the sector head", "analyst")
+    dv = DataValidation(type="list", formula1='"Buy,Hold,Sell"')
+    notes.add_data_validation(dv)
+    dv.add("C1")
+    notes.conditional_formatting.add("B2:B11", CellIsRule(operator="greaterThan", formula=["10"],
+                                                          fill=PatternFill("solid", fgColor="FFFF00")))
+    wb.defined_names["my_thesis"] = DefinedName("my_thesis", attr_text="'My notes'!$A$1")
+    wb.custom_doc_props.append(StringProperty(name="Coverage", value="Small caps"))
+    wb.save(dest)
+
+
+@pytest.fixture
+def built(demo_store, tmp_path):  # type: ignore[no-untyped-def]
+    t = demo_market().universe("demo-small")[0]
+    base = E.build(C.dcf(demo_store, t, as_of=BEFORE), tmp_path / "base.xlsx").path
+    edited = tmp_path / "model.xlsx"
+    analyst_edits(base, edited, tmp_path)
+    return edited, t
+
+
+def test_refresh_keeps_every_part_it_does_not_own(built, demo_store) -> None:  # type: ignore[no-untyped-def]
+    path, t = built
+    before = parts(path)
+    kinds = " ".join(before)
+    for needle in ("charts/chart", "media/image", "comments", "docProps/custom.xml", "drawings/"):
+        assert needle in kinds, needle  # the test workbook really carries them
+    result = E.refresh(path, demo_store)
+    after = parts(path)
+    owned = owned_parts(path)
+    assert set(after) == set(before)
+    same = [n for n in before if n not in owned]
+    assert [n for n in same if before[n] != after[n]] == []
+    assert all(before[n] != after[n] for n in owned)
+    assert result.backup is not None and parts(result.backup) == before
+    # the Changes record says what moved
+    items = {row[0]: row for row in result.changes}
+    assert f"{t} price" in items and f"{t} consensus EPS FY1" in items
+    note = items[f"{t} consensus EPS FY1"][4]
+    assert "revised UP" in note or "revised DOWN" in note
+
+
+def test_refresh_after_libreoffice_saved_the_file(built, demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file another spreadsheet wrote (shared strings, cached values, its own part names)."""
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    path, t = built
+    saved = recalculate(path, tmp_path / "lo")
+    before = parts(saved)
+    E.refresh(saved, demo_store)
+    after = parts(saved)
+    owned = owned_parts(saved)
+    changed = {n for n in before if before.get(n) != after.get(n)}
+    assert changed - owned <= {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
+                               "xl/calcChain.xml"}
+    if "xl/workbook.xml" in changed:  # only calcPr may differ
+        strip = lambda b: re.sub(rb"<calcPr[^>]*/>", b"", b)  # noqa: E731
+        assert strip(before["xl/workbook.xml"]) == strip(after["xl/workbook.xml"])
+        assert b'fullCalcOnLoad="1"' in after["xl/workbook.xml"]
+    assert "xl/calcChain.xml" not in after
+    got = values_by_name(recalculate(saved, tmp_path / "lo2"))
+    px = demo_store.read("prices", [t]).sort_values("date")
+    assert got["rr_price"] == px["close"].iloc[-1]  # refreshed
+    assert got["in_erp"] == 0.05  # the analyst's input survived
+    assert abs(got["val_coe"] - (0.07 + got["in_beta"] * 0.05)) < 1e-12
+    wb = load_workbook(recalculate(saved, tmp_path / "lo3"))
+    assert wb["My notes"]["A1"].value.startswith("Thesis")
+
+
+def _with_vba(src: Path, dest: Path) -> None:
+    """An .xlsm: our workbook plus the VBA project of xlwings' own standalone workbook."""
+    vba = zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart_standalone.xlsm").read("xl/vbaProject.bin")
+    with Package(src) as pkg:
+        ct = pkg.read("[Content_Types].xml").decode()
+        ct = ct.replace("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                        "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+        ct = ct.replace("</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        rels = pkg.read("xl/_rels/workbook.xml.rels").decode().replace(
+            "</Relationships>", '<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/'
+            'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+        buf = io.BytesIO()
+        write_package(pkg, buf, {"[Content_Types].xml": ct.encode(), "xl/_rels/workbook.xml.rels": rels.encode()},
+                      add={"xl/vbaProject.bin": vba})
+    dest.write_bytes(buf.getvalue())
+
+
+def test_refresh_keeps_the_vba_project(built, demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, _ = built
+    xlsm = tmp_path / "model.xlsm"
+    _with_vba(path, xlsm)
+    before = parts(xlsm)
+    E.refresh(xlsm, demo_store)
+    after = parts(xlsm)
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
+    assert b"macroEnabled" in after["[Content_Types].xml"]
+    owned = owned_parts(xlsm)
+    assert [n for n in before if n not in owned and before[n] != after[n]] == []
+
+
+def test_a_second_refresh_with_nothing_new_says_so(built, demo_store) -> None:  # type: ignore[no-untyped-def]
+    path, _ = built
+    E.refresh(path, demo_store)
+    second = E.refresh(path, demo_store)
+    assert second.changes == []
+    with Package(path) as pkg:
+        from rerating.workbooks.ooxml import read_cells
+        cells = read_cells(pkg, next(s.part for s in pkg.sheets() if s.name == "Changes"))
+    assert cells[(4, 2)] == "(nothing moved)"
+    assert any(v == "built from the dcf_model template" for v in cells.values())  # history kept
+
+
+def test_refuses_files_it_should_not_touch(tmp_path, demo_store, built) -> None:  # type: ignore[no-untyped-def]
+    plain = tmp_path / "plain.xlsx"
+    Workbook().save(plain)
+    with pytest.raises(WorkbookError, match="not made from a Rerating Desk template"):
+        E.refresh(plain, demo_store)
+    text = tmp_path / "notes.xlsx"
+    text.write_text("not a zip")
+    with pytest.raises(WorkbookError, match="not a workbook"):
+        E.refresh(text, demo_store)
+    ole = tmp_path / "locked.xlsx"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    with pytest.raises(WorkbookError, match="encrypted or legacy"):
+        E.refresh(ole, demo_store)
+    path, _ = built
+    lock = path.parent / f"~${path.name}"
+    lock.write_bytes(b"analyst")
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError, match="open in Excel"):
+        E.refresh(path, demo_store)
+    lock.unlink()
+    assert path.read_bytes() == before
+    with pytest.raises(WorkbookError, match="does not exist"):
+        E.refresh(tmp_path / "nope.xlsx", demo_store)
+
+
+def test_moved_tool_name_is_refused_not_guessed(built, demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, _ = built
+    wb = load_workbook(path)
+    wb.defined_names["rr_price"] = DefinedName("rr_price", attr_text="Inputs!$B$5")
+    moved = tmp_path / "moved.xlsx"
+    wb.save(moved)
+    before = moved.read_bytes()
+    with pytest.raises(WorkbookError, match="rr_price now points at Inputs!B5"):
+        E.refresh(moved, demo_store)
+    assert moved.read_bytes() == before
