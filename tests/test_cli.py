@@ -66,3 +66,30 @@ def test_import_then_status_shows_the_file_as_source(tmp_path: Path, capsys) -> 
     assert code == 0 and "4 valuation rows for NIFTY SMALLCAP 250" in out
     code, out, _ = run(capsys, "--data-dir", str(tmp_path), "data", "status")
     assert "import:nse_pe_pb_dy_smallcap.csv" in out
+
+
+def test_workbook_commands_build_refresh_and_refuse(demo_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    d = ("--data-dir", str(demo_store.root))
+    model = tmp_path / "m.xlsx"
+    code, out, err = run(capsys, *d, "model", "build", "DEVALPER.DEMO", "-o", str(model), "--as-of", "2026-03-31")
+    assert code == 0, err
+    assert out.startswith("[SYNTHETIC] Wrote") and "as of 2026-03-31" in out and "demo:synthetic" in out
+    code, out, err = run(capsys, *d, "refresh", str(model))
+    assert code == 0, err
+    assert out.startswith("[SYNTHETIC] Refreshed") and "as of 2026-04-30" in out
+    assert "DEVALPER.DEMO price" in out and "Backup:" in out
+    code, _, err = run(capsys, *d, "model", "build", "DEVALPER.DEMO", "-o", str(model))
+    assert code == 2 and "exists; refresh it" in err
+    for args, message in [
+        (("refresh", str(tmp_path / "none.xlsx")), "does not exist"),
+        (("refresh", __file__), "not a workbook"),
+        (("model", "build", "NOPE.DEMO", "-o", str(tmp_path / "n.xlsx")), "holds no prices for NOPE.DEMO"),
+        (("model", "build", "SMALL250.DEMO", "-o", str(tmp_path / "i.xlsx")), "needs a company"),
+        (("model", "build", "DEVALPER.DEMO", "-o", str(tmp_path / "x.csv")), "ending in .xlsx"),
+        (("comps", "build", "demo-small", "-o", str(tmp_path / "c.xlsx"), "--as-of", "soon"), "not a date"),
+        (("comps", "build", "demo-small", "-o", str(tmp_path / "c.xlsx"), "--window", "2X"), "window '2X'"),
+    ]:
+        code, out, err = run(capsys, *d, *args)
+        assert code == 2, (args, err)
+        assert message in err and "Traceback" not in err, (args, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rerating-backups", "m.xlsx"]  # no partial files

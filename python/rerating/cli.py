@@ -243,6 +243,156 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
                "Try `rerating data status` to see what is cached.")
 
 
+# -- workbooks -----------------------------------------------------------------------------------
+SOURCE = click.option("--source", type=click.Choice(["store", "demo", "yahoo"]), default="store",
+                      show_default=True,
+                      help="store: what is cached; demo/yahoo: bring those tickers up to date first.")
+AS_OF = click.option("--as-of", "as_of", default=None, help="Data as of this date (YYYY-MM-DD; default: latest).")
+PROGRESS = click.option("--progress/--no-progress", default=True, show_default=True)
+
+
+def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool):  # type: ignore[no-untyped-def]
+    """The store, after refreshing ``tickers`` from ``source`` when it is a provider."""
+    if source != "store":
+        _run_refresh(_settings(ctx), source, tickers, None, None, progress)
+    return _store(ctx)
+
+
+def _built(result) -> None:  # type: ignore[no-untyped-def]
+    tag = "[SYNTHETIC] " if result.synthetic else ""
+    click.echo(f"{tag}Wrote {result.path} ({result.template}, as of {result.as_of:%Y-%m-%d}, "
+               f"source {_label(result.source)}) in {result.seconds:.2f}s")
+
+
+def _demo_default(value: str | None, demo: str, what: str, source: str) -> str:
+    if value:
+        return value
+    if source in ("demo", "store"):
+        return demo
+    raise InputError(f"give {what} (the demo default {demo} is synthetic)")
+
+
+@cli.group("model")
+def model_group() -> None:
+    """Company models built from the dcf_model template."""
+
+
+@model_group.command("build")
+@click.argument("ticker")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The workbook to write (.xlsx).")
+@click.option("--overwrite", is_flag=True, help="Rebuild over an existing file (a backup is kept).")
+@SOURCE
+@AS_OF
+@PROGRESS
+@click.pass_context
+def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, source: str,
+                as_of: str | None, progress: bool) -> None:
+    """Write a DCF model workbook for TICKER."""
+    from rerating.workbooks import content, engine
+
+    t = ticker.strip().upper()
+    store = _prepare(ctx, source, [t], progress)
+    _built(engine.build(content.dcf(store, t, _as_of(as_of)), out, overwrite=overwrite))
+
+
+def _as_of(text: str | None) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise InputError(f"--as-of {text!r} is not a date like 2026-04-30") from None
+
+
+@cli.group("comps")
+def comps_group() -> None:
+    """Comparable-company books built from the comps template."""
+
+
+@comps_group.command("build")
+@click.argument("universe", default="demo-small")
+@click.option("--benchmark", default=None, help="Benchmark index (default LARGE50.DEMO on demo data).")
+@click.option("--window", default="1M", show_default=True, help="Rally window: 1M, MTD, 3M, YTD, 20D…")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--overwrite", is_flag=True)
+@SOURCE
+@AS_OF
+@PROGRESS
+@click.pass_context
+def comps_build(ctx: click.Context, universe: str, benchmark: str | None, window: str, out: Path,
+                overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
+    """Write a comps workbook for UNIVERSE (a universe name or comma-separated tickers)."""
+    from rerating.data.providers.demo import LARGE_INDEX
+    from rerating.data.universe import resolve_universe
+    from rerating.workbooks import content, engine
+
+    names = resolve_universe(universe, _settings(ctx).data_dir)
+    bench = _demo_default(benchmark, LARGE_INDEX, "--benchmark", source).upper()
+    store = _prepare(ctx, source, [*names, bench], progress)
+    c = content.comps(store, names, bench, window, _as_of(as_of), universe=universe)
+    _built(engine.build(c, out, overwrite=overwrite))
+
+
+@cli.group("dashboard")
+def dashboard_group() -> None:
+    """The rally dashboard built from the rally_dashboard template."""
+
+
+@dashboard_group.command("build")
+@click.option("--small-index", default=None, help="Small-cap index (default SMALL250.DEMO on demo data).")
+@click.option("--large-index", default=None, help="Large-cap index (default LARGE50.DEMO on demo data).")
+@click.option("--universe", default=None, help="Small-cap stocks (default demo-small).")
+@click.option("--large-universe", default=None, help="Large-cap stocks, for revision breadth (default demo-large).")
+@click.option("--window", default="MTD", show_default=True)
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--overwrite", is_flag=True)
+@SOURCE
+@AS_OF
+@PROGRESS
+@click.pass_context
+def dashboard_build(ctx: click.Context, small_index: str | None, large_index: str | None,
+                    universe: str | None, large_universe: str | None, window: str, out: Path,
+                    overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
+    """Write the small-cap rally dashboard workbook."""
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX
+    from rerating.data.universe import resolve_universe
+    from rerating.workbooks import content, engine
+
+    d = _settings(ctx).data_dir
+    si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
+    li = _demo_default(large_index, LARGE_INDEX, "--large-index", source).upper()
+    u = _demo_default(universe, "demo-small", "--universe", source)
+    small = resolve_universe(u, d)
+    large = resolve_universe(_demo_default(large_universe, "demo-large", "--large-universe", source), d)
+    store = _prepare(ctx, source, [si, li, *small, *large], progress)
+    c = content.dashboard(store, si, li, small, large, window, _as_of(as_of), universe=u)
+    _built(engine.build(c, out, overwrite=overwrite))
+
+
+@cli.command("refresh")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@SOURCE
+@AS_OF
+@PROGRESS
+@click.pass_context
+def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, progress: bool) -> None:
+    """Bring a workbook built from a template up to date; the analyst's work is left as it was."""
+    from rerating.workbooks import engine
+
+    meta = engine.inspect(file)
+    tickers = [t for k in ("subject.ticker", "subject.universe", "subject.small", "subject.large",
+                           "subject.benchmark", "subject.small_index", "subject.large_index")
+               for t in str(meta.get(k) or "").split(",") if t]
+    store = _prepare(ctx, source, tickers, progress)
+    r = engine.refresh(file, store, _as_of(as_of))
+    tag = "[SYNTHETIC] " if r.synthetic else ""
+    top = "; ".join(f"{item} {'n/a' if ch is None else f'{ch:+.1%}'}" for item, _, _, ch, _ in r.changes[:3])
+    click.echo(f"{tag}Refreshed {r.path} ({r.template}, as of {r.as_of:%Y-%m-%d}, source "
+               f"{_label(r.source)}): {len(r.changes)} inputs moved{': ' + top if top else ''}. "
+               f"See its Changes sheet. Backup: {r.backup}")
+
+
 @cli.group()
 def addin() -> None:
     """Set up the Excel add-in and its function reference."""

@@ -22,8 +22,7 @@ from PIL import Image as PILImage
 
 from rerating.data.providers.demo import demo_market
 from rerating.errors import WorkbookError
-from rerating.workbooks import content as C
-from rerating.workbooks import engine as E
+from rerating.workbooks import content, engine
 from rerating.workbooks.libreoffice import recalculate, soffice, values_by_name
 from rerating.workbooks.ooxml import Package, write_package
 
@@ -70,7 +69,7 @@ def analyst_edits(src: Path, dest: Path, tmp: Path) -> None:
 @pytest.fixture
 def built(demo_store, tmp_path):  # type: ignore[no-untyped-def]
     t = demo_market().universe("demo-small")[0]
-    base = E.build(C.dcf(demo_store, t, as_of=BEFORE), tmp_path / "base.xlsx").path
+    base = engine.build(content.dcf(demo_store, t, as_of=BEFORE), tmp_path / "base.xlsx").path
     edited = tmp_path / "model.xlsx"
     analyst_edits(base, edited, tmp_path)
     return edited, t
@@ -82,7 +81,7 @@ def test_refresh_keeps_every_part_it_does_not_own(built, demo_store) -> None:  #
     kinds = " ".join(before)
     for needle in ("charts/chart", "media/image", "comments", "docProps/custom.xml", "drawings/"):
         assert needle in kinds, needle  # the test workbook really carries them
-    result = E.refresh(path, demo_store)
+    result = engine.refresh(path, demo_store)
     after = parts(path)
     owned = owned_parts(path)
     assert set(after) == set(before)
@@ -104,7 +103,7 @@ def test_refresh_after_libreoffice_saved_the_file(built, demo_store, tmp_path) -
     path, t = built
     saved = recalculate(path, tmp_path / "lo")
     before = parts(saved)
-    E.refresh(saved, demo_store)
+    engine.refresh(saved, demo_store)
     after = parts(saved)
     owned = owned_parts(saved)
     changed = {n for n in before if before.get(n) != after.get(n)}
@@ -146,7 +145,7 @@ def test_refresh_keeps_the_vba_project(built, demo_store, tmp_path) -> None:  # 
     xlsm = tmp_path / "model.xlsm"
     _with_vba(path, xlsm)
     before = parts(xlsm)
-    E.refresh(xlsm, demo_store)
+    engine.refresh(xlsm, demo_store)
     after = parts(xlsm)
     assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
     assert b"macroEnabled" in after["[Content_Types].xml"]
@@ -156,8 +155,8 @@ def test_refresh_keeps_the_vba_project(built, demo_store, tmp_path) -> None:  # 
 
 def test_a_second_refresh_with_nothing_new_says_so(built, demo_store) -> None:  # type: ignore[no-untyped-def]
     path, _ = built
-    E.refresh(path, demo_store)
-    second = E.refresh(path, demo_store)
+    engine.refresh(path, demo_store)
+    second = engine.refresh(path, demo_store)
     assert second.changes == []
     with Package(path) as pkg:
         from rerating.workbooks.ooxml import read_cells
@@ -170,25 +169,25 @@ def test_refuses_files_it_should_not_touch(tmp_path, demo_store, built) -> None:
     plain = tmp_path / "plain.xlsx"
     Workbook().save(plain)
     with pytest.raises(WorkbookError, match="not made from a Rerating Desk template"):
-        E.refresh(plain, demo_store)
+        engine.refresh(plain, demo_store)
     text = tmp_path / "notes.xlsx"
     text.write_text("not a zip")
     with pytest.raises(WorkbookError, match="not a workbook"):
-        E.refresh(text, demo_store)
+        engine.refresh(text, demo_store)
     ole = tmp_path / "locked.xlsx"
     ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
     with pytest.raises(WorkbookError, match="encrypted or legacy"):
-        E.refresh(ole, demo_store)
+        engine.refresh(ole, demo_store)
     path, _ = built
     lock = path.parent / f"~${path.name}"
     lock.write_bytes(b"analyst")
     before = path.read_bytes()
     with pytest.raises(WorkbookError, match="open in Excel"):
-        E.refresh(path, demo_store)
+        engine.refresh(path, demo_store)
     lock.unlink()
     assert path.read_bytes() == before
     with pytest.raises(WorkbookError, match="does not exist"):
-        E.refresh(tmp_path / "nope.xlsx", demo_store)
+        engine.refresh(tmp_path / "nope.xlsx", demo_store)
 
 
 def test_moved_tool_name_is_refused_not_guessed(built, demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -199,5 +198,5 @@ def test_moved_tool_name_is_refused_not_guessed(built, demo_store, tmp_path) -> 
     wb.save(moved)
     before = moved.read_bytes()
     with pytest.raises(WorkbookError, match="rr_price now points at Inputs!B5"):
-        E.refresh(moved, demo_store)
+        engine.refresh(moved, demo_store)
     assert moved.read_bytes() == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,7 @@ import pytest
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data.frames import latest_snapshot, wide_prices
 from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
-from rerating.workbooks import content as C
-from rerating.workbooks import engine as E
+from rerating.workbooks import content, engine
 from rerating.workbooks.libreoffice import recalculate, soffice, values_by_name
 
 pytestmark = [pytest.mark.libreoffice,
@@ -40,13 +38,13 @@ def computed(demo_store, tmp_path_factory):  # type: ignore[no-untyped-def]
                "large": m.universe("demo-large")[3], "loss": _pick("loss_maker")}
     files = {}
     for key, t in tickers.items():
-        c = C.dcf(demo_store, t)
+        c = content.dcf(demo_store, t)
         if key == "loss":  # the demo's loss-makers are profitable at its as-of: make one not
             c.values["rr_eps_ttm"] = -2.5
-        files[key] = E.build(c, out / f"dcf_{key}.xlsx").path
-    files["comps"] = E.build(C.comps(demo_store, m.universe("demo-small"), LARGE_INDEX, "MTD",
+        files[key] = engine.build(c, out / f"dcf_{key}.xlsx").path
+    files["comps"] = engine.build(content.comps(demo_store, m.universe("demo-small"), LARGE_INDEX, "MTD",
                                      universe="demo-small"), out / "comps.xlsx").path
-    files["dash"] = E.build(C.dashboard(demo_store, SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"),
+    files["dash"] = engine.build(content.dashboard(demo_store, SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"),
                                         m.universe("demo-large"), "MTD"), out / "dash.xlsx").path
     recalculate(list(files.values()), out / "calc")
     return {k: values_by_name(out / "calc" / p.name) for k, p in files.items()}, tickers

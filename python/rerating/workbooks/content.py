@@ -20,7 +20,7 @@ from rerating.data import model
 from rerating.data.frames import latest_snapshot, wide_prices
 from rerating.data.store import Store
 from rerating.errors import CacheMiss, InputError
-from rerating.workbooks import layout as L
+from rerating.workbooks import layout
 
 
 @dataclass
@@ -147,8 +147,8 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = "1
     names = list(dict.fromkeys(t.strip().upper() for t in tickers))
     if not names:
         raise InputError("universe is empty")
-    if len(names) > L.COMPS_CAPACITY:
-        raise InputError(f"universe has {len(names)} tickers; the comps template holds {L.COMPS_CAPACITY}")
+    if len(names) > layout.COMPS_CAPACITY:
+        raise InputError(f"universe has {len(names)} tickers; the comps template holds {layout.COMPS_CAPACITY}")
     when, start, p0, p1, source = _window_prices(store, names, window, as_of)
     fund = latest_snapshot(store.read("fundamentals", names), when).drop_duplicates("ticker", keep="last").set_index("ticker").reindex(names)
     est = _estimates(store, names, when)
@@ -191,17 +191,17 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
     si, li = small_index.strip().upper(), large_index.strip().upper()
     small = list(dict.fromkeys(t.strip().upper() for t in small))
     large = list(dict.fromkeys(t.strip().upper() for t in large))
-    if len(small) > L.STOCKS_CAPACITY:
-        raise InputError(f"universe has {len(small)} tickers; the dashboard holds {L.STOCKS_CAPACITY}")
+    if len(small) > layout.STOCKS_CAPACITY:
+        raise InputError(f"universe has {len(small)} tickers; the dashboard holds {layout.STOCKS_CAPACITY}")
     idx = wide_prices(store, [si, li], end=as_of)
     if idx.empty:
         raise CacheMiss("no index prices on or before the as-of date")
     when = idx.index[-1]
-    months = idx.groupby(idx.index.to_period("M")).tail(1).tail(L.HISTORY_CAPACITY)
+    months = idx.groupby(idx.index.to_period("M")).tail(1).tail(layout.HISTORY_CAPACITY)
     vals = store.read("index_valuation", [si, li], end=when)
     pe = vals.pivot_table(index="date", columns="index", values="pe", aggfunc="last")
     pb = vals.pivot_table(index="date", columns="index", values="pb", aggfunc="last")
-    pe_m = pe.groupby(pe.index.to_period("M")).tail(1).tail(L.HISTORY_CAPACITY).reindex(columns=[si, li])
+    pe_m = pe.groupby(pe.index.to_period("M")).tail(1).tail(layout.HISTORY_CAPACITY).reindex(columns=[si, li])
     pb_m = pb.reindex(pe_m.index).reindex(columns=[si, li])
     est = store.read("estimates", small + large)
     est = est[(est["period"] == "0y") & (est["as_of"] <= when)]

@@ -25,10 +25,16 @@ from typing import Any
 from rerating.data.store import Store
 from rerating.data.universe import resolve_universe
 from rerating.errors import WorkbookError
-from rerating.workbooks import content as C
-from rerating.workbooks import layout as L
-from rerating.workbooks.ooxml import NS_MAIN, Package, lock_owner, read_cells, with_full_calc_on_load, \
-    without_calc_chain, write_package
+from rerating.workbooks import content, layout
+from rerating.workbooks.ooxml import (
+    NS_MAIN,
+    Package,
+    lock_owner,
+    read_cells,
+    with_full_calc_on_load,
+    without_calc_chain,
+    write_package,
+)
 from rerating.workbooks.sheetxml import worksheet_xml
 
 BACKUP_DIR = ".rerating-backups"
@@ -44,7 +50,7 @@ def template_path(name: str) -> Path:
     here = Path(__file__).resolve().parents[3] / "templates" / f"{name}.xlsx"
     if here.is_file():
         return here
-    raise WorkbookError(f"no template {name!r}; the templates are {', '.join(L.LAYOUTS)}")
+    raise WorkbookError(f"no template {name!r}; the templates are {', '.join(layout.LAYOUTS)}")
 
 
 @dataclass(frozen=True)
@@ -62,16 +68,16 @@ class Result:
 # -- reading what we wrote -----------------------------------------------------------------------
 def _owned_parts(pkg: Package) -> dict[str, str]:
     sheets = {s.name: s.part for s in pkg.sheets()}
-    missing = [s for s in L.OWNED_SHEETS if s not in sheets]
+    missing = [s for s in layout.OWNED_SHEETS if s not in sheets]
     if missing:
         raise WorkbookError(f"{pkg.path.name} was not made from a Rerating Desk template "
                             f"(no {', '.join(missing)} sheet); build one with `rerating model build`, "
                             "`rerating comps build` or `rerating dashboard build`")
-    return {s: sheets[s] for s in L.OWNED_SHEETS}
+    return {s: sheets[s] for s in layout.OWNED_SHEETS}
 
 
 def read_meta(pkg: Package) -> dict[str, Any]:
-    cells = read_cells(pkg, _owned_parts(pkg)[L.META])
+    cells = read_cells(pkg, _owned_parts(pkg)[layout.META])
     meta: dict[str, Any] = {}
     tracked: dict[str, float] = {}
     for (r, c), key in sorted(cells.items()):
@@ -84,7 +90,7 @@ def read_meta(pkg: Package) -> dict[str, Any]:
         else:
             meta[key] = val
     meta["tracked"] = tracked
-    if meta.get("template") not in L.LAYOUTS:
+    if meta.get("template") not in layout.LAYOUTS:
         raise WorkbookError(f"{pkg.path.name}: its _rerating sheet names no known template")
     return meta
 
@@ -112,9 +118,9 @@ def _date_style(pkg: Package) -> int | None:
     return best
 
 
-def _check_names(pkg: Package, layout: L.Layout) -> None:
+def _check_names(pkg: Package, spec: layout.Layout) -> None:
     have = {k: v.replace("$", "").replace("'", "") for k, v in pkg.defined_names().items()}
-    for name, ref in layout.names().items():
+    for name, ref in spec.names().items():
         want = ref.replace("$", "")
         if name not in have:
             raise WorkbookError(f"{pkg.path.name}: the defined name {name} is gone; the tool fills "
@@ -125,31 +131,31 @@ def _check_names(pkg: Package, layout: L.Layout) -> None:
 
 
 # -- rendering the owned sheets -------------------------------------------------------------------
-def _banner(c: C.Content) -> str:
+def _banner(c: content.Content) -> str:
     lead = "SYNTHETIC DEMO DATA - not market prices. " if c.synthetic else ""
     return f"{lead}Source: {c.source} | as of {c.as_of:%Y-%m-%d}"
 
 
-def _data_sheet(layout: L.Layout, c: C.Content, date_style: int | None) -> bytes:
+def _data_sheet(spec: layout.Layout, c: content.Content, date_style: int | None) -> bytes:
     cells: dict[tuple[int, int], Any] = {
         (1, 1): "Tool-owned data: Rerating Desk rewrites this sheet at every refresh. Do not type here.",
         (2, 1): _banner(c), (4, 1): "Field", (4, 2): "Value"}
-    kinds = layout.kinds()
-    for f in layout.fields:
-        r, col = layout.field_cell(f.name)
+    kinds = spec.kinds()
+    for f in spec.fields:
+        r, col = spec.field_cell(f.name)
         cells[(r, 1)] = f.label
         cells[(r, col)] = _typed(c.values.get(f.name), kinds[f.name])
-    for b in layout.blocks:
-        cells[(layout.first_row - 1, b.col)] = b.title
-        for j, column in enumerate(b.columns):
-            r0, col, cap = layout.column_range(column.name)
+    for b in spec.blocks:
+        cells[(spec.first_row - 1, b.col)] = b.title
+        for column in b.columns:
+            r0, col, cap = spec.column_range(column.name)
             cells[(r0 - 1, col)] = column.label
             values = list(c.values.get(column.name) or [])
             if len(values) > cap:
                 raise WorkbookError(f"{column.name} has {len(values)} rows; the template holds {cap}")
             for i, x in enumerate(values):
                 cells[(r0 + i, col)] = _typed(x, column.kind)
-    return worksheet_xml(cells, date_style=date_style, widths=layout.widths)
+    return worksheet_xml(cells, date_style=date_style, widths=spec.widths)
 
 
 def _typed(x: Any, kind: str) -> Any:
@@ -189,7 +195,7 @@ def _diff(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, Any, 
 
 
 def _changes_sheet(old: dict[tuple[int, int], Any], stamp: str,
-                   rows: list[tuple[str, Any, Any, Any, str]], first: bool, c: C.Content) -> bytes:
+                   rows: list[tuple[str, Any, Any, Any, str]], first: bool, c: content.Content) -> bytes:
     cells: dict[tuple[int, int], Any] = {
         (1, 1): "What moved at each refresh (tool-owned; newest first).",
         (2, 1): _banner(c)}
@@ -221,8 +227,8 @@ def _changes_sheet(old: dict[tuple[int, int], Any], stamp: str,
     return worksheet_xml(cells, widths={1: 20, 2: 36, 3: 14, 4: 14, 5: 10, 6: 60})
 
 
-def _meta_sheet(c: C.Content, built_at: str, stamp: str) -> bytes:
-    rows: list[tuple[str, Any]] = [("template", c.template), ("template_version", L.TEMPLATE_VERSION),
+def _meta_sheet(c: content.Content, built_at: str, stamp: str) -> bytes:
+    rows: list[tuple[str, Any]] = [("template", c.template), ("template_version", layout.TEMPLATE_VERSION),
                                    ("as_of", f"{c.as_of:%Y-%m-%d}"), ("source", c.source),
                                    ("built_at", built_at), ("refreshed_at", stamp)]
     rows += [(f"subject.{k}", v) for k, v in c.subject.items()]
@@ -294,23 +300,23 @@ def _write_atomically(out: Path, write: Callable[[io.BufferedWriter], None], bac
         tmp.unlink(missing_ok=True)
 
 
-def _fill(src: Path, c: C.Content, out: Path, *, first: bool, backup: bool) -> Result:
+def _fill(src: Path, c: content.Content, out: Path, *, first: bool, backup: bool) -> Result:
     t0 = time.perf_counter()
-    layout = L.LAYOUTS[c.template]
+    spec = layout.LAYOUTS[c.template]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     with Package(src) as pkg:
         parts = _owned_parts(pkg)
         meta = read_meta(pkg)
         if meta["template"] != c.template:
             raise WorkbookError(f"{src.name} is a {meta['template']} workbook, not {c.template}")
-        _check_names(pkg, layout)
-        old_changes = {} if first else read_cells(pkg, parts[L.CHANGES])
+        _check_names(pkg, spec)
+        old_changes = {} if first else read_cells(pkg, parts[layout.CHANGES])
         rows = [] if first else _diff(meta["tracked"], c.tracked)
         built_at = stamp if first else str(meta.get("built_at") or stamp)
         replace = {
-            parts[L.DATA]: _data_sheet(layout, c, _date_style(pkg)),
-            parts[L.CHANGES]: _changes_sheet(old_changes, stamp, rows, first, c),
-            parts[L.META]: _meta_sheet(c, built_at, stamp),
+            parts[layout.DATA]: _data_sheet(spec, c, _date_style(pkg)),
+            parts[layout.CHANGES]: _changes_sheet(old_changes, stamp, rows, first, c),
+            parts[layout.META]: _meta_sheet(c, built_at, stamp),
         }
         wb_xml = pkg.read("xl/workbook.xml")
         if (new_wb := with_full_calc_on_load(wb_xml)) != wb_xml:  # else leave the part alone
@@ -322,7 +328,7 @@ def _fill(src: Path, c: C.Content, out: Path, *, first: bool, backup: bool) -> R
 
 
 # -- public API ----------------------------------------------------------------------------------
-def build(c: C.Content, out: Path, *, overwrite: bool = False) -> Result:
+def build(c: content.Content, out: Path, *, overwrite: bool = False) -> Result:
     """Write a new workbook from ``c.template`` filled with ``c``."""
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -342,18 +348,18 @@ def _refuse_if_open(path: Path) -> None:
                             "(nothing was changed)")
 
 
-def content_for(meta: dict[str, Any], store: Store, as_of: Any = None) -> C.Content:
+def content_for(meta: dict[str, Any], store: Store, as_of: Any = None) -> content.Content:
     """Content for a workbook built earlier, from what its _rerating sheet records."""
     t = meta["template"]
     if t == "dcf_model":
-        return C.dcf(store, str(meta["subject.ticker"]), as_of)
+        return content.dcf(store, str(meta["subject.ticker"]), as_of)
     if t == "comps":
         names = str(meta["subject.universe"]).split(",")
-        return C.comps(store, names, str(meta["subject.benchmark"]), str(meta["subject.window"]),
+        return content.comps(store, names, str(meta["subject.benchmark"]), str(meta["subject.window"]),
                        as_of, universe=str(meta.get("subject.label") or ""))
     small = str(meta["subject.small"]).split(",")
     large = str(meta["subject.large"]).split(",") if meta.get("subject.large") else []
-    return C.dashboard(store, str(meta["subject.small_index"]), str(meta["subject.large_index"]),
+    return content.dashboard(store, str(meta["subject.small_index"]), str(meta["subject.large_index"]),
                        small, large, str(meta["subject.window"]), as_of,
                        universe=str(meta.get("subject.label") or ""))
 

@@ -352,12 +352,13 @@ def with_full_calc_on_load(workbook_xml: bytes) -> bytes:
     text = workbook_xml.decode("utf-8")
     m = re.search(r"<(\w+:)?calcPr\b[^>]*?/?>", text)
     if m is None:
-        # calcPr goes after definedNames (or sheets) in CT_Workbook's sequence
+        # calcPr follows sheets, functionGroups, externalReferences, definedNames (CT_Workbook)
         prefix = re.search(r"<(\w+:)?workbook\b", text)
-        p = prefix.group(1) or "" if prefix else ""
-        for anchor in (f"</{p}definedNames>", f"</{p}sheets>"):
-            if anchor in text:
-                return text.replace(anchor, f'{anchor}<{p}calcPr fullCalcOnLoad="1"/>', 1).encode("utf-8")
+        p = (prefix.group(1) or "") if prefix else ""
+        for el in ("definedNames", "externalReferences", "functionGroups", "sheets"):
+            a = re.search(rf"</{p}{el}>|<{p}{el}\b[^>]*/>", text)
+            if a:
+                return (text[: a.end()] + f'<{p}calcPr fullCalcOnLoad="1"/>' + text[a.end():]).encode("utf-8")
         raise WorkbookError("workbook.xml has no sheets element")
     tag = m.group(0)
     if re.search(r'\bfullCalcOnLoad="(1|true)"', tag):

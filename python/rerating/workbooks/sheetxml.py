@@ -45,7 +45,7 @@ def cell_xml(ref: str, v: Any, date_style: int | None) -> str:
         if date_style is None:
             return f'<c r="{ref}"><v>{excel_serial(v)!r}</v></c>'
         return f'<c r="{ref}" s="{date_style}"><v>{excel_serial(v)!r}</v></c>'
-    if isinstance(v, int | float) or hasattr(v, "__float__") and not isinstance(v, str):
+    if isinstance(v, int | float) or (hasattr(v, "__float__") and not isinstance(v, str)):
         f = float(v)
         if not math.isfinite(f):
             return ""
