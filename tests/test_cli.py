@@ -18,15 +18,19 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.slow
 def test_demo_prints_the_seed_note_findings_labelled_synthetic(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run(capsys, "--data-dir", str(tmp_path), "demo", "--no-progress")
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "--data-dir", str(tmp_path), "demo", "--no-progress", "--out", str(out_dir))
     assert code == 0, err
+    for name in ("report.pdf", "report.html", "rally_dashboard.xlsx", "comps_demo-small.xlsx"):
+        assert (out_dir / name).exists() and str(out_dir / name) in out, name
+    assert len(list(out_dir.glob("dcf_*.xlsx"))) == 1
     lines = out.strip().splitlines()
     assert all(line.startswith("[SYNTHETIC]") for line in lines)
     assert "as of 30 Apr 2026" in out
-    assert "returned +14.7% in April 2026: the best month since May 2014 (+17.6%), 142 months ago" in out
+    assert "returned +14.7% in April 2026: the best month since May 2014 (+17.6%), with 142 months in between" in out
     assert re.search(r"8 value-trap candidates", out)
     # A second run finds everything current and writes nothing.
-    code, out2, _ = run(capsys, "--data-dir", str(tmp_path), "demo", "--no-progress")
+    code, out2, _ = run(capsys, "--data-dir", str(tmp_path), "demo", "--no-progress", "--out", str(out_dir))
     assert code == 0 and "0 rows written" in out2
     code, status, _ = run(capsys, "--data-dir", str(tmp_path), "data", "status")
     assert code == 0

@@ -217,30 +217,62 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
 
 
 # -- the main job ------------------------------------------------------------------------------
+def _steps(progress: bool):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if progress:
+            click.echo(f"  [{time.perf_counter() - t0:5.1f}s] {msg}", err=True)
+
+    return say
+
+
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the files the demo writes (default: ./rerating-demo).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
-    """Run the whole job offline on the SYNTHETIC demo market and summarise the findings."""
+    """Run the whole job offline on the SYNTHETIC demo market: store, workbooks, report."""
     from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
     from rerating.data.store import Store
-    from rerating.reports.summary import findings, summary_lines
+    from rerating.reports.report import ReportSpec, publish
+    from rerating.reports.summary import summary_lines
+    from rerating.workbooks import content, engine
 
     settings = _settings(ctx)
+    out = out or Path("rerating-demo")
     t0 = time.perf_counter()
+    say = _steps(progress)
     market = demo_market()
-    names = market.universe("demo")
-    report = _run_refresh(settings, "demo", names, "2005-01-01", None, progress)
+    say("filling the store with the synthetic demo market")
+    report = _run_refresh(settings, "demo", market.universe("demo"), "2005-01-01", None, progress)
     click.echo(f"[SYNTHETIC] Store {settings.data_dir}: {sum(report.rows.values()):,} rows written, "
                f"{sum(report.up_to_date.values())} table-tickers already current.")
-    f = findings(Store(settings.data_dir), SMALL_INDEX, LARGE_INDEX,
-                 market.universe("demo-small"), market.universe("demo-large"))
-    for line in summary_lines(f):
+    store = Store(settings.data_dir)
+    small, large = market.universe("demo-small"), market.universe("demo-large")
+    spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, small, large, universe="demo-small")
+    rep, dash = publish(store, spec, out, progress=say)
+    # one company model: the best rally that came with upgrades (a rerating, not a trap)
+    s = rep.context["series"]
+    genuine = [t for t in s["table"].index if s["revisions"].get(t, 0) > 0]
+    ticker = genuine[0] if genuine else small[0]
+    say(f"building the DCF model for {ticker} and the comps book")
+    model_wb = engine.build(content.dcf(store, ticker), out / f"dcf_{ticker}.xlsx", overwrite=True)
+    comps_wb = engine.build(content.comps(store, small, LARGE_INDEX, "MTD", universe="demo-small"),
+                            out / "comps_demo-small.xlsx", overwrite=True)
+    for line in summary_lines(s["findings"]):
         click.echo(f"[SYNTHETIC] {line}")
-    click.echo(f"[SYNTHETIC] Done in {time.perf_counter() - t0:.1f}s. "
-               "Try `rerating data status` to see what is cached.")
+    adj = s["adjustment"]
+    click.echo(f"[SYNTHETIC] What it means: at ERP {spec.erp_to:.2%} instead of {spec.erp_from:.2%} the "
+               f"small-cap fair P/E moves from {s['pe_now']:.1f} to {float(adj.new_pe):.1f} "
+               f"({float(adj.factor) - 1:+.1%}).")
+    click.echo("[SYNTHETIC] Files (all built from synthetic demo data):")
+    for label, path in (("report", rep.pdf), ("report", rep.html), ("dashboard", dash.path),
+                        ("DCF model", model_wb.path), ("comps", comps_wb.path)):
+        click.echo(f"[SYNTHETIC]   {label:<10} {path}")
+    click.echo(f"[SYNTHETIC] Done in {time.perf_counter() - t0:.1f}s. Next: open the PDF, or "
+               f"`rerating refresh {model_wb.path}` after a data refresh.")
 
 
 # -- workbooks -----------------------------------------------------------------------------------
@@ -391,6 +423,42 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
     click.echo(f"{tag}Refreshed {r.path} ({r.template}, as of {r.as_of:%Y-%m-%d}, source "
                f"{_label(r.source)}): {len(r.changes)} inputs moved{': ' + top if top else ''}. "
                f"See its Changes sheet. Backup: {r.backup}")
+
+
+@cli.command("report")
+@click.option("--universe", default=None, help="Small-cap stocks (default demo-small on demo data).")
+@click.option("--small-index", default=None, help="Small-cap index (default SMALL250.DEMO on demo data).")
+@click.option("--benchmark", default=None, help="Large-cap index (default LARGE50.DEMO on demo data).")
+@click.option("--large-universe", default=None, help="Large-cap stocks, for revision breadth (default demo-large).")
+@click.option("--window", default="MTD", show_default=True, help="Rally window for the value-trap screen.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("rerating-report"),
+              show_default=True, help="Output folder.")
+@click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="A folder with your own report.html.j2 (restyle without touching Python).")
+@SOURCE
+@AS_OF
+@PROGRESS
+@click.pass_context
+def report_cmd(ctx: click.Context, universe: str | None, small_index: str | None, benchmark: str | None,
+               large_universe: str | None, window: str, out: Path, template_dir: Path | None,
+               source: str, as_of: str | None, progress: bool) -> None:
+    """Write the research note (HTML + PDF) and the rally_dashboard.xlsx behind it."""
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX
+    from rerating.data.universe import resolve_universe
+    from rerating.reports.report import ReportSpec, publish
+
+    d = _settings(ctx).data_dir
+    si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
+    li = _demo_default(benchmark, LARGE_INDEX, "--benchmark", source).upper()
+    u = _demo_default(universe, "demo-small", "--universe", source)
+    small = resolve_universe(u, d)
+    large = resolve_universe(_demo_default(large_universe, "demo-large", "--large-universe", source), d)
+    store = _prepare(ctx, source, [si, li, *small, *large], progress)
+    spec = ReportSpec(si, li, small, large, universe=u, window=window, as_of=_as_of(as_of))
+    rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))
+    tag = "[SYNTHETIC] " if rep.context["synthetic"] else ""
+    click.echo(f"{tag}Report as of {rep.context['as_of_iso']} from {_label(rep.context['source'])}: "
+               f"{rep.pdf}, {rep.html}, {dash.path}")
 
 
 @cli.group()

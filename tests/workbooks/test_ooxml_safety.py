@@ -139,7 +139,7 @@ def test_kill_9_during_refresh_leaves_the_file_whole(demo_store, tmp_path) -> No
     big = zipfile.ZipFile(path).read("xl/big.bin")
     rng = random.Random(7)
     kills = mid_write = 0
-    for _ in range(10):
+    while kills < 10 or (mid_write < 3 and kills < 40):  # go on until some kills landed mid-write
         proc = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(path), str(demo_store.root)],
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -153,6 +153,6 @@ def test_kill_9_during_refresh_leaves_the_file_whole(demo_store, tmp_path) -> No
             assert z.read("xl/big.bin") == big
         with Package(path) as pkg:
             assert engine.read_meta(pkg)["template"] == "dcf_model"
-    assert kills == 10 and mid_write >= 1, mid_write  # some kills really landed mid-write
+    assert mid_write >= 3, (kills, mid_write)  # kills really landed mid-write
     engine.refresh(path, demo_store)  # sweeps what the killed writers left
     assert [p.name for p in tmp_path.glob(".model.xlsx.rerating-*.tmp")] == []

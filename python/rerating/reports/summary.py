@@ -78,8 +78,8 @@ def summary_lines(f: Findings) -> list[str]:
         best = "the best month on record"
     else:
         best = (f"the best month since {f.best.since.strftime('%B %Y')} "
-                f"({f.best.since_value:+.1%}), {f.best.periods_between} months ago")
-    traps = ", ".join(f.value_traps.index[:5]) + (" …" if len(f.value_traps) > 5 else "")
+                f"({f.best.since_value:+.1%}), with {f.best.periods_between} months in between")
+    traps = ", ".join(f.value_traps.index[:5]) + (" and more" if len(f.value_traps) > 5 else "")
     return [
         f"Source: {label} [{f.source}], as of {when}.",
         f"What happened: {f.index} returned {f.month_return:+.1%} in {month}: {best}; "

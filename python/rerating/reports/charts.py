@@ -1,0 +1,103 @@
+"""The report's exhibits as PNG files (matplotlib, no display needed).
+
+Every chart carries its source and as-of date in a footer; synthetic data is stamped on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: render off-screen, on any machine
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+INK = "#1f2933"
+ACCENT = "#c00000"
+MUTED = "#9aa5b1"
+BLUE = "#1f5f99"
+
+
+def _figure(title: str) -> tuple[plt.Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(8.0, 3.3), dpi=110)
+    ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=INK, labelsize=8)
+    ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _save(fig: plt.Figure, path: Path, footer: str, synthetic: bool) -> Path:
+    fig.text(0.01, 0.01, footer, fontsize=7, color="#52606d", ha="left", va="bottom")
+    if synthetic:
+        fig.text(0.99, 0.01, "SYNTHETIC DEMO DATA", fontsize=8, color=ACCENT, ha="right",
+                 va="bottom", fontweight="bold")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(path, format="png")
+    plt.close(fig)
+    return path
+
+
+def monthly_returns(returns: pd.Series, path: Path, footer: str, synthetic: bool, months: int = 60) -> Path:
+    """Bars of the last ``months`` monthly returns; the latest highlighted."""
+    r = returns.dropna().tail(months)
+    fig, ax = _figure(f"Small-cap index: monthly return, last {len(r)} months")
+    colors = [MUTED] * (len(r) - 1) + [ACCENT]
+    ax.bar(np.arange(len(r)), r.to_numpy(), color=colors, width=0.8)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    step = max(1, len(r) // 10)
+    ax.set_xticks(np.arange(0, len(r), step))
+    ax.set_xticklabels([d.strftime("%b %y") for d in r.index[::step]], rotation=0)
+    ax.axhline(0, color=INK, linewidth=0.6)
+    ax.annotate(f"{r.index[-1]:%b %Y}: {r.iloc[-1]:+.1%}", xy=(len(r) - 1, r.iloc[-1]),
+                xytext=(-10, 6), textcoords="offset points", ha="right", fontsize=8, color=ACCENT)
+    return _save(fig, path, footer, synthetic)
+
+
+def gap_band(gap: pd.Series, path: Path, footer: str, synthetic: bool) -> Path:
+    """The small-vs-large P/E gap at month-ends with its 10th-90th percentile band."""
+    g = gap.dropna()
+    fig, ax = _figure("P/E gap, small vs large caps (month-ends)")
+    lo, mid, hi = np.percentile(g, [10, 50, 90])
+    ax.axhspan(lo, hi, color="#dbe7f3", label="10th-90th percentile")
+    ax.axhline(mid, color=BLUE, linewidth=0.8, linestyle="--", label="median")
+    ax.plot(g.index, g.to_numpy(), color=INK, linewidth=1.2, label="gap")
+    ax.scatter([g.index[-1]], [g.iloc[-1]], color=ACCENT, zorder=3)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    return _save(fig, path, footer, synthetic)
+
+
+def revision_breadth(breadth: pd.DataFrame, path: Path, footer: str, synthetic: bool) -> Path:
+    """30-day EPS revision breadth over time, one line per group (columns)."""
+    fig, ax = _figure("EPS revision breadth, 30 days: (up - down) / (up + down)")
+    for col, color in zip(breadth.columns, (ACCENT, BLUE), strict=False):
+        ax.plot(breadth.index, breadth[col].to_numpy(), color=color, linewidth=1.4, label=col)
+    ax.axhline(0, color=INK, linewidth=0.6)
+    ax.set_ylim(-1.05, 1.05)
+    ax.legend(fontsize=7, frameon=False, loc="lower left")
+    return _save(fig, path, footer, synthetic)
+
+
+def rally_vs_revision(returns: pd.Series, revisions: pd.Series, traps: list[str], path: Path,
+                      footer: str, synthetic: bool) -> Path:
+    """Each stock's return in the window against its EPS revision; value traps marked."""
+    both = pd.DataFrame({"ret": returns, "rev": revisions}).dropna()
+    fig, ax = _figure("Rally vs EPS revision (30 days): value traps marked")
+    is_trap = both.index.isin(traps)
+    ax.scatter(both.loc[~is_trap, "rev"], both.loc[~is_trap, "ret"], s=12, color=MUTED, label="stocks")
+    ax.scatter(both.loc[is_trap, "rev"], both.loc[is_trap, "ret"], s=28, color=ACCENT, marker="D",
+               label="value-trap candidates")
+    ax.axvline(0, color=INK, linewidth=0.6)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("EPS revision, current FY, 30 days", fontsize=8)
+    ax.set_ylabel("Return in the window", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="lower left")
+    return _save(fig, path, footer, synthetic)

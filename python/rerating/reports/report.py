@@ -1,0 +1,242 @@
+"""``rerating report``: the research note's exhibits as HTML and PDF, plus the dashboard workbook.
+
+The numbers come from ``rerating.analytics`` over the store (``summary.findings`` and a few
+more); the words and layout live in ``templates/report.html.j2`` (Jinja2), which a team can
+restyle without touching Python. The PDF is rendered from the same HTML by xhtml2pdf (pure
+Python, so it works on a fresh machine without system libraries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rerating.analytics import dcf, rally, revisions, valuation
+from rerating.data import model
+from rerating.data.frames import latest_snapshot, wide_prices
+from rerating.data.store import Store
+from rerating.errors import InputError
+from rerating.reports import charts
+from rerating.reports.summary import Findings, findings, ordinal_percentile
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    small_index: str
+    large_index: str
+    small: list[str]
+    large: list[str]
+    universe: str = "small caps"
+    window: str = "MTD"
+    as_of: Any = None
+    rf: float = 0.07
+    erp_from: float = 0.055
+    erp_to: float = 0.050
+    beta: float = 1.0
+
+
+@dataclass
+class Report:
+    html: Path
+    pdf: Path
+    charts: dict[str, Path]
+    context: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:+.{digits}%}"
+
+
+def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The numbers of the note (and the series its charts draw)."""
+    f: Findings = findings(store, spec.small_index, spec.large_index, spec.small, spec.large, spec.as_of)
+    closes = wide_prices(store, [spec.small_index, spec.large_index, *spec.small], end=f.as_of)
+    monthly = rally.period_returns(closes[spec.small_index], "M")
+    large_monthly = rally.period_returns(closes[spec.large_index], "M")
+    vals = store.require("index_valuation", [spec.small_index, spec.large_index], end=f.as_of)
+    pe = vals.pivot_table(index="date", columns="index", values="pe", aggfunc="last").dropna()
+    dy = vals.pivot_table(index="date", columns="index", values="div_yield", aggfunc="last")
+    gap_m = valuation.valuation_gap(pe[spec.small_index], pe[spec.large_index]).resample("ME").last().dropna()
+    # multiple compression since the peak, up to the month-end before this move
+    pe_m = pe.resample("ME").last().dropna()
+    before = pe_m.index[-2]
+    peak = pe_m[spec.small_index].loc[:before].idxmax()
+    px = closes[spec.small_index].resample("ME").last()
+    e_peak = px[peak] / pe_m.loc[peak, spec.small_index]
+    e_before = px[before] / pe_m.loc[before, spec.small_index]
+    comp = valuation.multiple_change(px[peak], px[before], e_peak, e_before)
+    # what a lower ERP means for the small-cap index's multiple
+    pe_now = float(pe[spec.small_index].iloc[-1])
+    # dividend yield is stored in percent (as NSE publishes it): payout = yield x P/E
+    payout = float(dy[spec.small_index].dropna().iloc[-1]) / 100 * pe_now if spec.small_index in dy else 0.3
+    adj = dcf.multiple_adjustment(pe_now, spec.erp_from, spec.erp_to, spec.rf, spec.beta, payout)
+    grid = []
+    for erp in np.round(np.arange(spec.erp_from - 0.01, spec.erp_from + 0.0051, 0.0025), 4):
+        try:
+            a = dcf.multiple_adjustment(pe_now, spec.erp_from, float(erp), spec.rf, spec.beta, payout)
+            grid.append({"erp": float(erp), "pe": float(a.new_pe), "factor": float(a.factor)})
+        except InputError:  # cost of equity at or below the implied growth: no finite P/E
+            grid.append({"erp": float(erp), "pe": float("nan"), "factor": float("nan")})
+    # the risk: traps, and broad lift versus idiosyncratic strength
+    sectors = latest_snapshot(store.read("fundamentals", spec.small), f.as_of) \
+        .drop_duplicates("ticker", keep="last").set_index("ticker")
+    table = rally.rally_table(closes[spec.small], closes[spec.large_index], spec.window,
+                              sectors=sectors["sector"].reindex(spec.small))
+    est = latest_snapshot(store.read("estimates", spec.small + spec.large), f.as_of)
+    est0 = est[est["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker")
+    rev = revisions.eps_revision(est0["eps_now"], est0["eps_30d_ago"])
+    traps = revisions.value_traps(table["return"], rev)
+    breadth = rally.breadth(closes[spec.small], window=spec.window)
+    broad = table["market_part"] + table["sector_part"]
+    own = int((table["idiosyncratic_return"] > broad).sum())
+    # revision breadth over time
+    hist = store.read("estimates", spec.small + spec.large)
+    hist = hist[(hist["period"] == "0y") & (hist["as_of"] <= f.as_of)]
+    grp = np.where(hist["ticker"].isin(spec.small), "small caps", "large caps")
+    sums = hist.assign(group=grp).groupby(["as_of", "group"])[["up_30d", "down_30d"]].sum()
+    rb = (sums["up_30d"] - sums["down_30d"]) / (sums["up_30d"] + sums["down_30d"])
+    rb = rb.unstack("group").reindex(columns=["small caps", "large caps"])
+    # what to watch: results dates after the as-of
+    upcoming = sectors[pd.to_datetime(sectors["next_results_date"]) > f.as_of] \
+        .sort_values("next_results_date")
+    watch_names = list(dict.fromkeys([*traps.index, *table.index[:10]]))
+    watch = upcoming.loc[upcoming.index.isin(watch_names), ["name", "next_results_date"]].head(10)
+    synthetic = model.is_synthetic(f.source)
+    ctx = {
+        "title": "Small caps: the best month in years, and what it means for multiples",
+        "source": f.source, "synthetic": synthetic,
+        "source_label": "SYNTHETIC demo data (fictional companies)" if synthetic else f.source,
+        "as_of": f.as_of.strftime("%d %b %Y"), "as_of_iso": f"{f.as_of:%Y-%m-%d}",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "small_index": spec.small_index, "large_index": spec.large_index, "universe": spec.universe,
+        "n_small": len(spec.small), "window": spec.window,
+        "month": f.best.period.strftime("%B %Y"), "month_return": _pct(f.month_return),
+        "large_return": _pct(float(large_monthly.iloc[-1])),
+        "partial": bool(monthly.attrs.get("partial")),
+        "best_ever": f.best.best_ever,
+        "best_since": None if f.best.best_ever else f.best.since.strftime("%B %Y"),
+        "best_since_value": None if f.best.best_ever else _pct(f.best.since_value),
+        "months_between": f.best.periods_between,
+        "rank": f.rank.rank, "count": f.rank.count,
+        "pe_small": f"{f.pe_small:.1f}", "pe_large": f"{f.pe_large:.1f}", "gap": _pct(f.gap),
+        "gap_pct": ordinal_percentile(f.gap_percentile), "gap_before": _pct(f.gap_before),
+        "gap_before_pct": ordinal_percentile(f.gap_before_percentile),
+        "peak": peak.strftime("%B %Y"), "peak_pe": f"{pe_m.loc[peak, spec.small_index]:.1f}",
+        "before": before.strftime("%B %Y"), "before_pe": f"{pe_m.loc[before, spec.small_index]:.1f}",
+        "compression": f"{abs(float(comp.multiple_change)):.1%}",
+        "compressed": float(comp.multiple_change) < 0, "eps_growth": _pct(float(comp.eps_growth)),
+        "price_since_peak": _pct(float(comp.price_return)),
+        "breadth_small": f"{f.breadth_small:+.2f}", "breadth_large": f"{f.breadth_large:+.2f}",
+        "rf": f"{spec.rf:.1%}", "beta": f"{spec.beta:.2f}", "payout": f"{payout:.0%}",
+        "erp_from": f"{spec.erp_from:.2%}", "erp_to": f"{spec.erp_to:.2%}",
+        "pe_now": f"{pe_now:.1f}", "new_pe": f"{float(adj.new_pe):.1f}",
+        "factor": _pct(float(adj.factor) - 1), "implied_growth": f"{float(adj.implied_growth):.1%}",
+        "coe_from": f"{float(adj.coe_from):.2%}", "coe_to": f"{float(adj.coe_to):.2%}",
+        "grid": [{"erp": f"{g['erp']:.2%}",
+                  "pe": f"{g['pe']:.1f}" if np.isfinite(g["pe"]) else "no finite value",
+                  "change": _pct(g["factor"] - 1),
+                  "current": abs(g["erp"] - spec.erp_from) < 1e-9} for g in grid],
+        "traps": [{"ticker": t, "name": str(sectors["name"].get(t, "")), "ret": _pct(r.iloc[0]),
+                   "rev": _pct(r.iloc[1]), "pctile": f"{r.iloc[2]:.0%}"}
+                  for t, r in traps.head(12).iterrows()],
+        "n_traps": len(traps), "share_up": f"{breadth.up:.0%}",
+        "median_return": _pct(float(table["return"].median())),
+        "median_broad": _pct(float(broad.median())), "n_own": own,
+        "share_own": f"{own / len(table):.0%}",
+        "watch": [{"ticker": t, "name": str(r["name"]), "date": f"{pd.Timestamp(r['next_results_date']):%d %b %Y}",
+                   "trap": t in traps.index} for t, r in watch.iterrows()],
+    }
+    series = {"monthly": monthly.dropna(), "gap": gap_m, "breadth": rb.dropna(how="all"),
+              "returns": table["return"], "revisions": rev.reindex(table.index),
+              "traps": list(traps.index), "findings": f, "adjustment": adj, "payout": payout,
+              "pe_now": pe_now, "table": table, "value_traps": traps}
+    return ctx, series
+
+
+def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,
+           progress: Callable[[str], None] | None = None) -> Report:
+    """Write report.html, report.pdf and charts/*.png into ``out_dir``."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    say = progress or (lambda _msg: None)
+    out_dir = Path(out_dir)
+    (out_dir / "charts").mkdir(parents=True, exist_ok=True)
+    say("computing the findings")
+    ctx, s = context(store, spec)
+    footer = f"Source: {ctx['source']} | as of {ctx['as_of_iso']} | Rerating Desk"
+    syn = ctx["synthetic"]
+    say("drawing the charts")
+    paths = {
+        "monthly": charts.monthly_returns(s["monthly"], out_dir / "charts" / "monthly_returns.png", footer, syn),
+        "gap": charts.gap_band(s["gap"], out_dir / "charts" / "pe_gap.png", footer, syn),
+        "breadth": charts.revision_breadth(s["breadth"], out_dir / "charts" / "revision_breadth.png", footer, syn),
+        "scatter": charts.rally_vs_revision(s["returns"], s["revisions"], s["traps"],
+                                            out_dir / "charts" / "rally_vs_revision.png", footer, syn),
+    }
+    ctx["charts"] = {k: f"charts/{p.name}" for k, p in paths.items()}
+    loaders = [str(template_dir)] if template_dir else []
+    env = Environment(loader=FileSystemLoader([*loaders, str(TEMPLATES)]),
+                      autoescape=select_autoescape(["html", "j2"]))
+    say("writing HTML and PDF")
+    html = env.get_template("report.html.j2").render(**ctx, for_pdf=False)
+    html_path = out_dir / "report.html"
+    _atomic_text(html_path, html)
+    pdf_path = out_dir / "report.pdf"
+    _pdf(env.get_template("report.html.j2").render(**ctx, for_pdf=True), out_dir, pdf_path)
+    ctx["series"] = s
+    return Report(html_path, pdf_path, paths, ctx)
+
+
+def publish(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,
+            progress: Callable[[str], None] | None = None) -> tuple[Report, Any]:
+    """The report and the rally_dashboard.xlsx workbook behind it, side by side in ``out_dir``."""
+    from rerating.workbooks import content, engine
+
+    rep = render(store, spec, out_dir, template_dir, progress)
+    if progress:
+        progress("building rally_dashboard.xlsx")
+    c = content.dashboard(store, spec.small_index, spec.large_index, spec.small, spec.large,
+                          spec.window, spec.as_of, universe=spec.universe)
+    wb = engine.build(c, Path(out_dir) / "rally_dashboard.xlsx", overwrite=True)
+    return rep, wb
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _pdf(html: str, base: Path, out: Path) -> None:
+    import io
+    import logging
+
+    from xhtml2pdf import pisa
+
+    logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)
+
+    def link(uri: str, rel: str) -> str:  # images are files next to the report
+        p = (base / uri).resolve()
+        if base.resolve() not in p.parents:
+            raise ValueError(f"the report may only embed its own files, not {uri}")
+        return str(p)
+
+    buf = io.BytesIO()
+    # path: xhtml2pdf reads local files only below the document's own folder
+    result = pisa.CreatePDF(html, dest=buf, link_callback=link, encoding="utf-8",
+                            path=str((base / "report.html").resolve()))
+    if result.err:
+        from rerating.errors import RerateError
+
+        raise RerateError(f"the PDF could not be rendered ({result.err} errors)")
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(out)

@@ -1,0 +1,105 @@
+"""The report from the demo market: its numbers against rerating.analytics, its PDF as pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rerating.analytics import dcf, rally, revisions, valuation
+from rerating.data.frames import latest_snapshot, wide_prices
+from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+from rerating.reports.report import ReportSpec, publish
+
+
+@pytest.fixture(scope="module")
+def published(demo_store, tmp_path_factory):  # type: ignore[no-untyped-def]
+    m = demo_market()
+    out = tmp_path_factory.mktemp("report")
+    spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"), m.universe("demo-large"), "demo-small")
+    rep, dash = publish(demo_store, spec, out)
+    return rep, dash, out, spec
+
+
+def test_report_numbers_are_the_cores(published, demo_store) -> None:  # type: ignore[no-untyped-def]
+    rep, dash, out, spec = published
+    html = rep.html.read_text()
+    closes = wide_prices(demo_store, [SMALL_INDEX, LARGE_INDEX, *spec.small])
+    monthly = rally.period_returns(closes[SMALL_INDEX], "M").dropna()
+    best = rally.best_since(monthly)
+    assert f"returned <b>{best.value:+.1%}</b> in April 2026" in html
+    assert "the best month since May 2014</b> (+17.6%), with 142 months in between" in html
+    assert f"ranks {rally.period_rank(monthly).rank} of {len(monthly)} months" in html
+    vals = demo_store.read("index_valuation", [SMALL_INDEX, LARGE_INDEX])
+    pe = vals.pivot(index="date", columns="index", values="pe").dropna()
+    gap = valuation.valuation_gap(pe[SMALL_INDEX], pe[LARGE_INDEX]).resample("ME").last().dropna()
+    assert f"was <b>{gap.iloc[-2]:+.1%}</b>" in html  # -13.4%, before the rally
+    est = latest_snapshot(demo_store.read("estimates", spec.small))
+    est = est[est["period"] == "0y"]
+    b = revisions.revision_breadth(est["up_30d"].sum(), est["down_30d"].sum())
+    assert f"<b>{b:+.2f}</b> for small caps" in html
+    # what it means: the multiple adjustment at the index's payout (dividend yield x P/E)
+    dy = vals[vals["index"] == SMALL_INDEX].sort_values("date")["div_yield"].iloc[-1] / 100
+    pe_now = pe[SMALL_INDEX].iloc[-1]
+    adj = dcf.multiple_adjustment(pe_now, 0.055, 0.05, 0.07, 1.0, dy * pe_now)
+    assert f"lifts the fair P/E to <b>{adj.new_pe:.1f}</b>" in html
+    table = rally.rally_table(closes[spec.small], closes[LARGE_INDEX], "MTD")
+    traps = revisions.value_traps(table["return"], revisions.eps_revision(
+        est.set_index("ticker")["eps_now"], est.set_index("ticker")["eps_30d_ago"]))
+    assert f"<b>{len(traps)} value-trap candidates</b>" in html and len(traps) == 8
+    for t in traps.index:
+        assert f"<td>{t}</td>" in html
+    assert html.count("SYNTHETIC") >= 3 and "as of 30 Apr 2026" in html
+    assert dash.path == out / "rally_dashboard.xlsx" and dash.path.exists()
+
+
+def test_every_chart_has_ink(published) -> None:  # type: ignore[no-untyped-def]
+    rep = published[0]
+    assert set(rep.charts) == {"monthly", "gap", "breadth", "scatter"}
+    for p in rep.charts.values():
+        img = np.asarray(Image.open(p).convert("L"), dtype=float)
+        dark = (img < 200).mean()
+        assert img.std() > 10 and 0.01 < dark < 0.5, (p.name, img.std(), dark)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
+def test_pdf_pages_rendered_and_stamped(published, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rep = published[0]
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(rep.pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert 2 <= len(pages) <= 5, len(pages)
+    for p in pages:
+        img = np.asarray(Image.open(p).convert("L"), dtype=float)
+        assert img.std() > 5, p.name  # not a blank page
+    # the four charts are in the PDF as images of full width, and they are not blank
+    listing = subprocess.run(["pdfimages", "-list", str(rep.pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    images = [line.split() for line in listing if line.split()[2] == "image"]
+    assert len(images) == 4 and all(int(i[3]) >= 800 for i in images)
+    subprocess.run(["pdfimages", "-png", str(rep.pdf), str(tmp_path / "img")], check=True)
+    for i in images:  # by number: the alpha masks beside them are plain white
+        img = np.asarray(Image.open(tmp_path / f"img-{int(i[1]):03d}.png").convert("L"), dtype=float)
+        assert img.std() > 10 and (img < 200).mean() > 0.01, i
+    text = subprocess.run(["pdftotext", "-layout", str(rep.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    per_page = text.split("\f")[: len(pages)]
+    assert all("SYNTHETIC DEMO DATA" in t and "as of 2026-04-30" in t for t in per_page)
+    assert re.search(r"page 1 of \d", per_page[0])
+    with Image.open(rep.charts["monthly"]) as chart:
+        assert chart.size[0] > 600
+
+
+def test_a_team_can_restyle_without_python(demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    m = demo_market()
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    (mine / "report.html.j2").write_text("<html><body><h1>House style</h1><p>{{ month_return }} "
+                                         "{{ source }} {{ as_of_iso }}</p></body></html>")
+    spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"), m.universe("demo-large"))
+    rep, _ = publish(demo_store, spec, tmp_path / "out", template_dir=mine)
+    assert rep.html.read_text() == "<html><body><h1>House style</h1><p>+14.7% demo:synthetic 2026-04-30</p></body></html>"
+    assert rep.pdf.read_bytes().startswith(b"%PDF")
