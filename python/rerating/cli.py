@@ -304,6 +304,21 @@ def _demo_default(value: str | None, demo: str, what: str, source: str) -> str:
     raise InputError(f"give {what} (the demo default {demo} is synthetic)")
 
 
+def _rally_subjects(ctx: click.Context, small_index: str | None, large_index: str | None,
+                    large_flag: str, universe: str | None, large_universe: str | None,
+                    source: str) -> tuple[str, str, str, list[str], list[str]]:
+    """Indices and stock universes of the rally views; the demo's when the source is demo/store."""
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX
+    from rerating.data.universe import resolve_universe
+
+    d = _settings(ctx).data_dir
+    si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
+    li = _demo_default(large_index, LARGE_INDEX, large_flag, source).upper()
+    u = _demo_default(universe, "demo-small", "--universe", source)
+    large = resolve_universe(_demo_default(large_universe, "demo-large", "--large-universe", source), d)
+    return si, li, u, resolve_universe(u, d), large
+
+
 @cli.group("model")
 def model_group() -> None:
     """Company models built from the dcf_model template."""
@@ -387,16 +402,10 @@ def dashboard_build(ctx: click.Context, small_index: str | None, large_index: st
                     universe: str | None, large_universe: str | None, window: str, out: Path,
                     overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
     """Write the small-cap rally dashboard workbook."""
-    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX
-    from rerating.data.universe import resolve_universe
     from rerating.workbooks import content, engine
 
-    d = _settings(ctx).data_dir
-    si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
-    li = _demo_default(large_index, LARGE_INDEX, "--large-index", source).upper()
-    u = _demo_default(universe, "demo-small", "--universe", source)
-    small = resolve_universe(u, d)
-    large = resolve_universe(_demo_default(large_universe, "demo-large", "--large-universe", source), d)
+    si, li, u, small, large = _rally_subjects(ctx, small_index, large_index, "--large-index",
+                                              universe, large_universe, source)
     store = _prepare(ctx, source, [si, li, *small, *large], progress)
     c = content.dashboard(store, si, li, small, large, window, _as_of(as_of), universe=u)
     _built(engine.build(c, out, overwrite=overwrite))
@@ -443,16 +452,10 @@ def report_cmd(ctx: click.Context, universe: str | None, small_index: str | None
                large_universe: str | None, window: str, out: Path, template_dir: Path | None,
                source: str, as_of: str | None, progress: bool) -> None:
     """Write the research note (HTML + PDF) and the rally_dashboard.xlsx behind it."""
-    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX
-    from rerating.data.universe import resolve_universe
     from rerating.reports.report import ReportSpec, publish
 
-    d = _settings(ctx).data_dir
-    si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
-    li = _demo_default(benchmark, LARGE_INDEX, "--benchmark", source).upper()
-    u = _demo_default(universe, "demo-small", "--universe", source)
-    small = resolve_universe(u, d)
-    large = resolve_universe(_demo_default(large_universe, "demo-large", "--large-universe", source), d)
+    si, li, u, small, large = _rally_subjects(ctx, small_index, benchmark, "--benchmark",
+                                              universe, large_universe, source)
     store = _prepare(ctx, source, [si, li, *small, *large], progress)
     spec = ReportSpec(si, li, small, large, universe=u, window=window, as_of=_as_of(as_of))
     rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))
