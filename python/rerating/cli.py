@@ -280,6 +280,9 @@ SOURCE = click.option("--source", type=click.Choice(["store", "demo", "yahoo"]),
                       show_default=True,
                       help="store: what is cached; demo/yahoo: bring those tickers up to date first.")
 AS_OF = click.option("--as-of", "as_of", default=None, help="Data as of this date (YYYY-MM-DD; default: latest).")
+OUT_FILE = click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                        help="The workbook to write (.xlsx).")
+OVERWRITE = click.option("--overwrite", is_flag=True, help="Rebuild over an existing file (a backup is kept).")
 PROGRESS = click.option("--progress/--no-progress", default=True, show_default=True)
 
 
@@ -326,9 +329,8 @@ def model_group() -> None:
 
 @model_group.command("build")
 @click.argument("ticker")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The workbook to write (.xlsx).")
-@click.option("--overwrite", is_flag=True, help="Rebuild over an existing file (a backup is kept).")
+@OUT_FILE
+@OVERWRITE
 @SOURCE
 @AS_OF
 @PROGRESS
@@ -361,8 +363,8 @@ def comps_group() -> None:
 @click.argument("universe", default="demo-small")
 @click.option("--benchmark", default=None, help="Benchmark index (default LARGE50.DEMO on demo data).")
 @click.option("--window", default="1M", show_default=True, help="Rally window: 1M, MTD, 3M, YTD, 20D…")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--overwrite", is_flag=True)
+@OUT_FILE
+@OVERWRITE
 @SOURCE
 @AS_OF
 @PROGRESS
@@ -392,8 +394,8 @@ def dashboard_group() -> None:
 @click.option("--universe", default=None, help="Small-cap stocks (default demo-small).")
 @click.option("--large-universe", default=None, help="Large-cap stocks, for revision breadth (default demo-large).")
 @click.option("--window", default="MTD", show_default=True)
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--overwrite", is_flag=True)
+@OUT_FILE
+@OVERWRITE
 @SOURCE
 @AS_OF
 @PROGRESS

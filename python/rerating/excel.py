@@ -322,7 +322,6 @@ def table(frame: pd.DataFrame, index: bool = True, index_label: str | None = Non
         if bad.any():
             sub[bad] = None
             block[:, num] = sub
-    block[pd.isna(block)] = None
     for j, k in enumerate(kinds):
         if k in "fiub":
             continue
@@ -333,8 +332,7 @@ def table(frame: pd.DataFrame, index: bool = True, index_label: str | None = Non
         first = np.empty((len(frame), 1), dtype=object)
         first[:, 0] = _column(frame.index)
         block = np.concatenate([first, block], axis=1)
-    if blank is not None:
-        block[pd.isna(block)] = blank
+    block[pd.isna(block)] = blank  # one pass: NaN, NA, NaT and None alike
     return [header, *block.tolist()]
 
 

@@ -166,5 +166,5 @@ def test_dashboard_matches_the_core(computed, demo_store) -> None:  # type: igno
     assert close(got["dash_breadth_small"], revisions.revision_breadth(small["up_30d"].sum(), small["down_30d"].sum()))
     assert close(got["dash_breadth_large"], revisions.revision_breadth(large["up_30d"].sum(), large["down_30d"].sum()))
     assert got["dash_traps"] == 8
-    b = rally.breadth(closes.pipe(lambda _: wide_prices(demo_store, m.universe("demo-small"))), window="MTD")
+    b = rally.breadth(wide_prices(demo_store, m.universe("demo-small")), window="MTD")
     assert close(got["dash_share_up"], b.up)

@@ -57,7 +57,8 @@ def _pct(x: float, digits: int = 1) -> str:
 
 def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, Any]]:
     """The numbers of the note (and the series its charts draw)."""
-    f: Findings = findings(store, spec.small_index, spec.large_index, spec.small, spec.large, spec.as_of)
+    f: Findings = findings(store, spec.small_index, spec.large_index, spec.small, spec.large,
+                           spec.as_of, spec.window)
     closes = wide_prices(store, [spec.small_index, spec.large_index, *spec.small], end=f.as_of)
     monthly = rally.period_returns(closes[spec.small_index], "M")
     large_monthly = rally.period_returns(closes[spec.large_index], "M")
@@ -92,8 +93,8 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
                               sectors=sectors["sector"].reindex(spec.small))
     est = latest_snapshot(store.read("estimates", spec.small + spec.large), f.as_of)
     est0 = est[est["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker")
-    rev = revisions.eps_revision(est0["eps_now"], est0["eps_30d_ago"])
-    traps = revisions.value_traps(table["return"], rev)
+    rev = revisions.eps_revision(est0["eps_now"], est0["eps_30d_ago"])  # for the scatter
+    traps = f.value_traps  # the screen is on returns, which do not depend on the benchmark
     breadth = rally.breadth(closes[spec.small], window=spec.window)
     broad = table["market_part"] + table["sector_part"]
     own = int((table["idiosyncratic_return"] > broad).sum())

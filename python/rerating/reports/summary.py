@@ -36,7 +36,7 @@ class Findings:
 
 
 def findings(store: Store, small_index: str, large_index: str, small: list[str],
-             large: list[str], as_of: object = None) -> Findings:
+             large: list[str], as_of: object = None, window: str = "MTD") -> Findings:
     closes = wide_prices(store, [small_index, large_index, *small], end=as_of)
     monthly = rally.period_returns(closes[small_index], "M")
     best = rally.best_since(monthly)
@@ -50,7 +50,7 @@ def findings(store: Store, small_index: str, large_index: str, small: list[str],
     est = est[est["period"] == "0y"].set_index("ticker")
     b_small = revisions.revision_breadth(est.reindex(small)["up_30d"], est.reindex(small)["down_30d"], axis=0)
     b_large = revisions.revision_breadth(est.reindex(large)["up_30d"], est.reindex(large)["down_30d"], axis=0)
-    table = rally.rally_table(closes[small], closes[small_index], "MTD")
+    table = rally.rally_table(closes[small], closes[small_index], window)
     rev = revisions.eps_revision(est["eps_now"], est["eps_30d_ago"])
     traps = revisions.value_traps(table["return"], rev)
     source = store.sources([small_index]).get(small_index, "unknown")

@@ -68,9 +68,15 @@ def _as_of(prices: pd.DataFrame, as_of: Any) -> pd.Timestamp:
     return pd.Timestamp(prices["date"].max()) if as_of is None else pd.Timestamp(as_of)
 
 
-def _estimates(store: Store, tickers: list[str], as_of: pd.Timestamp) -> pd.DataFrame:
-    est = latest_snapshot(store.read("estimates", tickers), as_of)
-    return est
+def _price_source(store: Store, ticker: str, as_of: Any) -> str:
+    """Source of the last price of ``ticker`` on or before ``as_of`` (what the sheet cites)."""
+    return _source_of(store.read("prices", [ticker], end=as_of, columns=["date", "source"]).tail(1))
+
+
+def _latest_by_ticker(frame: pd.DataFrame, as_of: Any, names: list[str]) -> pd.DataFrame:
+    """The last snapshot row per ticker on or before ``as_of``, one row per name, in order."""
+    return latest_snapshot(frame, as_of).drop_duplicates("ticker", keep="last") \
+        .set_index("ticker").reindex(names)
 
 
 def _month_ends(s: pd.Series) -> pd.Series:
@@ -88,7 +94,7 @@ def dcf(store: Store, ticker: str, as_of: Any = None) -> Content:
         raise CacheMiss(f"no fundamentals for {t} on or before {when.date()}; "
                         "a DCF model needs a company (not an index)")
     f = fund.iloc[-1]
-    est = _estimates(store, [t], when)
+    est = latest_snapshot(store.read("estimates", [t]), when)
     e0 = est[est["period"] == "0y"]
     e1 = est[est["period"] == "+1y"]
     e0 = e0.iloc[-1] if len(e0) else pd.Series(dtype=object)
@@ -130,7 +136,8 @@ def dcf(store: Store, ticker: str, as_of: Any = None) -> Content:
 
 # -- comps ----------------------------------------------------------------------------------------
 def _window_prices(store: Store, tickers: list[str], window: str, as_of: Any) -> tuple[
-        pd.Timestamp, pd.Timestamp, pd.Series, pd.Series, str]:
+        pd.Timestamp, pd.Timestamp, pd.Series, pd.Series]:
+    """(as-of date, window start, closes at the start, closes at the as-of) for ``tickers``."""
     wide = wide_prices(store, tickers, end=as_of).ffill()
     if wide.empty:
         raise CacheMiss("no prices on or before the as-of date")
@@ -138,8 +145,7 @@ def _window_prices(store: Store, tickers: list[str], window: str, as_of: Any) ->
     s = rally.window_start(wide.index, a, window)
     if s < 0 or s >= a:
         raise InputError(f"window {window!r} reaches before the first price {wide.index[0].date()}")
-    src = store.read("prices", tickers[:1], end=as_of)
-    return wide.index[a], wide.index[s], wide.iloc[s], wide.iloc[a], _source_of(src.tail(1))
+    return wide.index[a], wide.index[s], wide.iloc[s], wide.iloc[a]
 
 
 def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = "1M",
@@ -149,10 +155,11 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = "1
         raise InputError("universe is empty")
     if len(names) > layout.COMPS_CAPACITY:
         raise InputError(f"universe has {len(names)} tickers; the comps template holds {layout.COMPS_CAPACITY}")
-    when, start, p0, p1, source = _window_prices(store, names, window, as_of)
-    fund = latest_snapshot(store.read("fundamentals", names), when).drop_duplicates("ticker", keep="last").set_index("ticker").reindex(names)
-    est = _estimates(store, names, when)
-    est = est[est["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker").reindex(names)
+    when, start, p0, p1 = _window_prices(store, names, window, as_of)
+    source = _price_source(store, names[0], when)
+    fund = _latest_by_ticker(store.read("fundamentals", names), when, names)
+    est = store.read("estimates", names)
+    est = _latest_by_ticker(est[est["period"] == "0y"], when, names)
     bench = benchmark.strip().upper()
     val = store.read("index_valuation", [bench], end=when).sort_values("date")
     shares = fund["shares_outstanding"].astype(float)
@@ -207,16 +214,16 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
     est = est[(est["period"] == "0y") & (est["as_of"] <= when)]
     sums = est.assign(group=np.where(est["ticker"].isin(small), "small", "large")) \
         .groupby(["as_of", "group"])[["up_30d", "down_30d"]].sum().unstack("group").tail(240)
-    _, start, p0, p1, source = _window_prices(store, small, window, when)
-    latest = latest_snapshot(est, when).drop_duplicates("ticker", keep="last").set_index("ticker").reindex(small)
-    fund = latest_snapshot(store.read("fundamentals", small), when).drop_duplicates("ticker", keep="last").set_index("ticker").reindex(small)
+    _, _, p0, p1 = _window_prices(store, small, window, when)
+    latest = _latest_by_ticker(est, when, small)
+    fund = _latest_by_ticker(store.read("fundamentals", small), when, small)
     col = lambda s: [_f(x) for x in s]  # noqa: E731
 
     def sums_col(kind: str, group: str) -> list[float | None]:
         key = (kind, group)
         return col(sums[key]) if key in sums.columns else [None] * len(sums)
 
-    src = _source_of(store.read("prices", [si], end=when).tail(1))
+    src = _price_source(store, si, when)  # the index's: the dashboard is about it
     v = {
         **_provenance(src, when),
         "rr_small_index": si, "rr_large_index": li, "rr_universe": universe or f"{len(small)} stocks",
@@ -239,7 +246,6 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
     if len(sums):
         tracked["small-cap upward revisions 30d"] = sums_col("up_30d", "small")[-1]
         tracked["small-cap downward revisions 30d"] = sums_col("down_30d", "small")[-1]
-    del start
     return Content("rally_dashboard", {"small_index": si, "large_index": li, "small": ",".join(small),
                                        "large": ",".join(large), "window": window, "label": universe},
-                   v, source if source else src, when, {k: x for k, x in tracked.items() if x is not None})
+                   v, src, when, {k: x for k, x in tracked.items() if x is not None})

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from rerating.data.store import Store
-from rerating.data.universe import resolve_universe
 from rerating.errors import WorkbookError
 from rerating.workbooks import content, layout
 from rerating.workbooks.ooxml import (
@@ -380,7 +379,3 @@ def refresh(path: Path, store: Store, as_of: Any = None) -> Result:
         meta = read_meta(pkg)
     c = content_for(meta, store, as_of)
     return _fill(path, c, path, first=False, backup=True)
-
-
-def universe_tickers(name: str, data_dir: Path | None = None) -> list[str]:
-    return resolve_universe(name, data_dir)

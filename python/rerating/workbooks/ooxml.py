@@ -282,6 +282,7 @@ def write_package(src: Package, out: BinaryIO, replace: dict[str, bytes],
     Every other part is copied as its compressed bytes with its CRC, so it comes out
     byte-for-byte identical without being decompressed."""
     drop = set(drop)
+    replace = dict(replace)  # consumed below; the caller's dict stays as it was
     add = dict(add or {})
     entries: list[_Entry] = []
     fp = src.zip.fp
