@@ -5,6 +5,11 @@ parsing); only the bytes that would have come over the network are replaced, fro
 JSON in ``tests/fixtures/yahoo/`` (same shapes Yahoo returns). Failures are injected per symbol:
 ``dns`` (a connection error at resolve time), ``429``, ``500``, ``empty`` (a chart with no rows),
 ``malformed`` (invalid JSON) and ``404`` (unknown symbol, Yahoo's "No data found" answer).
+Data-quality faults Yahoo is known for are injected the same way: ``nan`` (sessions whose
+quotes are null), ``dupdates`` (the last session sent twice, the second a later live value),
+``split`` (a split at ``split_at[symbol]``: every value divided by the ratio, history included,
+as Yahoo serves it once adjusted) and ``split_raw`` (the same split with history not yet
+adjusted, so the close halves overnight).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pandas as pd
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -39,6 +45,8 @@ class FakeYahoo(BaseAdapter):
         self.summaries = _load("quoteSummary.json")
         #: fail this many times before answering (per symbol), for retry tests
         self.fail_times: Counter[str] = Counter()
+        #: symbol -> (first session on the new basis, ratio) for the split modes
+        self.split_at: dict[str, tuple[str, float]] = {}
 
     def session(self) -> requests.Session:
         s = requests.Session()
@@ -121,14 +129,33 @@ class FakeYahoo(BaseAdapter):
             keep = [i for i, t in enumerate(ts) if p1 <= t < p2]
         else:  # range=1d etc.: the last session
             keep = ts and [len(ts) - 1]
-        if self.failures.get(sym) == "empty":
+        mode = self.failures.get(sym)
+        if mode == "empty":
             keep = []
+        if mode == "dupdates" and keep:
+            keep = [*keep, keep[-1]]
         result["timestamp"] = [ts[i] for i in keep]
         q = result["indicators"]["quote"][0]
         for k in q:
             q[k] = [q[k][i] for i in keep]
         adj = result["indicators"]["adjclose"][0]
         adj["adjclose"] = [adj["adjclose"][i] for i in keep]
+        prices = [*(q[k] for k in ("open", "high", "low", "close")), adj["adjclose"]]
+        if mode == "nan":  # Yahoo's null sessions: every fifth row has no quote at all
+            for j in range(2, len(keep), 5):
+                for col in [*q.values(), adj["adjclose"]]:
+                    col[j] = None
+        if mode == "dupdates" and keep:  # the live row again, a rupee higher
+            for col in prices:
+                col[-1] = col[-1] + 1.0
+        if mode in ("split", "split_raw"):
+            day, ratio = self.split_at[sym]
+            cut = pd.Timestamp(day, tz="Asia/Kolkata").timestamp()
+            for j, t in enumerate(result["timestamp"]):
+                if mode == "split" or t >= cut:
+                    for col in prices:
+                        col[j] = col[j] / ratio
+                    q["volume"][j] = q["volume"][j] * ratio
         if not keep:
             del result["timestamp"]
             result["indicators"] = {"quote": [{}], "adjclose": [{}]}

@@ -90,11 +90,29 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
     click.echo(f"Refreshed {len(set(names))} tickers from {_label(report.source)}: "
                f"{total:,} rows written ({', '.join(f'{k} {v:,}' for k, v in report.rows.items())}); "
                f"store {settings.data_dir}")
+    _tell_faults(report, settings)
     if report.failures:
-        for table, failed in report.failures.items():
-            for t, why in sorted(failed.items()):
-                click.echo(f"  failed {table} {t}: {why}", err=True)
         ctx.exit(1)
+
+
+def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """One stderr line per failed, re-based or suspect ticker; a failure says what the store
+    still holds for it, so a stale answer is labelled as stale."""
+    from rerating.data.store import Store
+
+    held = {(c.table, c.ticker): c for c in Store(settings.data_dir).coverage()} \
+        if report.failures else {}
+    for table, failed in report.failures.items():
+        for t, why in sorted(failed.items()):
+            c = held.get((table, t))
+            kept = (f"; stored data kept, STALE: through {c.last:%Y-%m-%d}, fetched "
+                    f"{c.fetched_at:%Y-%m-%d %H:%M} UTC" if c is not None and c.last is not None
+                    else "; nothing stored for it")
+            click.echo(f"  failed {table} {t}: {why}{kept}", err=True)
+    for kind, per in (("re-based", report.rebased), ("check", report.warnings)):
+        for table, items in per.items():
+            for t, why in sorted(items.items()):
+                click.echo(f"  {kind} {table} {t}: {why}", err=True)
 
 
 def _run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
@@ -289,7 +307,8 @@ PROGRESS = click.option("--progress/--no-progress", default=True, show_default=T
 def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool):  # type: ignore[no-untyped-def]
     """The store, after refreshing ``tickers`` from ``source`` when it is a provider."""
     if source != "store":
-        _run_refresh(_settings(ctx), source, tickers, None, None, progress)
+        report = _run_refresh(_settings(ctx), source, tickers, None, None, progress)
+        _tell_faults(report, _settings(ctx))
     return _store(ctx)
 
 
@@ -538,9 +557,17 @@ def doctor(ctx: click.Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    # yfinance logs each failed ticker; the provider collects those lines and we report them,
+    # so keep them off the terminal without turning them off (the provider needs them).
+    yf_log = logging.getLogger("yfinance")
+    yf_log.propagate = False
+    if not yf_log.handlers:
+        yf_log.addHandler(logging.NullHandler())
     try:
-        cli.main(args=argv, prog_name="rerating", standalone_mode=False)
+        # Without standalone mode click returns ctx.exit(n)'s code instead of raising it.
+        code = cli.main(args=argv, prog_name="rerating", standalone_mode=False)
+        if isinstance(code, int) and code:
+            return code
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:

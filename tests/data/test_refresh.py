@@ -30,9 +30,13 @@ def test_second_refresh_asks_only_for_the_missing_month(store) -> None:  # type:
     report = refresh(store, p, names, start="2025-01-01", end="2026-04-30", tables=["prices"])
     assert len(p.queries) == 1  # one batch: all eleven tickers miss the same dates
     q = p.queries[0][1]
-    assert q.start == pd.Timestamp("2026-04-01") and q.end == pd.Timestamp("2026-04-30")
-    # April 2026 has 22 weekdays and none of the demo calendar's fixed-date holidays.
-    assert report.rows["prices"] == 11 * 22
+    # From the last stored session (31 March), which proves the source has not re-based history.
+    assert q.start == pd.Timestamp("2026-03-31") and q.end == pd.Timestamp("2026-04-30")
+    # April 2026 has 22 weekdays and none of the demo calendar's fixed-date holidays; the
+    # overlapping 31 March row is written again, unchanged.
+    assert report.rows["prices"] == 11 * (22 + 1)
+    assert report.rebased == {} and report.warnings == {}
+    assert not store.read("prices").duplicated(["ticker", "date"]).any()
     p.queries.clear()
     report = refresh(store, p, names, start="2025-01-01", end="2026-04-30", tables=["prices"])
     assert p.queries == []
@@ -46,7 +50,7 @@ def test_new_ticker_gets_its_full_history_and_old_ones_only_the_gap(store) -> No
     p.queries.clear()
     refresh(store, p, [a, b], start="2026-01-01", end="2026-04-30", tables=["prices"])
     asked = {q.tickers: (q.start, q.end) for _, q in p.queries}
-    assert asked == {(a,): (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-04-30")),
+    assert asked == {(a,): (pd.Timestamp("2026-03-31"), pd.Timestamp("2026-04-30")),
                      (b,): (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-30"))}
 
 

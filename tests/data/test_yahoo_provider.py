@@ -173,10 +173,11 @@ def test_incremental_refresh_asks_only_for_missing_sessions(fake_yahoo, store) -
     assert len(store.read("prices")) == 2 * 19
     fake_yahoo.chart_ranges.clear()
     refresh(store, p, tickers, start="2026-03-01", end="2026-04-30", tables=["prices"])
-    # One request per ticker, starting the day after the last stored session (30 March).
+    # One request per ticker, from the last stored session (30 March): the overlap proves
+    # Yahoo has not re-based the history since.
     assert sorted(s for s, _, _ in fake_yahoo.chart_ranges) == tickers
     firsts = {pd.Timestamp(p1, unit="s", tz="Asia/Kolkata").date() for _, p1, _ in fake_yahoo.chart_ranges}
-    assert firsts == {pd.Timestamp("2026-03-31").date()}
+    assert firsts == {pd.Timestamp("2026-03-30").date()}
     stored = store.read("prices")
     assert len(stored) == 2 * N_SESSIONS
     assert not stored.duplicated(["ticker", "date"]).any()

@@ -4,6 +4,14 @@ Prices and index valuations are incremental: each ticker is asked for the sessio
 last one stored, and tickers with the same gap are fetched in one batch. Snapshots
 (fundamentals, estimates, EPS history) are fetched again when older than ``snapshot_max_age``.
 Each table is published in its own atomic commit, so a killed refresh keeps what finished.
+
+Sources re-base history: after a split or bonus Yahoo divides every earlier close, and after a
+dividend every earlier adjusted close. Appending new sessions to history stored on the old basis
+would manufacture a jump (a 2:1 split reads as a 50% crash). So each incremental fetch starts at
+the last stored session, and when the source's value for that session no longer matches the
+stored one, the ticker's whole history is fetched again and replaces what was stored; the report
+says so (``rebased``). One-day moves no listed stock makes (a close halving or doubling) are
+kept but reported (``warnings``): a source that has not yet adjusted a split shows them.
 """
 
 from __future__ import annotations
@@ -35,6 +43,10 @@ class RefreshReport:
     up_to_date: dict[str, int] = field(default_factory=dict)
     failures: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    #: tickers whose stored history the source had re-based, so fetched again in full (why)
+    rebased: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: rows kept but worth a look: one-day moves no listed stock makes (what and when)
+    warnings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def failed_tickers(self) -> set[str]:
@@ -72,12 +84,11 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                     batch = group[i:i + batch_size]
                     query = Query(tuple(batch), first, end_ts if first is not None else None,
                                   None)
-                    try:
-                        frame = provider.fetch(table, query)
-                    except ProviderError as exc:
-                        report.failures.setdefault(table, {}).update(exc.failures)
-                        frame = exc.partial if exc.partial is not None else model.empty(
-                            model.TABLES[table])
+                    frame = _fetch(provider, table, query, report)
+                    if table == "prices" and not frame.empty:
+                        frame = _keep_one_basis(store, w, provider, frame, query, report)
+                        _flag_jumps(frame, report)
+                        _flag_gaps(provider, frame, report)
                     w.upsert(table, frame)
                     report.rows[table] = report.rows.get(table, 0) + len(frame)
                     done += len(batch)
@@ -85,6 +96,96 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                         progress(table, done, total)
     report.requests = dict(provider.requests)
     return report
+
+
+#: relative difference between a stored close and the source's close for the same session
+#: above which the source has re-based the history (Yahoo's float noise is far below)
+REBASE_TOLERANCE = 2e-4
+#: one-day close ratios outside these bounds are reported: listed Indian stocks move at most
+#: 20% a day outside rare events, while a missed 2:1 split or 1:1 bonus halves the close
+JUMP_BOUNDS = (0.6, 1 / 0.6)
+
+
+def _fetch(provider: Provider, table: str, query: Query, report: RefreshReport) -> pd.DataFrame:
+    """What the source returned; failures recorded in ``report`` and what did arrive kept."""
+    try:
+        return provider.fetch(table, query)
+    except ProviderError as exc:
+        report.failures.setdefault(table, {}).update(exc.failures)
+        if exc.partial is not None:
+            return exc.partial
+        return model.empty(model.TABLES[table])
+
+
+def _keep_one_basis(store: Store, w, provider: Provider, frame: pd.DataFrame,  # type: ignore[no-untyped-def]
+                    query: Query, report: RefreshReport) -> pd.DataFrame:
+    """Compare the overlapping session with the store; re-fetch re-based tickers in full.
+
+    Returns ``frame`` without the re-based tickers (their full history is staged instead)."""
+    if query.start is None:
+        return frame
+    stored = store.read("prices", query.tickers, start=query.start, end=query.start,
+                        columns=["ticker", "date", "close", "adj_close"])
+    if stored.empty:
+        return frame  # new tickers: nothing to compare with
+    fresh = frame.loc[frame["date"] == query.start, ["ticker", "close", "adj_close"]]
+    both = stored.merge(fresh, on="ticker", suffixes=("_stored", "_source"))
+    ratio_close = both["close_source"] / both["close_stored"]
+    ratio_adj = both["adj_close_source"] / both["adj_close_stored"]
+    moved = both[((ratio_close - 1).abs() > REBASE_TOLERANCE) |
+                 ((ratio_adj - 1).abs() > REBASE_TOLERANCE)]
+    if moved.empty:
+        return frame
+    firsts = {c.ticker: c.first for c in store.coverage("prices")}
+    names = tuple(moved["ticker"])
+    start = min(firsts[t] for t in names if firsts.get(t) is not None)
+    full = _fetch(provider, "prices", Query(names, start, query.end, None), report)
+    got = set(full["ticker"])
+    for r in moved.itertuples(index=False):
+        what = "close" if abs(r.close_source / r.close_stored - 1) > REBASE_TOLERANCE else "adjusted close"
+        old, new = (r.close_stored, r.close_source) if what == "close" else \
+            (r.adj_close_stored, r.adj_close_source)
+        done = (f"history from {start.date()} fetched again and stored in place of the old"
+                if r.ticker in got else "the full history could not be fetched, so the stored "
+                "history is kept unchanged and the new sessions are not added")
+        report.rebased.setdefault("prices", {})[r.ticker] = (
+            f"the source's {what} for {query.start.date()} is now {new:,.4g}, stored "
+            f"{old:,.4g} (x{new / old:.4g}: a split, bonus or dividend re-based it); {done}")
+    # Replace only what arrived in full; a failed re-fetch keeps the old history whole.
+    w.upsert("prices", full, replace=True)
+    report.rows["prices"] = report.rows.get("prices", 0) + len(full)
+    return frame[~frame["ticker"].isin(names)]
+
+
+def _flag_jumps(frame: pd.DataFrame, report: RefreshReport) -> None:
+    if len(frame) < 2:
+        return
+    f = frame.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
+    ratio = (f["close"] / f.groupby("ticker", sort=False)["close"].shift()).to_numpy()
+    lo, hi = JUMP_BOUNDS
+    odd = f.assign(ratio=ratio)[(ratio < lo) | (ratio > hi)]
+    for r in odd.itertuples(index=False):
+        report.warnings.setdefault("prices", {})[r.ticker] = (
+            f"close moved {r.ratio - 1:+.1%} in one session to {r.date.date()}, which listed "
+            "stocks almost never do: an unadjusted split or bonus at the source? Kept; check it")
+
+
+def _flag_gaps(provider: Provider, frame: pd.DataFrame, report: RefreshReport) -> None:
+    """Sessions of the exchange calendar a ticker has no close for, between its first and last
+    fetched rows (a source's null rows are dropped, not stored as blanks: say so)."""
+    sessions = provider.sessions(frame["date"].min(), frame["date"].max())
+    if len(sessions) == 0:
+        return
+    for ticker, dates in frame.groupby("ticker", sort=True)["date"]:
+        lo, hi = sessions.searchsorted([dates.min(), dates.max()])
+        expected = hi - lo + 1
+        if dates.nunique() < expected:
+            missing = sessions[lo:hi + 1].difference(pd.DatetimeIndex(dates))
+            shown = ", ".join(f"{d:%Y-%m-%d}" for d in missing[:3])
+            report.warnings.setdefault("prices", {})[str(ticker)] = (
+                f"no close for {len(missing)} of {expected} sessions between {dates.min():%Y-%m-%d} "
+                f"and {dates.max():%Y-%m-%d} ({shown}{' …' if len(missing) > 3 else ''}); "
+                "the source sent nothing usable for them, so they are left out, not filled")
 
 
 def _is_index(provider: Provider, ticker: str) -> bool:
@@ -108,7 +209,7 @@ def _incremental_plan(store: Store, provider: Provider, table: str, tickers: Ite
         first = have + pd.Timedelta(days=1)
         if first > end or len(provider.sessions(first, end)) == 0:
             continue  # nothing new can exist yet
-        plan[first].append(t)
+        plan[have].append(t)  # from the last stored session: the overlap proves the basis
     return dict(plan)
 
 

@@ -199,6 +199,9 @@ class Store:
             raise StoreError(f"another refresh is writing to {self.root}; waited "
                              f"{self.lock_timeout:.0f}s for it to finish") from exc
         try:
+            # Temporary files belong to the writer holding the lock: any found now were left by
+            # a writer that was killed, and no reader ever opens them. Remove them at once.
+            self._sweep_temporary()
             w = StoreWriter(self)
             yield w
             w.commit()
@@ -210,12 +213,22 @@ class Store:
         with self.writer() as w:
             w.upsert(table, frame)
 
+    def _sweep_temporary(self) -> int:
+        """Delete the temporary files of killed writers (call only while holding the lock)."""
+        removed = 0
+        for tmp in [*self.tables_dir.glob(".*.tmp"), *self.root.glob(f".{MANIFEST}.*.tmp")]:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed += 1
+        return removed
+
     def collect_garbage(self, keep: set[str], *, grace: float = GC_GRACE_SECONDS) -> int:
-        """Delete data files no manifest names and temporary files left by a killed writer."""
+        """Delete data files no manifest names once older than ``grace`` (a reader that read
+        the previous manifest a moment ago may still open them)."""
         removed = 0
         now = time.time()
         for path in self.tables_dir.glob("*"):
-            if path.name in keep:
+            if path.name in keep or path.name.startswith("."):
                 continue
             try:
                 if now - path.stat().st_mtime < grace:
@@ -224,10 +237,6 @@ class Store:
                 removed += 1
             except (FileNotFoundError, PermissionError):  # gone, or open on Windows: next time
                 continue
-        for tmp in self.root.glob(f".{MANIFEST}.*.tmp"):
-            with contextlib.suppress(OSError):
-                if now - tmp.stat().st_mtime >= grace:
-                    tmp.unlink()
         return removed
 
 
@@ -239,18 +248,23 @@ class StoreWriter:
         self.base = store.manifest()
         self.staged: dict[str, pd.DataFrame] = {}
         self._pending: dict[str, list[pd.DataFrame]] = {}
+        self._replace: dict[str, set[str]] = {}
 
     def current(self, table: str) -> pd.DataFrame:
         if table in self.staged:
             return self.staged[table]
         return self.store.read(table)
 
-    def upsert(self, table: str, frame: pd.DataFrame) -> None:
-        """Stage ``frame``; rows whose key is already stored replace the stored rows."""
+    def upsert(self, table: str, frame: pd.DataFrame, *, replace: bool = False) -> None:
+        """Stage ``frame``; rows whose key is already stored replace the stored rows. With
+        ``replace``, every stored row of the frame's tickers goes (a re-based history)."""
         spec = model.TABLES[table]
         if frame.empty:
             return
-        self._pending.setdefault(table, []).append(model.conform(spec, frame))
+        conformed = model.conform(spec, frame)
+        if replace:
+            self._replace.setdefault(table, set()).update(conformed[spec.key[0]].unique())
+        self._pending.setdefault(table, []).append(conformed)
 
     def _merge(self) -> None:
         for table, parts in self._pending.items():
@@ -259,6 +273,9 @@ class StoreWriter:
             new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
             new = new.drop_duplicates(key, keep="last")
             old = self.current(table)
+            gone = self._replace.get(table)
+            if gone:
+                old = old[~old[spec.key[0]].isin(gone)]
             if old.empty:
                 merged = new
             else:
@@ -269,6 +286,7 @@ class StoreWriter:
                 merged = pd.concat([old[~touched], mixed], ignore_index=True)
             self.staged[table] = merged.sort_values(key, kind="stable").reset_index(drop=True)
         self._pending = {}
+        self._replace = {}
 
     def commit(self) -> None:
         self._merge()

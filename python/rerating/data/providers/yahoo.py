@@ -44,6 +44,12 @@ _NETWORK = re.compile(r"resolve|dns|connection|timed? ?out|timeout|network|unrea
                       r"ssl|proxy|max retries", re.I)
 # yfinance's SQLite caches (timezone, cookie) lock under its own download threads
 _TRANSIENT = re.compile(r"database is locked|temporarily unavailable", re.I)
+# An HTTP 5xx page, or an answer cut off or garbled on the way (yfinance then fails to parse
+# JSON): both usually pass, so both are retried like a rate limit.
+_SERVER = re.compile(r"\b5\d\d (server error|internal|bad gateway|service unavailable|gateway)|"
+                     r"server error|bad gateway|service unavailable", re.I)
+_MALFORMED = re.compile(r"JSONDecodeError|Expecting value|Unterminated string|Extra data|"
+                        r"Expecting ',' delimiter|Invalid control character", re.I)
 _UNKNOWN = re.compile(r"delisted|no data found|not found|no timezone|404|invalid|"
                       r"no price data|symbol may be", re.I)
 
@@ -68,11 +74,16 @@ def yahoo_symbol(ticker: str, exchange: str = "NSE") -> str:
 
 
 def classify_failure(reason: str) -> str:
-    """``rate_limited``, ``transient``, ``network`` or ``unknown_symbol`` for a yfinance error."""
+    """``rate_limited``, ``transient``, ``server_error``, ``malformed_answer``, ``network`` or
+    ``unknown_symbol`` for a yfinance error (``error`` when none fits)."""
     if _RATE.search(reason):
         return "rate_limited"
     if _TRANSIENT.search(reason):
         return "transient"
+    if _SERVER.search(reason):
+        return "server_error"
+    if _MALFORMED.search(reason):
+        return "malformed_answer"
     if _NETWORK.search(reason):
         return "network"
     if _UNKNOWN.search(reason):
@@ -113,6 +124,21 @@ def _raising_yfinance() -> Iterator[None]:
 
 
 _CONFIG_LOCK = threading.RLock()
+#: failure kinds that usually pass, so are retried with exponential backoff
+RETRIED = frozenset({"rate_limited", "transient", "server_error", "malformed_answer"})
+_URL = re.compile(r" for url: \S+")
+_LABELS = {"malformed_answer": "malformed answer (not JSON: a server error page or a cut-off "
+                               "response)"}
+
+
+def _forget_answers() -> None:
+    """Drop yfinance's in-process cache of answers before a retry: it keeps answers by URL
+    (YfData.cache_get), so a retried request would get the same garbled answer back."""
+    from yfinance.data import YfData
+
+    clear = getattr(YfData.cache_get, "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 class YahooProvider(Provider):
@@ -158,10 +184,11 @@ class YahooProvider(Provider):
                 failed.pop(t, None)
             failed.update(bad)
             limited = tuple(t for t, why in failed.items()
-                            if classify_failure(why) in ("rate_limited", "transient"))
+                            if classify_failure(why) in RETRIED)
             if not limited or attempt == self.retries:
                 break
             self._sleep(self.backoff * (2 ** attempt))
+            _forget_answers()
             todo = limited
         return got, failed
 
@@ -174,17 +201,24 @@ class YahooProvider(Provider):
         end = ((query.end or pd.Timestamp.today().normalize()) + pd.Timedelta(days=1)).date().isoformat()
         capture = _Capture()
         logger = logging.getLogger("yfinance")
-        logger.addHandler(capture)
-        # Raising mode: a DNS failure is reported as itself, not as "possibly delisted".
-        try:
-            with _raising_yfinance():
+        # Raising mode: a DNS failure is reported as itself, not as "possibly delisted". The
+        # lock it holds serialises downloads, so the logger can be adjusted safely here: its
+        # ERROR lines are yfinance's only report of which ticker failed and why, so they must
+        # reach the capture even when an application has turned yfinance's logging down.
+        with _raising_yfinance():
+            level = logger.level
+            if logger.getEffectiveLevel() > logging.ERROR:
+                logger.setLevel(logging.ERROR)
+            logger.addHandler(capture)
+            try:
                 data = yf.download(list(tickers), start=start, end=end, auto_adjust=False,
                                    actions=False, group_by="ticker",
                                    threads=min(self.max_workers, len(tickers)), progress=False,
                                    timeout=self.timeout, session=self.session,
                                    multi_level_index=True)
-        finally:
-            logger.removeHandler(capture)
+            finally:
+                logger.removeHandler(capture)
+                logger.setLevel(level)
         got: dict[str, Any] = {}
         failed: dict[str, str] = {}
         for t in tickers:
@@ -331,7 +365,9 @@ class YahooProvider(Provider):
 
 def _failure(table: str, failed: dict[str, str], partial: pd.DataFrame) -> ProviderError:
     kinds = {classify_failure(why) for why in failed.values()}
-    detail = {t: f"{classify_failure(why).replace('_', ' ')}: {why}" for t, why in failed.items()}
+    # the request URL adds nothing a reader can act on (and carries the session crumb)
+    detail = {t: f"{_LABELS.get(classify_failure(why), classify_failure(why).replace('_', ' '))}: "
+                 f"{_URL.sub('', why)}" for t, why in failed.items()}
     cls: type[ProviderError] = ProviderError
     if kinds == {"rate_limited"}:
         cls = RateLimited
