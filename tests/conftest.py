@@ -20,8 +20,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def guard(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a test tried to open a network connection")
 
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: object) -> None:
+        # Unix sockets stay on this machine (multiprocessing's forkserver uses one).
+        if sock.family == getattr(socket, "AF_UNIX", None):
+            return real_connect(sock, address)
+        guard()
+
     monkeypatch.setattr(socket, "create_connection", guard)
-    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -129,47 +123,3 @@ def test_readers_see_whole_commits_while_a_writer_writes(store: Store) -> None:
         t.join()
     assert not errors, errors[0]
     assert len(seen) > 0
-
-
-WRITER = r"""
-import sys, pandas as pd
-sys.path.insert(0, sys.argv[2])
-from rerating.data.store import Store
-from rerating.data import model
-store = Store(sys.argv[1])
-tickers = [f"T{i}.NS" for i in range(200)]
-dates = pd.bdate_range("2006-01-02", periods=2000)
-g = 0
-while True:
-    g += 1
-    frame = pd.DataFrame({"ticker": [t for t in tickers for _ in dates],
-                          "date": list(dates) * len(tickers),
-                          "close": float(g), "adj_close": float(g), "volume": 1.0})
-    store.upsert("prices", model.conform(model.PRICES, frame, source="test",
-                                         fetched_at=pd.Timestamp.now(tz="UTC")))
-    print(g, flush=True)
-"""
-
-
-@pytest.mark.slow
-def test_kill_minus_9_during_writes_leaves_a_readable_consistent_store(tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER, encoding="utf-8")
-    rng = np.random.default_rng(7)
-    for trial in range(5):
-        proc = subprocess.Popen([sys.executable, str(script), str(root), str(ROOT / "python")],
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout is not None
-        if trial == 0:
-            proc.stdout.readline()  # one commit exists before the first kill
-        time.sleep(float(rng.uniform(0.05, 1.5)))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        store = Store(root)
-        frame = store.read("prices")
-        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        assert len(frame) == 200 * 2000
-        # One generation throughout, and the manifest's coverage agrees with the file.
-        assert frame.close.nunique() == 1
-        assert sum(c["rows"] for c in manifest["coverage"]["prices"].values()) == len(frame)

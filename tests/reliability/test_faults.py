@@ -10,7 +10,6 @@ unless the source re-based them.
 
 from __future__ import annotations
 
-import json
 from functools import partialmethod
 
 import numpy as np
@@ -18,12 +17,12 @@ import pandas as pd
 import pytest
 
 from rerating.cli import main
-from rerating.data import model
 from rerating.data.access import MarketData
 from rerating.data.providers.yahoo import YahooProvider
 from rerating.data.refresh import refresh
-from rerating.data.store import MANIFEST, Store
+from rerating.data.store import Store
 from rerating.settings import Settings
+from tests.reliability.checks import assert_sound
 
 TICKERS = ["RELIANCE.NS", "TCS.NS", "INFY.NS"]
 TABLES = ["prices", "fundamentals", "estimates"]
@@ -51,28 +50,6 @@ def seeded(fake_yahoo, store):  # type: ignore[no-untyped-def]
 def refresh_april(store: Store, fake) -> object:  # type: ignore[no-untyped-def]
     return refresh(store, provider(fake), TICKERS, start="2026-03-01", end="2026-04-30",
                    tables=TABLES, snapshot_max_age=pd.Timedelta(0))
-
-
-def assert_sound(store: Store) -> None:
-    """What must hold after any fault: readable, unique keys, coverage = data, no temp files."""
-    manifest = json.loads((store.root / MANIFEST).read_text(encoding="utf-8"))
-    for table, name in manifest["tables"].items():
-        assert (store.tables_dir / name).exists(), name
-        frame = store.read(table)
-        spec = model.TABLES[table]
-        assert not frame.duplicated(list(spec.key)).any(), table
-        assert frame["source"].notna().all() and frame["fetched_at"].notna().all(), table
-        cov = manifest["coverage"][table]
-        counts = frame.groupby(spec.key[0]).size()
-        assert {t: c["rows"] for t, c in cov.items()} == counts.to_dict(), table
-        assert {t: c["last"] for t, c in cov.items()} == \
-            frame.groupby(spec.key[0])[spec.key[1]].max().dt.strftime("%Y-%m-%d").to_dict(), table
-    px = store.read("prices")
-    assert np.isfinite(px["close"]).all() and (px["close"] > 0).all()
-    assert np.isfinite(px["adj_close"]).all()
-    leftovers = [p.name for p in [*store.tables_dir.iterdir(), *store.root.iterdir()]
-                 if p.name.endswith(".tmp")]
-    assert leftovers == []
 
 
 def rows_of(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ a backup; a crash at any moment leaves the original untouched.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import io
 import os
 import re
@@ -239,8 +240,9 @@ def _meta_sheet(c: content.Content, built_at: str, stamp: str) -> bytes:
 
 
 # -- the one write path --------------------------------------------------------------------------
-def _sweep_stale_temps(folder: Path, name: str) -> None:
-    for p in folder.glob(f".{name}.rerating-*.tmp"):
+def _sweep_stale_temps(folder: Path, pattern: str) -> None:
+    """Delete ``.<pattern>.rerating-<pid>.tmp`` files whose writer is no longer running."""
+    for p in folder.glob(f".{pattern}.rerating-*.tmp"):
         m = re.search(r"rerating-(\d+)\.tmp$", p.name)
         pid = int(m.group(1)) if m else -1
         alive = False
@@ -261,6 +263,7 @@ def _sweep_stale_temps(folder: Path, name: str) -> None:
 def _backup(path: Path) -> Path:
     folder = path.parent / BACKUP_DIR
     folder.mkdir(exist_ok=True)
+    _sweep_stale_temps(folder, f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}")
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     dest = folder / f"{path.stem}.{stamp}{path.suffix}"
     tmp = folder / f".{dest.name}.rerating-{os.getpid()}.tmp"
@@ -275,7 +278,7 @@ def _backup(path: Path) -> Path:
 def _write_atomically(out: Path, write: Callable[[io.BufferedWriter], None], backup: bool) -> Path | None:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_stale_temps(out.parent, out.name)
+    _sweep_stale_temps(out.parent, glob.escape(out.name))
     tmp = out.parent / f".{out.name}.rerating-{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as f:
