@@ -77,6 +77,8 @@ def _data() -> access.MarketData:
 
 def _universe(v: Any, name: str = "universe") -> list[str]:
     items = excel.tickers(v, name)
+    if len(items) == 1 and "," in items[0]:  # "RELIANCE.NS, TCS.NS" typed in one cell
+        return resolve_universe(items[0])
     if len(items) == 1:
         data = _data()
         key = items[0].lower()
@@ -251,7 +253,7 @@ def _sectors(tickers: list[str]) -> dict[str, str]:
 
 @udf("Rally", '=RR_RALLY_TABLE("demo-small", "LARGE50.DEMO", "MTD")',
      "a spilled table, best first, with a header row", raw=True,
-     universe="Tickers: a range, one ticker, or a universe name (demo-small, nifty50, a saved one)",
+     universe="Tickers: a range, one ticker, a comma-separated list, or a universe name (demo-small, nifty50, a saved one)",
      benchmark="Benchmark ticker, e.g. ^NSEI or LARGE50.DEMO",
      window="Optional. 1M (default), 1W, 3M, 1Y, MTD, QTD, YTD or 20D",
      as_of="Optional. Last date of the window; blank: the latest")
@@ -268,7 +270,7 @@ def RR_RALLY_TABLE(universe, benchmark, window="1M", as_of=None):
 
 
 @udf("Rally", '=RR_BREADTH("demo-small", "MTD")', "a share (0.88 = 88% of the universe)",
-     universe="Tickers: a range, one ticker, or a universe name",
+     universe="Tickers: a range, one ticker, a comma-separated list, or a universe name",
      window="Optional. Window for 'up': 1M (default), MTD, 3M…",
      as_of="Optional. The date; blank: the latest",
      measure="Optional. up (default), above_200d or at_52w_high")
@@ -480,7 +482,7 @@ def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
 
 @udf("Revisions", '=RR_VALUE_TRAPS("demo-small", "MTD")',
      "a spilled table: ticker, return, revision, return percentile", raw=True,
-     universe="Tickers: a range, one ticker, or a universe name",
+     universe="Tickers: a range, one ticker, a comma-separated list, or a universe name",
      window="Optional. Rally window: 1M (default), MTD, 3M…",
      as_of="Optional. Last date of the window; blank: the latest",
      rally_quantile="Optional. Return quantile a stock must reach: 0.8 (default) = top fifth",

@@ -22,7 +22,7 @@ from rerating.data.providers import get_provider
 from rerating.data.providers.base import Provider
 from rerating.data.refresh import refresh
 from rerating.data.store import Store
-from rerating.errors import CacheMiss, ProviderError, UnknownTicker
+from rerating.errors import CacheMiss, ProviderError, StoreError, UnknownTicker
 from rerating.settings import Settings
 
 
@@ -78,24 +78,49 @@ class MarketData:
         return self._read_many(table, [ticker])[ticker]
 
     def _read_many(self, table: str, tickers: list[str]) -> dict[str, pd.DataFrame]:
-        """Frames per ticker; what is not cached is read in one store read, then cached."""
+        """Frames per ticker, all from one store generation; what is not cached is read in one
+        store read, then cached.
+
+        The cache only ever holds one generation. A read pins the manifest it reads; when the
+        store has moved past the cache, the cache is dropped and every ticker asked for is read
+        from that one manifest, so a table built from the answer never mixes two refreshes."""
         with self._lock:
             self._current()
+            cached_gen = self._generation  # the cache holds this generation only
             out = {t: self._cache[(table, t)] for t in tickers if (table, t) in self._cache}
         missing = [t for t in tickers if t not in out]
-        if missing:
+        for _attempt in range(3):
+            if not missing:
+                return out
+            manifest = self.store.manifest()
+            gen = int(manifest.get("generation", 0))
+            if gen != cached_gen:  # a refresh committed since: read everything from it
+                out, missing = {}, list(tickers)
+            with self._lock:
+                if gen > self._generation:
+                    self._cache.clear()
+                    self._generation = gen
+                    self._checked = time.monotonic()
+            try:
+                frame = self.store.read(table, missing, manifest=manifest)
+            except FileNotFoundError:  # collected after a newer commit: read that one
+                cached_gen = -1
+                continue
             key = model.TABLES[table].key[0]
-            frame = self.store.read(table, missing)
             parts = dict(iter(frame.groupby(key, sort=False))) if len(frame) else {}
             empty = frame.iloc[0:0]
             with self._lock:
+                keep = self._generation == gen  # else a newer commit was seen meanwhile
                 for t in missing:
                     part = parts.get(t, empty)
                     # prices are served by date; keep them indexed so warm calls do no work
                     part = part.set_index("date") if table == "prices" else part.reset_index(drop=True)
-                    self._cache[(table, t)] = part
+                    if keep:
+                        self._cache[(table, t)] = part
                     out[t] = part
-        return out
+            return out
+        raise StoreError(f"the store at {self.store.root} kept changing while it was read; "
+                         "recalculate once the refresh has finished")
 
     # -- public -----------------------------------------------------------------------------------
     def prices(self, ticker: str) -> pd.DataFrame:

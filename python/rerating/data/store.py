@@ -109,15 +109,18 @@ class Store:
 
     def read(self, table: str, tickers: Iterable[str] | None = None, *,
              start: object = None, end: object = None,
-             columns: list[str] | None = None) -> pd.DataFrame:
+             columns: list[str] | None = None,
+             manifest: dict[str, Any] | None = None) -> pd.DataFrame:
         """Rows of ``table`` (optionally for some tickers and a date window), canonical shape.
 
         An empty frame when the store holds nothing for them; see :meth:`require` for a miss
-        that must be an error.
+        that must be an error. ``manifest``: read the commit it describes (from
+        :meth:`manifest`), so several reads see one generation.
         """
         spec = model.TABLES[table]
+        pinned = manifest
         for attempt in range(3):
-            manifest = self.manifest()
+            manifest = pinned if pinned is not None else self.manifest()
             name = manifest["tables"].get(table)
             if name is None:
                 return model.empty(spec)
@@ -126,7 +129,7 @@ class Store:
             except FileNotFoundError:
                 # The file was collected between reading the manifest and opening it: a
                 # newer manifest names its replacement.
-                if attempt == 2:
+                if attempt == 2 or pinned is not None:
                     raise
                 time.sleep(0.05)
         raise AssertionError("unreachable")
