@@ -78,6 +78,9 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
     settings = _settings(ctx)
     names: list[str] = []
     for u in universes:
+        if "," not in u and not _is_universe(u, settings.data_dir):
+            raise InputError(f"universe {u!r} is neither built in nor saved; see `rerating data "
+                             "universes`, or give tickers with --tickers")
         names += resolve_universe(u, settings.data_dir)
     if tickers:
         names += resolve_universe(tickers, settings.data_dir)
@@ -113,6 +116,13 @@ def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped
         for table, items in per.items():
             for t, why in sorted(items.items()):
                 click.echo(f"  {kind} {table} {t}: {why}", err=True)
+
+
+def _is_universe(name: str, data_dir: Path) -> bool:
+    from rerating.data.universe import builtin_universes
+
+    key = name.strip().lower()
+    return key in builtin_universes() or (data_dir / "universes" / f"{key}.txt").exists()
 
 
 def _run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
@@ -556,6 +566,16 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"offline   {s.offline}")
 
 
+def _os_message(e: OSError) -> str:
+    path = Path(e.filename) if e.filename else None
+    if path is not None and isinstance(e, NotADirectoryError | FileExistsError):
+        blocker = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return f"{blocker} is a file, not a folder, so {path} cannot be written; choose another path"
+    where = f" ({e.filename})" if e.filename else ""
+    return f"{e.strerror or e}{where}; nothing was changed"
+
+
 def main(argv: list[str] | None = None) -> int:
     # yfinance logs each failed ticker; the provider collects those lines and we report them,
     # so keep them off the terminal without turning them off (the provider needs them).
@@ -578,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except RerateError as e:
         click.echo(f"error: {e}", err=True)
+        return EXIT_INPUT
+    except OSError as e:  # the machine said no (a file where a folder must be, permissions, space)
+        click.echo(f"error: {_os_message(e)}", err=True)
         return EXIT_INPUT
     except Exception as e:  # the boundary: log the traceback, show one line
         path = record(e, " ".join(sys.argv), Settings.from_env().log_file)

@@ -25,7 +25,7 @@ import pandas as pd
 from rerating.data import model
 from rerating.data.providers.base import Provider, Query
 from rerating.data.store import Store
-from rerating.errors import ProviderError
+from rerating.errors import InputError, ProviderError
 
 #: called with (step description, units done, units total)
 Progress = Callable[[str, int, int], None]
@@ -60,6 +60,8 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
             progress: Progress | None = None) -> RefreshReport:
     """Fetch what ``store`` lacks for ``tickers`` from ``provider`` and commit it."""
     wanted = Query.of(list(tickers), start, end)
+    if wanted.start is not None and wanted.end is not None and wanted.start > wanted.end:
+        raise InputError(f"start {wanted.start.date()} is after end {wanted.end.date()}")
     end_ts = wanted.end or pd.Timestamp.today().normalize()
     report = RefreshReport(provider.source)
     tables = [t for t in tables if t in provider.tables]

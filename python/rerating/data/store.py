@@ -163,6 +163,15 @@ class Store:
             columns = [key, *columns]
         frame = self.read(table, wanted, start=start, end=end, columns=columns)
         missing = sorted(set(wanted) - set(frame[key].unique()))
+        held = {c.ticker: c for c in self.coverage(table) if c.ticker in missing}
+        for t in missing:  # held, but not in the window asked for: say which side
+            c = held.get(t)
+            if c is not None and end is not None and c.first is not None and c.first > pd.Timestamp(end):
+                raise CacheMiss(f"{t}: the store's {table} start on {c.first.date()}, after "
+                                f"{pd.Timestamp(end).date()}; choose a later as-of date")
+            if c is not None and start is not None and c.last is not None and c.last < pd.Timestamp(start):
+                raise CacheMiss(f"{t}: the store's {table} end on {c.last.date()}, before "
+                                f"{pd.Timestamp(start).date()}; run `rerating data refresh`")
         if missing:
             raise CacheMiss(f"the store at {self.root} holds no {table} for "
                             f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}; "
@@ -180,6 +189,10 @@ class Store:
                                     pd.Timestamp(c["last"]) if c.get("last") else None,
                                     int(c["rows"]), c["source"], pd.Timestamp(c["fetched_at"])))
         return out
+
+    def coverage_of(self, table: str, ticker: str) -> Coverage | None:
+        """What the store holds of one ticker in ``table`` (None: nothing)."""
+        return next((c for c in self.coverage(table) if c.ticker == ticker), None)
 
     def last_dates(self, table: str) -> dict[str, pd.Timestamp]:
         return {c.ticker: c.last for c in self.coverage(table) if c.last is not None}

@@ -162,6 +162,9 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = "1
     est = _latest_by_ticker(est[est["period"] == "0y"], when, names)
     bench = benchmark.strip().upper()
     val = store.read("index_valuation", [bench], end=when).sort_values("date")
+    if val.empty and not store.coverage_of("prices", bench):
+        raise CacheMiss(f"benchmark {bench}: the store holds neither prices nor a valuation "
+                        "history for it; check the symbol or run `rerating data refresh`")
     shares = fund["shares_outstanding"].astype(float)
     mcap = np.where(shares.notna(), shares.to_numpy() * p1.reindex(names).to_numpy(), fund["market_cap"].astype(float))
     col = lambda s: [_f(x) for x in s]  # noqa: E731
