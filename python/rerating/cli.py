@@ -190,6 +190,36 @@ def data_status(ctx: click.Context) -> None:
                        f"fetched {fetched:%Y-%m-%d %H:%M} UTC ({age_h:.1f} h ago){stale}")
 
 
+@data.command("export")
+@click.argument("table", type=click.Choice(list(model.TABLES)))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The CSV file to write.")
+@click.option("--tickers", default=None, help="Only these (comma-separated, or a universe name).")
+@click.option("--start", default=None, help="First date (YYYY-MM-DD).")
+@click.option("--end", default=None, help="Last date (YYYY-MM-DD).")
+@click.pass_context
+def data_export(ctx: click.Context, table: str, out: Path, tickers: str | None, start: str | None,
+                end: str | None) -> None:
+    """Write a store table to CSV (text that could run as a formula is defused)."""
+    from rerating.data.export import write_csv
+    from rerating.data.providers.base import Query
+    from rerating.data.universe import resolve_universe
+
+    names = resolve_universe(tickers, _settings(ctx).data_dir) if tickers else None
+    window = Query.of(["-"], start, end)  # validates the dates
+    out.parent.mkdir(parents=True, exist_ok=True)  # a file in the way fails now, not after the read
+    if window.start is not None and window.end is not None and window.start > window.end:
+        raise InputError(f"start {window.start.date()} is after end {window.end.date()}")
+    frame = _store(ctx).read(table, names, start=window.start, end=window.end)
+    if frame.empty:
+        raise InputError(f"the store holds no {table} for that selection; nothing written")
+    write_csv(frame, out)
+    sources = sorted(set(frame["source"].astype(str)))
+    tag = "[SYNTHETIC] " if any(model.is_synthetic(x) for x in sources) else ""
+    click.echo(f"{tag}Wrote {len(frame):,} {table} rows to {out} (source {', '.join(map(_label, sources))}; "
+               f"each row carries its source and fetch time)")
+
+
 @data.group("import")
 def data_import() -> None:
     """Bring your own files into the store."""

@@ -100,7 +100,12 @@ CASES = [
     (["demo", "--out", "{hostile:text}", "--no-progress"], 2, "is a file"),
     (["addin", "starter", "-o", "{hostile:text}/x.xlsm"], 2, "not a folder"),
     (["addin", "functions", "-o", "{tmp}"], 2, "is a directory"),
+    (["data", "export", "prices", "-o", "{tmp}"], 2, "is a directory"),
+    (["data", "export", "prices", "-o", "{hostile:text}/p.csv"], 2, "not a folder"),
     # -- bad dates
+    (["data", "export", "prices", "-o", "{tmp}/p.csv", "--start", "2026-99-01"], 2, "not a date"),
+    (["data", "export", "prices", "-o", "{tmp}/p.csv", "--start", "2026-04-02", "--end", "2026-04-01"],
+     2, "is after end"),
     (["model", "build", "DEVALPER.DEMO", "-o", "{tmp}/m.xlsx", "--as-of", "2026-13-45"], 2, "not a date"),
     (["model", "build", "DEVALPER.DEMO", "-o", "{tmp}/m.xlsx", "--as-of", "1990-01-01"], 2,
      "start on 2005-01-03, after 1990-01-01"),
@@ -122,6 +127,8 @@ CASES = [
     (["data", "refresh", "--universe", "no-such-universe", "--no-progress"], 2,
      "universe 'no-such-universe' is neither built in nor saved"),
     (["data", "universes", "--save", "../escape", "--tickers", "A.NS"], 2, "universe name"),
+    (["data", "export", "prices", "-o", "{tmp}/p.csv", "--tickers", "NOPE.DEMO"], 2, "holds no prices"),
+    (["data", "export", "splits", "-o", "{tmp}/p.csv"], 2, "'splits' is not one of 'prices'"),
     # -- unreadable and hostile workbooks
     (["refresh", "{hostile:laughs}"], 2, "hostile XML"),
     (["refresh", "{hostile:xxe}"], 2, "hostile XML"),
