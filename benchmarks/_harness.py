@@ -10,14 +10,22 @@ from dataclasses import dataclass
 
 @dataclass
 class Row:
+    """One benchmark case: our median, the baseline's median from the same run, the target
+    from the issue that set it, and whether this run met it (None: no target)."""
+
     case: str
     ours: float
     baseline: float
     target: str
+    met: bool | None = None
 
     @property
     def ratio(self) -> float:
         return self.baseline / self.ours if self.ours > 0 else float("inf")
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "MISSED", None: "-"}[self.met]
 
 
 def median_seconds(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
@@ -53,11 +61,20 @@ def fmt_time(s: float) -> str:
     return f"{s * 1e3:9.2f} ms" if s >= 1e-3 else f"{s * 1e6:9.1f} us"
 
 
-HEADER = f"{'case':<58} {'ours':>12} {'baseline':>12} {'ratio':>8}  target"
+HEADER = f"{'case':<62} {'ours':>12} {'baseline':>12} {'ratio':>8}  {'verdict':<7} target"
 
 
 def print_rows(rows: list[Row]) -> None:
     print(HEADER)
     for r in rows:
-        print(f"{r.case:<58} {fmt_time(r.ours):>12} {fmt_time(r.baseline):>12} "
-              f"{r.ratio:7.1f}x  {r.target}")
+        print(f"{r.case:<62} {fmt_time(r.ours):>12} {fmt_time(r.baseline):>12} "
+              f"{r.ratio:7.1f}x  {r.verdict:<7} {r.target}")
+
+
+def markdown(rows: list[Row]) -> str:
+    out = ["| case | ours (median) | baseline (median, same run) | ratio | target | verdict |",
+           "|---|---:|---:|---:|---|---|"]
+    for r in rows:
+        out.append(f"| {r.case.strip()} | {fmt_time(r.ours).strip()} | {fmt_time(r.baseline).strip()} | "
+                   f"{r.ratio:.2f}x | {r.target} | {r.verdict} |")
+    return "\n".join(out)
