@@ -52,6 +52,12 @@ def refresh_april(store: Store, fake) -> object:  # type: ignore[no-untyped-def]
                    tables=TABLES, snapshot_max_age=pd.Timedelta(0))
 
 
+def split(fake, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """A 2:1 split of TCS on 15 April, served adjusted (``split``) or not (``split_raw``)."""
+    fake.failures["TCS.NS"] = mode
+    fake.split_at["TCS.NS"] = ("2026-04-15", 2.0)
+
+
 def rows_of(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:
     return frame[frame["ticker"] == ticker].reset_index(drop=True)
 
@@ -147,8 +153,7 @@ def test_a_duplicated_session_keeps_the_later_value(seeded, fake_yahoo) -> None:
 
 def test_a_split_rebases_the_stored_history_instead_of_a_fake_crash(seeded, fake_yahoo) -> None:  # type: ignore[no-untyped-def]
     store, before = seeded
-    fake_yahoo.failures["TCS.NS"] = "split"
-    fake_yahoo.split_at["TCS.NS"] = ("2026-04-15", 2.0)
+    split(fake_yahoo, "split")
     report = refresh_april(store, fake_yahoo)
     why = report.rebased["prices"]["TCS.NS"]
     assert "close for 2026-03-30 is now 1,759, stored 3,518 (x0.5" in why
@@ -168,8 +173,7 @@ def test_a_split_rebases_the_stored_history_instead_of_a_fake_crash(seeded, fake
 
 def test_an_unadjusted_split_is_kept_but_flagged(seeded, fake_yahoo) -> None:  # type: ignore[no-untyped-def]
     store, _ = seeded
-    fake_yahoo.failures["TCS.NS"] = "split_raw"
-    fake_yahoo.split_at["TCS.NS"] = ("2026-04-15", 2.0)
+    split(fake_yahoo, "split_raw")
     report = refresh_april(store, fake_yahoo)
     assert report.warnings["prices"]["TCS.NS"].startswith(
         "close moved -50.0% in one session to 2026-04-15")
@@ -179,8 +183,7 @@ def test_an_unadjusted_split_is_kept_but_flagged(seeded, fake_yahoo) -> None:  #
 
 def test_a_rebase_whose_full_fetch_fails_keeps_the_old_history(seeded, fake_yahoo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     store, before = seeded
-    fake_yahoo.failures["TCS.NS"] = "split"
-    fake_yahoo.split_at["TCS.NS"] = ("2026-04-15", 2.0)
+    split(fake_yahoo, "split")
     real = fake_yahoo._chart
     seen = {"n": 0}
 
