@@ -5,6 +5,7 @@ Every chart carries its source and as-of date in a footer; synthetic data is sta
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
+
+from rerating.data.store import atomic_write_bytes
 
 INK = "#1f2933"
 ACCENT = "#c00000"
@@ -39,8 +42,10 @@ def _save(fig: plt.Figure, path: Path, footer: str, synthetic: bool) -> Path:
         fig.text(0.99, 0.01, "SYNTHETIC DEMO DATA", fontsize=8, color=ACCENT, ha="right",
                  va="bottom", fontweight="bold")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.savefig(path, format="png")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())  # a killed report leaves no half-drawn chart
     return path
 
 
