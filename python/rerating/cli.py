@@ -73,12 +73,12 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
                  universe_file: Path | None, start: str | None, end: str | None,
                  progress: bool) -> None:
     """Fetch what the store lacks (only missing dates) and cache it."""
-    from rerating.data.universe import read_universe_file, resolve_universe
+    from rerating.data.universe import is_universe, read_universe_file, resolve_universe
 
     settings = _settings(ctx)
     names: list[str] = []
     for u in universes:
-        if "," not in u and not _is_universe(u, settings.data_dir):
+        if "," not in u and not is_universe(u, settings.data_dir):
             raise InputError(f"universe {u!r} is neither built in nor saved; see `rerating data "
                              "universes`, or give tickers with --tickers")
         names += resolve_universe(u, settings.data_dir)
@@ -116,13 +116,6 @@ def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped
         for table, items in per.items():
             for t, why in sorted(items.items()):
                 click.echo(f"  {kind} {table} {t}: {why}", err=True)
-
-
-def _is_universe(name: str, data_dir: Path) -> bool:
-    from rerating.data.universe import builtin_universes
-
-    key = name.strip().lower()
-    return key in builtin_universes() or (data_dir / "universes" / f"{key}.txt").exists()
 
 
 def _run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
@@ -202,15 +195,13 @@ def data_export(ctx: click.Context, table: str, out: Path, tickers: str | None, 
                 end: str | None) -> None:
     """Write a store table to CSV (text that could run as a formula is defused)."""
     from rerating.data.export import write_csv
-    from rerating.data.providers.base import Query
+    from rerating.data.providers.base import date_window
     from rerating.data.universe import resolve_universe
 
     names = resolve_universe(tickers, _settings(ctx).data_dir) if tickers else None
-    window = Query.of(["-"], start, end)  # validates the dates
+    first, last = date_window(start, end)
     out.parent.mkdir(parents=True, exist_ok=True)  # a file in the way fails now, not after the read
-    if window.start is not None and window.end is not None and window.start > window.end:
-        raise InputError(f"start {window.start.date()} is after end {window.end.date()}")
-    frame = _store(ctx).read(table, names, start=window.start, end=window.end)
+    frame = _store(ctx).read(table, names, start=first, end=last)
     if frame.empty:
         raise InputError(f"the store holds no {table} for that selection; nothing written")
     write_csv(frame, out)

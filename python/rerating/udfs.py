@@ -20,7 +20,7 @@ import xlwings as xw
 from rerating import excel
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import access, model
-from rerating.data.universe import builtin_universes, resolve_universe
+from rerating.data.universe import is_universe, resolve_universe
 from rerating.errors import CacheMiss, InputError
 
 CATEGORY = "Rerating Desk"
@@ -80,10 +80,9 @@ def _universe(v: Any, name: str = "universe") -> list[str]:
     if len(items) == 1 and "," in items[0]:  # "RELIANCE.NS, TCS.NS" typed in one cell
         return resolve_universe(items[0])
     if len(items) == 1:
-        data = _data()
-        key = items[0].lower()
-        if key in builtin_universes() or (data.settings.data_dir / "universes" / f"{key}.txt").exists():
-            return resolve_universe(items[0], data.settings.data_dir)
+        data_dir = _data().settings.data_dir
+        if is_universe(items[0], data_dir):
+            return resolve_universe(items[0], data_dir)
     return [t.upper() for t in items]
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from rerating.data import model
 from rerating.data.providers.base import Provider, Query
 from rerating.data.store import Store
-from rerating.errors import InputError, ProviderError
+from rerating.errors import ProviderError
 
 #: called with (step description, units done, units total)
 Progress = Callable[[str, int, int], None]
@@ -60,8 +60,6 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
             progress: Progress | None = None) -> RefreshReport:
     """Fetch what ``store`` lacks for ``tickers`` from ``provider`` and commit it."""
     wanted = Query.of(list(tickers), start, end)
-    if wanted.start is not None and wanted.end is not None and wanted.start > wanted.end:
-        raise InputError(f"start {wanted.start.date()} is after end {wanted.end.date()}")
     end_ts = wanted.end or pd.Timestamp.today().normalize()
     report = RefreshReport(provider.source)
     tables = [t for t in tables if t in provider.tables]
@@ -132,10 +130,9 @@ def _keep_one_basis(store: Store, w, provider: Provider, frame: pd.DataFrame,  #
         return frame  # new tickers: nothing to compare with
     fresh = frame.loc[frame["date"] == query.start, ["ticker", "close", "adj_close"]]
     both = stored.merge(fresh, on="ticker", suffixes=("_stored", "_source"))
-    ratio_close = both["close_source"] / both["close_stored"]
-    ratio_adj = both["adj_close_source"] / both["adj_close_stored"]
-    moved = both[((ratio_close - 1).abs() > REBASE_TOLERANCE) |
-                 ((ratio_adj - 1).abs() > REBASE_TOLERANCE)]
+    both["close_moved"] = (both["close_source"] / both["close_stored"] - 1).abs() > REBASE_TOLERANCE
+    adj_moved = (both["adj_close_source"] / both["adj_close_stored"] - 1).abs() > REBASE_TOLERANCE
+    moved = both[both["close_moved"] | adj_moved]
     if moved.empty:
         return frame
     firsts = {c.ticker: c.first for c in store.coverage("prices")}
@@ -144,8 +141,8 @@ def _keep_one_basis(store: Store, w, provider: Provider, frame: pd.DataFrame,  #
     full = _fetch(provider, "prices", Query(names, start, query.end, None), report)
     got = set(full["ticker"])
     for r in moved.itertuples(index=False):
-        what = "close" if abs(r.close_source / r.close_stored - 1) > REBASE_TOLERANCE else "adjusted close"
-        old, new = (r.close_stored, r.close_source) if what == "close" else \
+        what = "close" if r.close_moved else "adjusted close"
+        old, new = (r.close_stored, r.close_source) if r.close_moved else \
             (r.adj_close_stored, r.adj_close_source)
         done = (f"history from {start.date()} fetched again and stored in place of the old"
                 if r.ticker in got else "the full history could not be fetched, so the stored "

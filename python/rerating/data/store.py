@@ -163,7 +163,7 @@ class Store:
             columns = [key, *columns]
         frame = self.read(table, wanted, start=start, end=end, columns=columns)
         missing = sorted(set(wanted) - set(frame[key].unique()))
-        held = {c.ticker: c for c in self.coverage(table) if c.ticker in missing}
+        held = {c.ticker: c for c in self.coverage(table) if c.ticker in missing} if missing else {}
         for t in missing:  # held, but not in the window asked for: say which side
             c = held.get(t)
             if c is not None and end is not None and c.first is not None and c.first > pd.Timestamp(end):

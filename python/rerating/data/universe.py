@@ -52,6 +52,13 @@ def read_universe_file(path: str | Path) -> list[str]:
     return list(dict.fromkeys(tickers))
 
 
+def is_universe(name: str, data_dir: Path | None = None) -> bool:
+    """Whether ``name`` is a built-in universe or one saved under ``data_dir``."""
+    key = name.strip().lower()
+    return key in builtin_universes() or (
+        data_dir is not None and (Path(data_dir) / "universes" / f"{key}.txt").exists())
+
+
 def resolve_universe(name_or_tickers: str | list[str], data_dir: Path | None = None) -> list[str]:
     """Tickers of a built-in or saved universe, a comma-separated list, or a single ticker."""
     if isinstance(name_or_tickers, list):

@@ -37,7 +37,15 @@ class Query:
         clean = tuple(dict.fromkeys(str(t).strip().upper() for t in tickers if str(t).strip()))
         if not clean:
             raise InputError("tickers is empty; give at least one ticker such as RELIANCE.NS")
-        return cls(clean, _ts(start, "start"), _ts(end, "end"), _ts(as_of, "as_of"))
+        return cls(clean, *date_window(start, end), _ts(as_of, "as_of"))
+
+
+def date_window(start: object, end: object) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``start`` and ``end`` as dates (either may be blank), refusing a start after the end."""
+    s, e = _ts(start, "start"), _ts(end, "end")
+    if s is not None and e is not None and s > e:
+        raise InputError(f"start {s.date()} is after end {e.date()}")
+    return s, e
 
 
 def _ts(value: object, name: str) -> pd.Timestamp | None:
