@@ -20,7 +20,7 @@ import pandas as pd
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import model
 from rerating.data.frames import latest_snapshot, wide_prices
-from rerating.data.store import Store
+from rerating.data.store import Store, atomic_write_bytes
 from rerating.errors import InputError
 from rerating.reports import charts
 from rerating.reports.summary import Findings, findings, ordinal_percentile
@@ -189,7 +189,7 @@ def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | N
     say("writing HTML and PDF")
     html = env.get_template("report.html.j2").render(**ctx, for_pdf=False)
     html_path = out_dir / "report.html"
-    _atomic_text(html_path, html)
+    atomic_write_bytes(html_path, html.encode("utf-8"))
     pdf_path = out_dir / "report.pdf"
     _pdf(env.get_template("report.html.j2").render(**ctx, for_pdf=True), out_dir, pdf_path)
     ctx["series"] = s
@@ -208,12 +208,6 @@ def publish(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | 
                           spec.window, spec.as_of, universe=spec.universe)
     wb = engine.build(c, Path(out_dir) / "rally_dashboard.xlsx", overwrite=True)
     return rep, wb
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _pdf(html: str, base: Path, out: Path) -> None:
@@ -238,6 +232,4 @@ def _pdf(html: str, base: Path, out: Path) -> None:
         from rerating.errors import RerateError
 
         raise RerateError(f"the PDF could not be rendered ({result.err} errors)")
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(out)
+    atomic_write_bytes(out, buf.getvalue())

@@ -305,9 +305,9 @@ def _write_atomically(out: Path, write: Callable[[io.BufferedWriter], None], bac
 def _fill(src: Path, c: content.Content, out: Path, *, first: bool, backup: bool) -> Result:
     t0 = time.perf_counter()
     spec = layout.LAYOUTS[c.template]
-    # one refresh time throughout: the Data sheet's, the record's and the Changes sheet's
-    shown = c.values.get("rr_refreshed")
-    stamp = f"{shown} UTC" if shown else dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    # one refresh time throughout: the Data sheet's (set with the content), the record's and
+    # the Changes sheet's
+    stamp = f"{c.values['rr_refreshed']} UTC"
     with Package(src) as pkg:
         parts = _owned_parts(pkg)
         meta = read_meta(pkg)

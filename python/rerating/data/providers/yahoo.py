@@ -364,10 +364,11 @@ class YahooProvider(Provider):
 
 
 def _failure(table: str, failed: dict[str, str], partial: pd.DataFrame) -> ProviderError:
-    kinds = {classify_failure(why) for why in failed.values()}
+    kind = {t: classify_failure(why) for t, why in failed.items()}
+    kinds = set(kind.values())
     # the request URL adds nothing a reader can act on (and carries the session crumb)
-    detail = {t: f"{_LABELS.get(classify_failure(why), classify_failure(why).replace('_', ' '))}: "
-                 f"{_URL.sub('', why)}" for t, why in failed.items()}
+    detail = {t: f"{_LABELS.get(kind[t], kind[t].replace('_', ' '))}: {_URL.sub('', why)}"
+              for t, why in failed.items()}
     cls: type[ProviderError] = ProviderError
     if kinds == {"rate_limited"}:
         cls = RateLimited
