@@ -1,10 +1,12 @@
 """kill -9 at random points of a store refresh and of a workbook refresh, 50 times each.
 
 The writers run in processes forked from a forkserver that has already imported the package,
-so each kill costs milliseconds rather than a fresh interpreter. The kill lands at a uniformly
-random moment of a refresh cycle (measured, not guessed); after each, the data and the file
-must be whole and equal to one complete refresh, and some kills must have landed mid-write
-(their temporary files prove it). The next writer removes what a killed one left.
+so each kill costs milliseconds rather than a fresh interpreter. Every other kill lands at a
+uniformly random moment of about two refresh cycles (measured, not guessed); the others are
+aimed inside a write window the children reported. The children say when each write starts
+and ends, so every kill is classified, and at least 10 must land inside a write. After each,
+the data and the file must be whole and equal to one complete refresh. The next writer removes
+what a killed one left.
 """
 
 from __future__ import annotations
