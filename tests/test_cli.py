@@ -67,7 +67,10 @@ def test_status_of_an_empty_store(tmp_path: Path, capsys) -> None:  # type: igno
 def test_import_then_status_shows_the_file_as_source(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     fixture = Path(__file__).parent / "fixtures" / "nse_pe_pb_dy_smallcap.csv"
     code, out, _ = run(capsys, "--data-dir", str(tmp_path), "data", "import", "index-valuation", str(fixture))
-    assert code == 0 and "4 valuation rows for NIFTY SMALLCAP 250" in out
+    assert code == 0 and out.startswith("recognised: niftyindices P/E-P/B-yield")
+    assert "NIFTY SMALLCAP 250 -> NIFTYSMLCAP250.NS" in out
+    assert ("Imported 4 index_valuation rows for 1 indices (NIFTYSMLCAP250.NS; 2026-04-01 to "
+            "2026-04-07)") in out
     code, out, _ = run(capsys, "--data-dir", str(tmp_path), "data", "status")
     assert "import:nse_pe_pb_dy_smallcap.csv" in out
 

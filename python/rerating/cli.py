@@ -216,53 +216,165 @@ def data_import() -> None:
     """Bring your own files into the store."""
 
 
-@data_import.command("prices")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_context
-def import_prices_cmd(ctx: click.Context, file: Path) -> None:
-    """A prices CSV: long (ticker,date,close[,adj_close,volume]) or wide (Date + tickers)."""
-    from rerating.data.providers.files import import_prices
+def _import_options(f):  # type: ignore[no-untyped-def]
+    """The options every import command shares (one name, one help text each)."""
+    for opt in reversed([
+        click.option("--ticker", default=None,
+                     help="Ticker of a one-ticker file (else the file name, e.g. RELIANCE.NS.csv)."),
+        click.option("--dayfirst", is_flag=True,
+                     help="Read ambiguous dates day first (Indian style: 01/12/2026 = 1 Dec)."),
+        click.option("--monthfirst", is_flag=True,
+                     help="Read ambiguous dates month first (US style: 01/12/2026 = 12 Jan)."),
+        click.option("--exchange", type=click.Choice(["NS", "BO", "none"], case_sensitive=False),
+                     default=None, help="Suffix for tickers written without one (RELIANCE -> "
+                     "RELIANCE.NS); none keeps them as written."),
+        click.option("--no-replace", is_flag=True,
+                     help="Keep values already stored; import only dates the store lacks."),
+    ]):
+        f = opt(f)
+    return f
 
-    frame = import_prices(file)
-    _store(ctx).upsert("prices", frame)
-    click.echo(f"Imported {len(frame):,} price rows for {frame['ticker'].nunique()} tickers "
-               f"from {file} (source {frame['source'].iloc[0]}).")
+
+def _run_import(ctx: click.Context, path: Path, ticker: str | None, dayfirst: bool,
+                monthfirst: bool, exchange: str | None, no_replace: bool,
+                index: str | None = None) -> None:
+    from rerating.data.imports import import_into_store
+    from rerating.data.indices import IndexMap
+    from rerating.data.parsing import DAYFIRST, MONTHFIRST
+    from rerating.data.providers.files import ImportOptions
+
+    if dayfirst and monthfirst:
+        raise InputError("--dayfirst and --monthfirst exclude each other; give one")
+    settings = _settings(ctx)
+    opts = ImportOptions(ticker=ticker, index=index, exchange=exchange,
+                         date_order=DAYFIRST if dayfirst else MONTHFIRST if monthfirst else None,
+                         index_map=IndexMap.from_file(settings.index_map_file))
+    report = import_into_store(_store(ctx), path, opts, replace_stored=not no_replace)
+    if len(report.files) == 1:
+        f = report.files[0]
+        click.echo(f"recognised: {f.layout}")
+        for note in f.notes:
+            click.echo(f"  {note}")
+    else:
+        layouts = sorted({f.layout for f in report.files})
+        click.echo(f"recognised {len(report.files)} files: {'; '.join(layouts)}")
+        for note in dict.fromkeys(n for f in report.files for n in f.notes
+                                  if not n.startswith("skipped")):
+            click.echo(f"  {note}")
+    for table, lines in report.replaced.items():
+        for line in lines[:10]:
+            click.echo(f"  replaced {line}")
+        if len(lines) > 10:
+            click.echo(f"  … and {len(lines) - 10} more replaced values in {table}")
+    for table, n in report.kept.items():
+        click.echo(f"  kept {n:,} stored {table} rows (--no-replace)")
+    for w in report.warnings[:10]:
+        click.echo(f"  {w}", err=True)
+    written = []
+    for table, n in report.rows.items():
+        frame = pd.concat([getattr(f, table) for f in report.files])
+        key = model.TABLES[table].key[0]
+        names = frame[key].unique()
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        written.append(f"{n:,} {table} rows for {len(names)} {'tickers' if key == 'ticker' else 'indices'} "
+                       f"({shown}; {frame['date'].min():%Y-%m-%d} to {frame['date'].max():%Y-%m-%d})")
+    what = "; ".join(written) if written else "nothing new (every row was already stored)"
+    click.echo(f"Imported {what} from {path} (source import:<file name>).")
+
+
+@data_import.command("prices")
+@click.argument("file", type=click.Path(path_type=Path))
+@_import_options
+@click.pass_context
+def import_prices_cmd(ctx: click.Context, file: Path, ticker: str | None, dayfirst: bool,
+                      monthfirst: bool, exchange: str | None, no_replace: bool) -> None:
+    """Prices from a downloaded file, or a folder of them (e.g. daily NSE bhavcopies).
+
+    Recognised by the header: Yahoo Finance download, investing.com Historical Data,
+    niftyindices index prices, NSE ind_close_all, NSE bhavcopies (old and sec_bhavdata_full),
+    and long (ticker,date,close) or wide (Date + one column per ticker) files. A file it cannot
+    read exactly is refused and nothing is stored.
+
+    \b
+    Example:
+      rerating data import prices "Nifty Smallcap 250 Historical Data.csv"
+      rerating data import prices bhavcopies/
+    """
+    _run_import(ctx, file, ticker, dayfirst, monthfirst, exchange, no_replace)
 
 
 @data_import.command("index-valuation")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--index", "index_name", default=None, help="Index name when the file has none.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--index", "index_name", default=None,
+              help="Index name or symbol when the file has none, e.g. 'NIFTY SMALLCAP 250'.")
+@_import_options
 @click.pass_context
-def import_valuation_cmd(ctx: click.Context, file: Path, index_name: str | None) -> None:
-    """An NSE index P/E, P/B and dividend-yield CSV (niftyindices.com layout)."""
-    from rerating.data.providers.files import import_index_valuation
+def import_valuation_cmd(ctx: click.Context, file: Path, index_name: str | None,
+                         ticker: str | None, dayfirst: bool, monthfirst: bool,
+                         exchange: str | None, no_replace: bool) -> None:
+    """Index P/E, P/B and dividend yield: niftyindices export or NSE ind_close_all file.
 
-    frame = import_index_valuation(file, index_name)
-    _store(ctx).upsert("index_valuation", frame)
-    click.echo(f"Imported {len(frame):,} valuation rows for {', '.join(frame['index'].unique())} "
-               f"from {file}.")
+    \b
+    Example:
+      rerating data import index-valuation NIFTY_SMALLCAP_250_PE.csv
+    """
+    _run_import(ctx, file, ticker, dayfirst, monthfirst, exchange, no_replace, index=index_name)
 
 
 @data.command("universes")
-@click.option("--save", "save_name", default=None, help="Save --tickers under this name.")
+@click.option("--save", "save_name", default=None,
+              help="Save --tickers (or the --import list) under this name.")
 @click.option("--tickers", default=None, help="Comma-separated tickers to save.")
+@click.option("--import", "import_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="An NSE constituent list (ind_nifty…list.csv) to save as a universe.")
 @click.pass_context
-def data_universes(ctx: click.Context, save_name: str | None, tickers: str | None) -> None:
-    """List the built-in and saved universes, or save one."""
-    from rerating.data.universe import builtin_universes, resolve_universe, save_universe
+def data_universes(ctx: click.Context, save_name: str | None, tickers: str | None,
+                   import_file: Path | None) -> None:
+    """List the built-in and saved universes, save one, or import an NSE constituent list.
+
+    \b
+    Example:
+      rerating data universes --import ind_niftysmallcap250list.csv --save smallcap250
+    """
+    from rerating.data.universe import (
+        builtin_universes,
+        read_constituents,
+        resolve_universe,
+        save_members,
+        save_universe,
+    )
 
     settings = _settings(ctx)
+    if import_file:
+        members, layout = read_constituents(import_file)
+        name = save_name or _universe_name(import_file)
+        path = save_members(name, members, import_file.name, settings.data_dir)
+        click.echo(f"recognised: {layout}")
+        click.echo(f"Saved universe {name}: {len(members)} tickers "
+                   f"({', '.join(members['ticker'][:3])} …) with company names and industries, "
+                   f"to {path}")
+        return
     if save_name:
         if not tickers:
-            raise InputError("--save needs --tickers")
+            raise InputError("--save needs --tickers (or --import FILE)")
         path = save_universe(save_name, resolve_universe(tickers), settings.data_dir)
         click.echo(f"Saved universe {save_name} to {path}")
         return
     for name, desc in builtin_universes().items():
         click.echo(f"  {name:<14} {desc}")
-    saved = sorted((settings.data_dir / "universes").glob("*.txt"))
+    folder = settings.data_dir / "universes"
+    saved = sorted([*folder.glob("*.txt"), *folder.glob("*.csv")])
     for p in saved:
         click.echo(f"  {p.stem:<14} saved ({p})")
+
+
+def _universe_name(path: Path) -> str:
+    """ind_niftysmallcap250list.csv -> niftysmallcap250."""
+    import re
+
+    stem = re.sub(r"^ind_|list$", "", path.stem.lower())
+    stem = re.sub(r"[^a-z0-9_\-]", "-", stem).strip("-") or "imported"
+    return stem[:40]
 
 
 # -- the main job ------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ class Settings:
     offline : never touch the network; a store miss raises ``CacheMiss`` (``RERATING_OFFLINE``).
     max_workers : concurrent per-ticker requests to a live source (``RERATING_MAX_WORKERS``).
     fetch_timeout : seconds one fetch may take (``RERATING_FETCH_TIMEOUT``).
+    index_map : a CSV (``index_name,symbol``) adding NSE index names to the built-in map that
+        files' index names meet Yahoo symbols through (``RERATING_INDEX_MAP``; default
+        ``<data_dir>/index_map.csv`` when it exists).
     """
 
     data_dir: Path
@@ -36,6 +39,11 @@ class Settings:
     offline: bool = False
     max_workers: int = 4
     fetch_timeout: float = 30.0
+    index_map: Path | None = None
+
+    @property
+    def index_map_file(self) -> Path:
+        return self.index_map or self.data_dir / "index_map.csv"
 
     @property
     def log_file(self) -> Path:
@@ -53,6 +61,8 @@ class Settings:
             offline=env.get("RERATING_OFFLINE", "").strip().lower() in _TRUE,
             max_workers=int(env.get("RERATING_MAX_WORKERS", "4")),
             fetch_timeout=float(env.get("RERATING_FETCH_TIMEOUT", "30")),
+            index_map=Path(env["RERATING_INDEX_MAP"]).expanduser()
+            if env.get("RERATING_INDEX_MAP") else None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "data_dir" in given:

@@ -15,7 +15,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 def test_nse_index_valuation_export() -> None:
     f = import_index_valuation(FIXTURES / "nse_pe_pb_dy_smallcap.csv")
-    assert list(f["index"].unique()) == ["NIFTY SMALLCAP 250"]
+    # NSE's index name is stored under Yahoo's symbol, so prices and valuations meet
+    assert list(f["index"].unique()) == ["NIFTYSMLCAP250.NS"]
     assert f.date.tolist() == [pd.Timestamp(d) for d in
                                ("2026-04-01", "2026-04-02", "2026-04-06", "2026-04-07")]
     assert f.pe.tolist() == [24.51, 24.83, 25.10, 1025.40]  # "1,025.40" has a thousands comma
@@ -39,9 +40,10 @@ def test_long_and_wide_price_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("ticker,date,close\nA,2026-13-45,1\n", "not in a known format"),
-    ("ticker,date,close\nA,2026-04-01,abc\n", "'abc' is not a number"),
-    ("foo,bar\n1,2\n", "expected columns"),
+    ("ticker,date,close\nA.NS,2026-13-45,1\n", "'2026-13-45' on line 2 is not a real date"),
+    ("ticker,date,close\nA.NS,20260401,1\n", "'20260401' on line 2 is not in a known style"),
+    ("ticker,date,close\nA.NS,2026-04-01,abc\n", "'abc' on line 2 is not a number"),
+    ("foo,bar\n1,2\n", "columns ticker,date,close"),
 ])
 def test_bad_price_files_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
     p = tmp_path / "bad.csv"

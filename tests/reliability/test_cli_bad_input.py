@@ -86,9 +86,9 @@ def tree(folder: Path) -> dict[str, int]:
 CASES = [
     # -- bad paths
     (["data", "import", "prices", "{tmp}/none.csv"], 2, "does not exist"),
-    (["data", "import", "prices", "{tmp}"], 2, "is a directory"),
+    (["data", "import", "prices", "{tmp}"], 2, "holds no .csv files"),
     (["data", "import", "index-valuation", "{tmp}/none.csv"], 2, "does not exist"),
-    (["data", "import", "prices", "{hostile:text}"], 2, "expected columns ticker,date,close"),
+    (["data", "import", "prices", "{hostile:text}"], 2, "has a header but no rows"),
     (["data", "refresh", "--universe-file", "{tmp}/none.txt", "--no-progress"], 2, "does not exist"),
     (["refresh", "{tmp}/none.xlsx"], 2, "does not exist"),
     (["refresh", "{tmp}"], 2, "is a directory"),

@@ -1,12 +1,17 @@
 """Named lists of tickers: built-in (demo market, Nifty 50), saved by the analyst, or a file.
 
-A universe file is plain text, one ticker per line; blank lines and ``#`` comments are ignored.
+A universe file is plain text, one ticker per line (blank lines and ``#`` comments are ignored),
+or an NSE constituent list (``Company Name,Industry,Symbol,Series,ISIN Code``), whose symbols
+become ``SYMBOL.NS``. A list imported with ``rerating data universes --import`` is saved as
+``<name>.csv`` with the company names and industries kept beside the tickers.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pandas as pd
 
 from rerating.errors import InputError
 
@@ -34,8 +39,38 @@ def builtin_universes() -> dict[str, str]:
     }
 
 
+def _looks_like_constituents(p: Path) -> bool:
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    for enc in ("utf-8-sig", "utf-16", "cp1252"):
+        try:
+            first = head.decode(enc).splitlines()[0].lower()
+        except (UnicodeDecodeError, IndexError):
+            continue
+        if "symbol" in first and "company name" in first:
+            return True
+    return False
+
+
+def read_constituents(path: str | Path) -> tuple[pd.DataFrame, str]:
+    """An NSE constituent list: members (ticker, company_name, industry, series, isin) and the
+    layout recognised. Refuses any other file."""
+    from rerating.data.providers.files import read_file
+
+    got = read_file(path)
+    if got.members is None:
+        raise InputError(f"{Path(path).name} is a {got.layout}, not an NSE constituent list "
+                         "(Company Name,Industry,Symbol,Series,ISIN Code)")
+    return got.members, got.layout
+
+
 def read_universe_file(path: str | Path) -> list[str]:
     p = Path(path)
+    if _looks_like_constituents(p):
+        return read_constituents(p)[0]["ticker"].tolist()
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
@@ -55,8 +90,25 @@ def read_universe_file(path: str | Path) -> list[str]:
 def is_universe(name: str, data_dir: Path | None = None) -> bool:
     """Whether ``name`` is a built-in universe or one saved under ``data_dir``."""
     key = name.strip().lower()
-    return key in builtin_universes() or (
-        data_dir is not None and (Path(data_dir) / "universes" / f"{key}.txt").exists())
+    return key in builtin_universes() or (data_dir is not None and _saved(key, data_dir) is not None)
+
+
+def _saved(key: str, data_dir: Path) -> Path | None:
+    if not _NAME.match(key):
+        return None
+    for suffix in (".csv", ".txt"):
+        p = Path(data_dir) / "universes" / f"{key}{suffix}"
+        if p.exists():
+            return p
+    return None
+
+
+def members(name: str, data_dir: Path) -> pd.DataFrame | None:
+    """Company names and industries of a universe imported from an NSE list (else None)."""
+    p = _saved(name.strip().lower(), data_dir)
+    if p is None or p.suffix != ".csv":
+        return None
+    return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def resolve_universe(name_or_tickers: str | list[str], data_dir: Path | None = None) -> list[str]:
@@ -72,12 +124,15 @@ def resolve_universe(name_or_tickers: str | list[str], data_dir: Path | None = N
             return demo_market().universe(key)
         except KeyError:
             pass
+    # A saved list wins over a built-in one of the same name: it is the newer NSE file.
+    saved = _saved(key, data_dir) if data_dir is not None else None
+    if saved is not None:
+        if saved.suffix == ".csv":
+            return pd.read_csv(saved, dtype=str, keep_default_na=False,
+                               encoding="utf-8-sig")["ticker"].tolist()
+        return read_universe_file(saved)
     if key == "nifty50":
         return [f"{t}.NS" for t in NIFTY50]
-    if data_dir is not None and _NAME.match(key):
-        saved = Path(data_dir) / "universes" / f"{key}.txt"
-        if saved.exists():
-            return read_universe_file(saved)
     if "," in text or " " in text:
         return resolve_universe([t for t in re.split(r"[,\s]+", text) if t])
     if key in builtin_universes() or not text:
@@ -94,4 +149,21 @@ def save_universe(name: str, tickers: list[str], data_dir: Path) -> Path:
 
     path = folder / f"{name.lower()}.txt"
     atomic_write_bytes(path, ("\n".join(tickers) + "\n").encode("utf-8"))
+    (folder / f"{name.lower()}.csv").unlink(missing_ok=True)  # one file per name
+    return path
+
+
+def save_members(name: str, frame: pd.DataFrame, source: str, data_dir: Path) -> Path:
+    """Save an NSE constituent list as universe ``name``, names and industries kept."""
+    if not _NAME.match(name.lower()):
+        raise InputError(f"universe name {name!r} must be letters, digits, '-' or '_'")
+    from rerating.data.export import to_csv_bytes
+    from rerating.data.store import atomic_write_bytes
+
+    folder = Path(data_dir) / "universes"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name.lower()}.csv"
+    out = frame.assign(source=source, imported_at=pd.Timestamp.now(tz="UTC").isoformat())
+    atomic_write_bytes(path, to_csv_bytes(out))
+    (folder / f"{name.lower()}.txt").unlink(missing_ok=True)
     return path

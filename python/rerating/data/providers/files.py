@@ -1,119 +1,559 @@
-"""Import of analysts' own files: daily prices and NSE index P/E-P/B-dividend-yield history.
+"""The one importer of files analysts download: it recognises the layout by its header, reads
+it exactly, and says what it did (``recognised: investing.com (India site, dates day first)``).
 
-Rows are labelled ``import:<file name>``. Accepted price layouts: long (``ticker,date,close``
-with optional ``adj_close``, ``volume``) or wide (``Date`` then one column per ticker). The NSE
-layout is the one niftyindices.com exports: ``Index Name, Date, P/E, P/B, Div Yield%`` with
-dates such as ``30 Apr 2026`` or ``30-Apr-2026``.
+Layouts (each fixture in ``tests/fixtures/files/`` says where its layout comes from):
+Yahoo Finance "Download" CSV; investing.com "Historical Data" (India and US sites, with or
+without ``Vol.``/``Change %``, and Excel's tab-separated re-save); niftyindices index prices and
+P/E-P/B-yield; NSE's daily ``ind_close_all_DDMMYYYY.csv``; NSE equity bhavcopies (old and
+``sec_bhavdata_full``); NSE constituent lists (a universe, not prices); and our own long
+(``ticker,date,close``) and wide (``Date`` + one column per ticker) files.
+
+A file is either read whole and right or refused in one line naming the layouts known, the
+header seen and the option that would help. Nothing here touches the store
+(``rerating.data.imports`` merges what this returns).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rerating.data import model
+from rerating.data.indices import IndexMap
+from rerating.data.parsing import (
+    DAYFIRST,
+    MONTHFIRST,
+    TextTable,
+    dates,
+    line_of,
+    numbers,
+    read_table,
+)
 from rerating.errors import InputError
 
-_MAX_BYTES = 200 * 1024 * 1024
+#: what exchanges use in symbols: letters, digits and . ^ & - _ (M&M.NS, BAJAJ-AUTO.NS, ^NSEI)
+TICKER = re.compile(r"^[A-Z0-9^][A-Z0-9.^&_\-]{0,39}$")
+EXCHANGES = {"NS": ".NS", "BO": ".BO", "NONE": ""}
+#: equity series an NSE bhavcopy row must have to count as the stock's close (EQ; BE is
+#: trade-for-trade, still the listed share). Others (bonds, SME, rights) are skipped.
+EQUITY_SERIES = ("EQ", "BE")
 
 
-def _read_csv(path: str | Path) -> tuple[pd.DataFrame, str]:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"file {p} does not exist")
-    if p.stat().st_size > _MAX_BYTES:
-        raise InputError(f"file {p} is larger than {_MAX_BYTES // 2**20} MiB")
-    try:
-        frame = pd.read_csv(p, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"file {p} is not a readable CSV: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, p.name
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user told the importer. ``today`` bounds the dates (default: today in India)."""
+
+    ticker: str | None = None
+    index: str | None = None
+    date_order: str | None = None  # parsing.DAYFIRST / MONTHFIRST
+    exchange: str | None = None  # NS, BO or NONE
+    index_map: IndexMap = field(default_factory=IndexMap)
+    known_tickers: frozenset[str] = frozenset()
+    today: pd.Timestamp | None = None
+
+
+@dataclass
+class Imported:
+    """What one file holds, in canonical tables, and what the importer did to read it."""
+
+    name: str
+    layout: str
+    prices: pd.DataFrame
+    index_valuation: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    members: pd.DataFrame | None = None  # an NSE constituent list
+
+    @property
+    def rows(self) -> int:
+        return len(self.prices) + len(self.index_valuation)
+
+
+@dataclass(frozen=True)
+class Layout:
+    key: str
+    label: str
+    needs: tuple[tuple[str, ...], ...]  # each entry: accepted normalised names for one column
+    read: Callable[[TextTable, dict[str, str], ImportOptions], Imported]
+
+    def matches(self, cols: dict[str, str]) -> bool:
+        return all(any(n in cols for n in alts) for alts in self.needs)
 
 
 def _norm(col: str) -> str:
-    return re.sub(r"[^a-z/%]", "", col.lower())
+    return re.sub(r"[^a-z0-9/%]", "", col.lower())
 
 
-def _dates(values: pd.Series, label: str) -> pd.Series:
-    s = values.astype(str).str.strip()
-    for fmt in ("%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d-%m-%Y", "%d/%m/%Y"):
-        parsed = pd.to_datetime(s, format=fmt, errors="coerce")
-        if parsed.notna().all():
-            return parsed
-    bad = s[pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").isna()].iloc[0]
-    raise InputError(f"{label}: date {bad!r} is not in a known format (YYYY-MM-DD, 30 Apr 2026, "
-                     "30-Apr-2026, 30-04-2026)")
+def _col(cols: dict[str, str], *names: str) -> str | None:
+    return next((cols[n] for n in names if n in cols), None)
 
 
-def _numbers(values: pd.Series, label: str) -> pd.Series:
-    s = values.astype(str).str.replace(",", "", regex=False).str.strip()
-    s = s.replace({"-": None, "": None, "nan": None, "NaN": None})
-    out = pd.to_numeric(s, errors="coerce")
-    bad = s.notna() & out.isna()
-    if bad.any():
-        raise InputError(f"{label}: {s[bad].iloc[0]!r} is not a number")
+# -- tickers --------------------------------------------------------------------------------
+def _valid(ticker: str, where: str) -> str:
+    t = ticker.strip().upper()
+    if not TICKER.match(t):
+        raise InputError(f"{where}: {ticker!r} is not a ticker (letters, digits and . ^ & - _ "
+                         "as exchanges write them, e.g. RELIANCE.NS, M&M.NS, ^NSEI)")
+    return t
+
+
+def _with_exchange(tickers: pd.Series, opts: ImportOptions, notes: list[str],
+                   name: str) -> pd.Series:
+    """Suffix-less tickers get ``--exchange``'s suffix, or the file is refused: RELIANCE is not
+    RELIANCE.NS, and storing it as a new ticker would hide it from everything that asks."""
+    uniq = pd.Series(tickers.unique())
+    bare = uniq[~uniq.str.contains(".", regex=False) & ~uniq.map(opts.index_map.is_index_symbol)]
+    if bare.empty:
+        return tickers
+    ex = (opts.exchange or "").upper()
+    if ex not in EXCHANGES:
+        t = bare.iloc[0]
+        held = [k for k in (f"{t}.NS", f"{t}.BO") if k in opts.known_tickers]
+        hint = f"; the store holds {held[0]}" if held else ""
+        raise InputError(f"{name}: ticker {t} has no exchange suffix{hint}: pass --exchange NS "
+                         f"to store it as {t}.NS (--exchange BO for BSE, --exchange none to keep "
+                         "it as written)")
+    if not EXCHANGES[ex]:
+        notes.append(f"kept {len(bare)} ticker(s) without exchange suffix as written (--exchange none)")
+        return tickers
+    notes.append(f"added {EXCHANGES[ex]} to {len(bare)} ticker(s) without a suffix "
+                 f"(--exchange {ex}), e.g. {bare.iloc[0]} -> {bare.iloc[0]}{EXCHANGES[ex]}")
+    return tickers.where(~tickers.isin(set(bare)), tickers + EXCHANGES[ex])
+
+
+def _name_or_symbol(text: str, opts: ImportOptions, notes: list[str], what: str) -> str:
+    """A ticker typed by the user or taken from a column: an NSE index name maps to its symbol."""
+    symbol = opts.index_map.symbol(text)
+    if symbol is not None and symbol != text.strip().upper():
+        notes.append(f"{what} {text!r} is the NSE index {opts.index_map.names.get(symbol, text)}: "
+                     f"stored as {symbol}")
+        return symbol
+    return _valid(text, what)
+
+
+def _file_ticker(table: TextTable, opts: ImportOptions, notes: list[str]) -> str:
+    """The ticker of a one-ticker file: ``--ticker``, else the file name (RELIANCE.NS.csv,
+    ^NSEI.csv, "Nifty 50 Historical Data.csv"), else refused."""
+    if opts.ticker:
+        t = _name_or_symbol(opts.ticker, opts, notes, "--ticker")
+        notes.append(f"ticker {t} (from --ticker)")
+        return t
+    stem = table.name.split(":")[-1]
+    stem = re.sub(r"\.(csv|txt|zip)$", "", stem, flags=re.I)
+    stem = re.sub(r"\s*\(\d+\)$", "", stem)  # a browser's "RELIANCE.NS (1).csv"
+    stem = re.sub(r"\s*historical data$", "", stem, flags=re.I).strip()
+    symbol = opts.index_map.symbol(stem)
+    if symbol is not None:
+        notes.append(f"ticker {symbol} (the file name {stem!r} is the NSE index "
+                     f"{opts.index_map.names.get(symbol, stem)})")
+        return symbol
+    # Only a name that is plainly a symbol (RELIANCE.NS, ^NSEI): "prices.csv" is not PRICES.
+    if TICKER.match(stem.upper()) and ("." in stem or stem.startswith("^")):
+        notes.append(f"ticker {stem.upper()} (from the file name)")
+        return stem.upper()
+    raise InputError(f"{table.name}: cannot tell which ticker this file holds (the file name "
+                     f"{stem!r} is not a ticker); pass --ticker, e.g. --ticker RELIANCE.NS")
+
+
+def _index_key(names: pd.Series, opts: ImportOptions, notes: list[str]) -> pd.Series:
+    """NSE index names -> store keys (Yahoo symbols); unknown names are kept, and said."""
+    uniq = pd.Series(names.unique())
+    mapped = {n: opts.index_map.symbol(n) for n in uniq}
+    unknown = sorted(str(n).upper() for n, s in mapped.items() if s is None)
+    known = {n: s for n, s in mapped.items() if s is not None}
+    if known:
+        shown = ", ".join(f"{opts.index_map.names.get(s, n)} -> {s}"
+                          for n, s in list(known.items())[:3])
+        notes.append(f"index names mapped to Yahoo symbols: {shown}"
+                     f"{f' and {len(known) - 3} more' if len(known) > 3 else ''}")
+    if unknown:
+        notes.append(f"{len(unknown)} index name(s) not in the index map, stored under their NSE "
+                     f"name: {', '.join(unknown[:3])}{' …' if len(unknown) > 3 else ''} (add "
+                     "them to the index map to meet Yahoo's symbol)")
+    return names.map(lambda n: known.get(n) or re.sub(r"\s+", " ", str(n).strip().upper()))
+
+
+# -- the layouts ------------------------------------------------------------------------------
+def _dates(table: TextTable, col: str, opts: ImportOptions, notes: list[str],
+           layout_order: tuple[str, str] | None = None) -> pd.Series:
+    parsed = dates(table.frame[col], f"{table.name} {col}", order=opts.date_order,
+                   layout_order=layout_order)
+    if parsed.order is not None:
+        notes.append(parsed.how)
+    return parsed.values
+
+
+def _prices(table: TextTable, ticker: pd.Series | str, date: pd.Series, close: pd.Series,
+            adj: pd.Series | None = None, volume: pd.Series | None = None) -> pd.DataFrame:
+    out = pd.DataFrame({"ticker": ticker, "date": date, "close": close,
+                        "adj_close": close if adj is None else adj,
+                        "volume": np.nan if volume is None else volume}, index=date.index)
+    out["line"] = [line_of(i) for i in out.index]
     return out
 
 
-def import_prices(path: str | Path) -> pd.DataFrame:
-    """A prices CSV (long or wide) as the canonical prices table."""
-    frame, name = _read_csv(path)
-    cols = {_norm(c): c for c in frame.columns}
-    if "ticker" in cols and "date" in cols and "close" in cols:
-        out = pd.DataFrame({
-            "ticker": frame[cols["ticker"]].str.strip().str.upper(),
-            "date": _dates(frame[cols["date"]], name),
-            "close": _numbers(frame[cols["close"]], f"{name} close"),
-        })
-        for key, col in (("adjclose", "adj_close"), ("volume", "volume")):
-            out[col] = _numbers(frame[cols[key]], f"{name} {col}") if key in cols else None
-        if out["adj_close"].isna().all():
-            out["adj_close"] = out["close"]
-    elif "date" in cols and len(frame.columns) > 1:
-        date = _dates(frame[cols["date"]], name)
-        parts = []
-        for c in frame.columns:
-            if c == cols["date"]:
-                continue
-            close = _numbers(frame[c], f"{name} {c}")
-            parts.append(pd.DataFrame({"ticker": c.strip().upper(), "date": date, "close": close,
-                                       "adj_close": close, "volume": None}))
-        out = pd.concat(parts, ignore_index=True)
-    else:
-        raise InputError(f"{name}: expected columns ticker,date,close (long) or Date plus one "
-                         f"column per ticker (wide); found {list(frame.columns)}")
-    out = out[out["close"].notna()]
-    return model.conform(model.PRICES, out, source=model.import_source(name),
-                         fetched_at=pd.Timestamp.now(tz="UTC"))
+def _ohlc(table: TextTable, cols: dict[str, str], opts: ImportOptions, *, close: str,
+          layout_order: tuple[str, str] | None = None, volume: str | None = None,
+          adj: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    notes: list[str] = []
+    ticker = _file_ticker(table, opts, notes)
+    date = _dates(table, cols["date"], opts, notes, layout_order)
+    f = table.frame
+    c = numbers(f[cols[close]], f"{table.name} {cols[close]}")
+    a = numbers(f[cols[adj]], f"{table.name} {cols[adj]}") if adj else None
+    v = numbers(f[cols[volume]], f"{table.name} {cols[volume]}") if volume and volume in cols else None
+    return _prices(table, ticker, date, c, a, v), notes
 
 
-def import_index_valuation(path: str | Path, index: str | None = None) -> pd.DataFrame:
-    """An NSE index P/E, P/B, dividend-yield CSV as the canonical index_valuation table."""
-    frame, name = _read_csv(path)
-    cols = {_norm(c): c for c in frame.columns}
-    need = {"date": ("date",), "pe": ("p/e", "pe"), "pb": ("p/b", "pb"),
-            "div_yield": ("divyield%", "divyield", "dy")}
-    found = {}
-    for key, names in need.items():
-        hit = next((cols[n] for n in names if n in cols), None)
-        if hit is None:
-            raise InputError(f"{name}: no {key} column; the NSE export has Index Name, Date, "
-                             f"P/E, P/B, Div Yield% (found {list(frame.columns)})")
-        found[key] = hit
-    if index is None:
-        if "indexname" not in cols:
-            raise InputError(f"{name}: no Index Name column; pass the index name explicitly")
-        idx = frame[cols["indexname"]].str.strip().str.upper()
+def _read_yahoo(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    p, notes = _ohlc(table, cols, opts, close="close", adj="adjclose", volume="volume")
+    return _imported(table, "Yahoo Finance download (Date,Open,High,Low,Close,Adj Close,Volume)",
+                     p, None, notes, opts)
+
+
+def _read_ohlc(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    vol = next((k for k in ("volume", "sharestraded") if k in cols), None)
+    p, notes = _ohlc(table, cols, opts, close="close", volume=vol)
+    return _imported(table, "one ticker's daily OHLC (Date,Open,High,Low,Close; NSE and "
+                     "niftyindices history downloads)", p, None, notes, opts)
+
+
+def _read_investing(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    raw = table.frame[cols["date"]]
+    dash, slash = raw.str.contains("-").any(), raw.str.contains("/").any()
+    site = layout_order = None
+    if dash and not slash:
+        site, layout_order = "India site", (DAYFIRST, "investing.com India writes DD-MM-YYYY")
+    elif slash and not dash:
+        site, layout_order = "US site", (MONTHFIRST, "investing.com US writes MM/DD/YYYY")
     else:
-        idx = pd.Series(index.strip().upper(), index=frame.index)
+        site = "re-saved by Excel, mixed date separators"
+    p, notes = _ohlc(table, cols, opts, close="price", layout_order=layout_order, volume="vol")
+    cols_seen = "with Vol. and Change %" if "vol" in cols else "without Vol. and Change %"
+    return _imported(table, f"investing.com Historical Data ({site}, {cols_seen})", p, None,
+                     notes, opts)
+
+
+def _read_nifty_prices(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    notes: list[str] = []
+    f = table.frame
+    ticker = _index_key(f[cols["indexname"]], opts, notes)
+    date = _dates(table, cols["date"], opts, notes, (DAYFIRST, "niftyindices writes day first"))
+    vol = _col(cols, "sharestraded", "volume")
+    p = _prices(table, ticker, date, numbers(f[cols["close"]], f"{table.name} Close"),
+                volume=numbers(f[vol], f"{table.name} {vol}") if vol else None)
+    return _imported(table, "niftyindices index prices (Index Name,Date,Open,High,Low,Close)",
+                     p, None, notes, opts, indices=True)
+
+
+def _valuation(table: TextTable, key: pd.Series, date: pd.Series, cols: dict[str, str]) -> pd.DataFrame:
+    f = table.frame
+    dy = _col(cols, "divyield%", "divyield", "dy")
     out = pd.DataFrame({
-        "index": idx, "date": _dates(frame[found["date"]], name),
-        "pe": _numbers(frame[found["pe"]], f"{name} P/E"),
-        "pb": _numbers(frame[found["pb"]], f"{name} P/B"),
-        "div_yield": _numbers(frame[found["div_yield"]], f"{name} Div Yield%"),
-    })
-    return model.conform(model.INDEX_VALUATION, out, source=model.import_source(name),
-                         fetched_at=pd.Timestamp.now(tz="UTC"))
+        "index": key, "date": date,
+        "pe": numbers(f[cols["p/e"]], f"{table.name} P/E"),
+        "pb": numbers(f[cols["p/b"]], f"{table.name} P/B"),
+        "div_yield": numbers(f[dy], f"{table.name} {dy}")}, index=date.index)
+    out["line"] = [line_of(i) for i in out.index]
+    return out[out[["pe", "pb", "div_yield"]].notna().any(axis=1)]
+
+
+def _read_nifty_valuation(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    notes: list[str] = []
+    f = table.frame
+    given = opts.index or opts.ticker
+    if given:
+        key = pd.Series(_name_or_symbol(given, opts, notes, "--index"), index=f.index)
+        notes.append(f"index {key.iloc[0]} (from --index)")
+    elif "indexname" in cols:
+        key = _index_key(f[cols["indexname"]], opts, notes)
+    else:
+        raise InputError(f"{table.name}: no Index Name column; pass --index, e.g. "
+                         "--index 'NIFTY SMALLCAP 250'")
+    date = _dates(table, cols["date"], opts, notes, (DAYFIRST, "niftyindices writes day first"))
+    return _imported(table, "niftyindices P/E-P/B-yield (Index Name,Date,P/E,P/B,Div Yield %)",
+                     None, _valuation(table, key, date, cols), notes, opts)
+
+
+def _read_ind_close_all(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    notes: list[str] = []
+    f = table.frame
+    key = _index_key(f[cols["indexname"]], opts, notes)
+    date = _dates(table, cols["indexdate"], opts, notes, (DAYFIRST, "NSE writes DD-MM-YYYY"))
+    vol = _col(cols, "volume")
+    p = _prices(table, key, date, numbers(f[cols["closingindexvalue"]], f"{table.name} Closing "
+                                          "Index Value"),
+                volume=numbers(f[vol], f"{table.name} Volume") if vol else None)
+    v = _valuation(table, key, date, cols)
+    return _imported(table, "NSE all-indices daily file (ind_close_all: close, P/E, P/B, Div "
+                     "Yield per index)", p, v, notes, opts, indices=True)
+
+
+def _read_bhavcopy(table: TextTable, cols: dict[str, str], opts: ImportOptions, *, new: bool) -> Imported:
+    notes: list[str] = []
+    f = table.frame
+    series = f[cols["series"]].str.upper()
+    eq = f[series.isin(EQUITY_SERIES)]
+    # A symbol in both EQ and BE on one day would be two closes; EQ is the listed share's.
+    eq = eq.assign(_rank=series[eq.index].map({"EQ": 0, "BE": 1}))
+    eq = eq.sort_values("_rank", kind="stable")
+    eq = eq[~eq[cols["symbol"]].duplicated(keep="first")].sort_index()
+    skipped = len(f) - len(eq)
+    if skipped:
+        notes.append(f"skipped {skipped} row(s) of other series than EQ/BE (bonds, SME, rights …)")
+    sub = TextTable(table.name, eq, table.encoding, table.delimiter)
+    symbols = eq[cols["symbol"]].str.upper()
+    bad = symbols[~(symbols + ".NS").str.match(TICKER.pattern)]
+    if not bad.empty:
+        raise InputError(f"{table.name}: SYMBOL {bad.iloc[0]!r} on line {line_of(bad.index[0])} "
+                         "is not an NSE symbol")
+    date_col = cols["date1"] if new else cols["timestamp"]
+    date = _dates(sub, date_col, opts, notes, (DAYFIRST, "NSE writes day first"))
+    close = "closeprice" if new else "close"
+    qty = "ttltrdqnty" if new else "tottrdqty"
+    p = _prices(sub, symbols + ".NS", date, numbers(eq[cols[close]], f"{table.name} {cols[close]}"),
+                volume=numbers(eq[cols[qty]], f"{table.name} {cols[qty]}"))
+    notes.append("bhavcopy closes are as traded: not adjusted for later splits, bonuses or "
+                 "dividends")
+    label = ("NSE equity bhavcopy, sec_bhavdata_full (SYMBOL, SERIES, DATE1, …, CLOSE_PRICE)" if new
+             else "NSE equity bhavcopy, old layout (SYMBOL,SERIES,…,CLOSE,…,TIMESTAMP)")
+    return _imported(table, label, p, None, notes, opts)
+
+
+def _read_long(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    notes: list[str] = []
+    f = table.frame
+    raw = f[cols["ticker"]]
+    uniq = {t: _name_or_symbol(t, opts, notes, f"{table.name} ticker") for t in raw.unique()}
+    date = _dates(table, cols["date"], opts, notes)
+    adj = _col(cols, "adjclose", "adj_close")
+    vol = _col(cols, "volume")
+    c = numbers(f[cols["close"]], f"{table.name} close")
+    p = _prices(table, raw.map(uniq), date, c,
+                numbers(f[adj], f"{table.name} adj_close") if adj else None,
+                numbers(f[vol], f"{table.name} volume") if vol else None)
+    p["adj_close"] = p["adj_close"].fillna(p["close"])
+    return _imported(table, "long prices (ticker,date,close[,adj_close,volume])", p, None, notes, opts)
+
+
+#: column names that say a file is one ticker's OHLC, so they must never become tickers
+_FIELD_WORDS = {"open", "high", "low", "close", "price", "adjclose", "volume", "vol", "change%",
+                "change", "sharestraded", "turnover", "last", "prevclose", "series", "symbol",
+                "p/e", "p/b", "divyield", "divyield%"}
+
+
+def _read_wide(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    notes: list[str] = []
+    f = table.frame
+    fields = [c for c in f.columns if _norm(c) in _FIELD_WORDS or _norm(c).startswith("turnover")]
+    if fields:
+        raise _unknown(table, f"columns {fields} are fields of one ticker, not tickers")
+    date = _dates(table, cols["date"], opts, notes)
+    parts = []
+    for c in f.columns:
+        if c == cols["date"]:
+            continue
+        t = _name_or_symbol(c, opts, notes, f"{table.name} column")
+        parts.append(_prices(table, t, date, numbers(f[c], f"{table.name} {c}")))
+    return _imported(table, "wide prices (Date, then one column per ticker)",
+                     pd.concat(parts), None, notes, opts)
+
+
+def _read_constituents(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    f = table.frame
+    symbols = f[cols["symbol"]].str.upper()
+    tickers = symbols + ".NS"
+    bad = tickers[~tickers.str.match(TICKER.pattern)]
+    if not bad.empty:
+        raise InputError(f"{table.name}: Symbol {symbols[bad.index[0]]!r} on line "
+                         f"{line_of(bad.index[0])} is not an NSE symbol")
+    dup = tickers[tickers.duplicated()]
+    if not dup.empty:
+        raise InputError(f"{table.name}: Symbol {symbols[dup.index[0]]} is listed twice "
+                         f"(line {line_of(dup.index[0])})")
+    members = pd.DataFrame({
+        "ticker": tickers, "company_name": f[cols["companyname"]],
+        "industry": f[cols["industry"]], "series": f[cols["series"]].str.upper(),
+        "isin": f[cols["isincode"]]}).reset_index(drop=True)
+    return Imported(table.name, "NSE index constituent list (Company Name,Industry,Symbol,Series,"
+                    "ISIN Code)", model.empty(model.PRICES), model.empty(model.INDEX_VALUATION),
+                    [*table.notes, f"{len(members)} constituents, as SYMBOL.NS Yahoo tickers"],
+                    members)
+
+
+def _bhav_old(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
+    return _read_bhavcopy(t, c, o, new=False)
+
+
+def _bhav_new(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
+    return _read_bhavcopy(t, c, o, new=True)
+
+
+#: most specific first; the first whose columns are all present reads the file
+LAYOUTS: tuple[Layout, ...] = (
+    Layout("nse-constituents", "NSE constituent list",
+           (("companyname",), ("industry",), ("symbol",), ("series",), ("isincode",)),
+           _read_constituents),
+    Layout("bhavcopy-new", "NSE bhavcopy (sec_bhavdata_full)",
+           (("symbol",), ("series",), ("date1",), ("closeprice",), ("ttltrdqnty",)), _bhav_new),
+    Layout("bhavcopy-old", "NSE bhavcopy (old)",
+           (("symbol",), ("series",), ("close",), ("timestamp",), ("tottrdqty",)), _bhav_old),
+    Layout("ind-close-all", "NSE ind_close_all",
+           (("indexname",), ("indexdate",), ("closingindexvalue",), ("p/e",), ("p/b",),
+            ("divyield", "divyield%")), _read_ind_close_all),
+    Layout("niftyindices-valuation", "niftyindices P/E-P/B-yield",
+           (("date",), ("p/e",), ("p/b",), ("divyield%", "divyield", "dy")), _read_nifty_valuation),
+    Layout("niftyindices-prices", "niftyindices index prices",
+           (("indexname",), ("date",), ("open",), ("high",), ("low",), ("close",)),
+           _read_nifty_prices),
+    Layout("yahoo", "Yahoo Finance download",
+           (("date",), ("open",), ("high",), ("low",), ("close",), ("adjclose",), ("volume",)),
+           _read_yahoo),
+    Layout("investing", "investing.com Historical Data",
+           (("date",), ("price",), ("open",), ("high",), ("low",)), _read_investing),
+    Layout("ohlc", "one ticker's daily OHLC",
+           (("date",), ("open",), ("high",), ("low",), ("close",)), _read_ohlc),
+    Layout("long", "long prices", (("ticker",), ("date",), ("close",)), _read_long),
+    Layout("wide", "wide prices", (("date",),), _read_wide),
+)
+
+KNOWN = ("Yahoo Finance download; investing.com Historical Data; niftyindices index prices or "
+         "P/E-P/B-yield; NSE ind_close_all; NSE bhavcopy (old or sec_bhavdata_full); NSE "
+         "constituent list; long (ticker,date,close) or wide (Date + one column per ticker)")
+
+
+def _unknown(table: TextTable, why: str = "") -> InputError:
+    head = ",".join(table.frame.columns)
+    return InputError(f"{table.name}: not a layout Rerating Desk knows{' (' + why + ')' if why else ''}; "
+                      f"header seen: {head[:160]!r}; known: {KNOWN}. Or write the columns "
+                      "ticker,date,close")
+
+
+def recognise(table: TextTable) -> Layout:
+    """The layout whose required columns the header holds, or a one-line refusal."""
+    cols: dict[str, str] = {}
+    for c in table.frame.columns:
+        cols.setdefault(_norm(c), c)
+    for layout in LAYOUTS:
+        if layout.key == "wide" and len(table.frame.columns) < 2:
+            continue
+        if layout.matches(cols):
+            return layout
+    raise _unknown(table)
+
+
+def read_file(path: str | Path, opts: ImportOptions | None = None) -> Imported:
+    """Read one downloaded file into canonical tables, or refuse it (:class:`InputError`)."""
+    opts = opts or ImportOptions()
+    table = read_table(path)
+    if table.frame.empty:
+        raise InputError(f"{table.name} has a header but no rows")
+    layout = recognise(table)
+    cols: dict[str, str] = {}
+    for c in table.frame.columns:
+        cols.setdefault(_norm(c), c)
+    return layout.read(table, cols, opts)
+
+
+def read_folder(folder: str | Path, opts: ImportOptions | None = None) -> list[Imported]:
+    """Every ``.csv`` (or zipped CSV) in ``folder``, e.g. a folder of daily bhavcopies."""
+    paths = sorted(p for p in Path(folder).iterdir()
+                   if p.is_file() and p.name.lower().endswith((".csv", ".csv.zip", ".zip")))
+    if not paths:
+        raise InputError(f"folder {folder} holds no .csv files to import")
+    return [read_file(p, opts) for p in paths]
+
+
+# -- checks every file's rows pass ------------------------------------------------------------
+def _imported(table: TextTable, layout: str, prices: pd.DataFrame | None,
+              valuation: pd.DataFrame | None, notes: list[str], opts: ImportOptions, *,
+              indices: bool = False) -> Imported:
+    """Check and conform what a layout read. ``indices``: the keys are index names or symbols
+    from the file's index-name column, which carry no exchange suffix."""
+    notes = [*table.notes, *notes]
+    today = (opts.today or pd.Timestamp.now(tz="Asia/Kolkata").tz_localize(None)).normalize()
+    out_p, out_v = model.empty(model.PRICES), model.empty(model.INDEX_VALUATION)
+    source = model.import_source(table.name)
+    now = pd.Timestamp.now(tz="UTC")
+    if prices is not None and not prices.empty:
+        blank = prices["close"].isna()
+        if blank.any():
+            notes.append(f"skipped {int(blank.sum())} row(s) with no close (e.g. line "
+                         f"{prices['line'][blank].iloc[0]}: a holiday or 'null' row)")
+            prices = prices[~blank]
+        if prices.empty:
+            raise InputError(f"{table.name}: no row has a close; nothing to import")
+        if not indices:
+            prices = prices.assign(ticker=_with_exchange(prices["ticker"], opts, notes, table.name))
+        _check_rows(table.name, prices, "ticker", ["close"], today)
+        prices = prices.drop_duplicates(["ticker", "date"])
+        _check_sessions(table.name, prices, notes)
+        out_p = model.conform(model.PRICES, prices.drop(columns="line"), source=source,
+                              fetched_at=now)
+    if valuation is not None and not valuation.empty:
+        _check_rows(table.name, valuation, "index", ["pe", "pb", "div_yield"], today)
+        valuation = valuation.drop_duplicates(["index", "date"])
+        out_v = model.conform(model.INDEX_VALUATION, valuation.drop(columns="line"),
+                              source=source, fetched_at=now)
+    if out_p.empty and out_v.empty:
+        raise InputError(f"{table.name}: no usable rows; nothing to import")
+    return Imported(table.name, layout, out_p, out_v, notes)
+
+
+def _check_rows(name: str, frame: pd.DataFrame, key: str, values: list[str],
+                today: pd.Timestamp) -> None:
+    future = frame[frame["date"] > today]
+    if not future.empty:
+        r = future.iloc[0]
+        raise InputError(f"{name}: {len(future)} date(s) after today ({today:%Y-%m-%d}), e.g. "
+                         f"line {r.line}: {r.date:%Y-%m-%d}; if day and month are swapped, pass "
+                         "--dayfirst or --monthfirst")
+    dup = frame[frame.duplicated([key, "date"], keep=False)]
+    if not dup.empty:
+        differs = dup.groupby([key, "date"])[values].nunique(dropna=False).gt(1).any(axis=1)
+        if differs.any():
+            k, d = differs[differs].index[0]
+            lines = dup[(dup[key] == k) & (dup["date"] == d)]["line"].tolist()
+            raise InputError(f"{name}: {k} has different values for {d:%Y-%m-%d} on lines "
+                             f"{', '.join(map(str, lines))}; keep one and import again")
+
+
+def _check_sessions(name: str, prices: pd.DataFrame, notes: list[str]) -> None:
+    from rerating.data.calendar import sessions
+
+    days = pd.DatetimeIndex(prices["date"].unique())
+    trading = days.isin(sessions(days.min(), days.max()))
+    if trading.any():
+        return
+    first = prices.sort_values("date").iloc[0]
+    if len(days) == 1:
+        notes.append(f"check: {first.date:%Y-%m-%d} is not a regular session of the Indian "
+                     "exchanges (a special session such as Muhurat trading?)")
+        return
+    raise InputError(f"{name}: every date is a weekend or an exchange holiday (e.g. line "
+                     f"{first.line}: {first.date:%Y-%m-%d}); is the day/month order right? "
+                     "(--dayfirst / --monthfirst)")
+
+
+# -- the older entry points, kept for callers that want one table ---------------------------------
+def import_prices(path: str | Path, opts: ImportOptions | None = None) -> pd.DataFrame:
+    """The prices a file holds, as the canonical prices table."""
+    got = read_file(path, opts)
+    if got.prices.empty:
+        raise InputError(f"{got.name} holds no prices (it is a {got.layout})")
+    return got.prices
+
+
+def import_index_valuation(path: str | Path, index: str | None = None,
+                           opts: ImportOptions | None = None) -> pd.DataFrame:
+    """The index P/E, P/B and dividend yields a file holds, as the index_valuation table."""
+    base = opts or ImportOptions()
+    got = read_file(path, replace(base, index=index or base.index))
+    if got.index_valuation.empty:
+        raise InputError(f"{got.name} holds no index P/E, P/B or dividend yield (it is a "
+                         f"{got.layout})")
+    return got.index_valuation

@@ -1,0 +1,136 @@
+"""Bringing imported files into the store: all files read first, then one atomic commit.
+
+A file that is refused leaves the store as it was (nothing is written until every file has been
+read). A re-import that changes stored values says what it replaced; ``replace=False`` keeps the
+stored values instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rerating.data import model
+from rerating.data.providers.files import Imported, ImportOptions, read_file, read_folder
+from rerating.data.store import Store
+from rerating.errors import InputError
+
+#: relative change below which a re-imported value is the same value (float noise, rounding)
+SAME = 1e-9
+_VALUES = {"prices": ("close", "adj_close"), "index_valuation": ("pe", "pb", "div_yield")}
+
+
+@dataclass
+class ImportReport:
+    files: list[Imported]
+    rows: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, list[str]] = field(default_factory=dict)  # table -> lines, one a value
+    kept: dict[str, int] = field(default_factory=dict)  # rows left as stored (replace=False)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_paths(path: str | Path, opts: ImportOptions) -> list[Imported]:
+    p = Path(path)
+    if p.is_dir():
+        return read_folder(p, opts)
+    return [read_file(p, opts)]
+
+
+def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None = None, *,
+                      replace_stored: bool = True) -> ImportReport:
+    """Read ``path`` (a file or a folder of files) and merge what it holds into ``store``."""
+    opts = opts or ImportOptions()
+    known = frozenset(c.ticker for c in store.coverage("prices"))
+    files = read_paths(path, replace(opts, known_tickers=opts.known_tickers | known))
+    report = ImportReport(files)
+    if all(f.rows == 0 for f in files):
+        raise InputError(f"{Path(path).name} holds no prices or index valuations"
+                         + (" (it is an NSE constituent list: use `rerating data universes "
+                            "--import FILE`)" if any(f.members is not None for f in files) else ""))
+    staged: dict[str, pd.DataFrame] = {}
+    for table in ("prices", "index_valuation"):
+        parts = [getattr(f, table) for f in files if not getattr(f, table).empty]
+        if not parts:
+            continue
+        new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        new = _one_value_per_key(table, new)
+        stored = store.read(table, new[model.TABLES[table].key[0]].unique())
+        new = _against_stored(table, new, stored, report, replace_stored)
+        if table == "prices":
+            history = pd.concat([stored, new]).drop_duplicates(["ticker", "date"], keep="last")
+            report.warnings += _jumps(history, new)
+        if not new.empty:
+            staged[table] = new
+    if staged:
+        with store.writer() as w:
+            for table, frame in staged.items():
+                w.upsert(table, frame)
+    report.rows = {t: len(f) for t, f in staged.items()}
+    return report
+
+
+def _one_value_per_key(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Across files (a folder of bhavcopies): one key, one value, or refuse naming both files."""
+    spec = model.TABLES[table]
+    key = list(spec.key)
+    dup = frame[frame.duplicated(key, keep=False)]
+    if not dup.empty:
+        cols = list(_VALUES[table])
+        differs = dup.groupby(key)[cols].nunique(dropna=False).gt(1).any(axis=1)
+        if differs.any():
+            k, d = differs[differs].index[0]
+            files = sorted(dup[(dup[key[0]] == k) & (dup[key[1]] == d)]["source"].unique())
+            raise InputError(f"{k} has different values for {d:%Y-%m-%d} in "
+                             f"{' and '.join(f.removeprefix(model.IMPORT_PREFIX) for f in files)}; "
+                             "import one of them")
+    return frame.drop_duplicates(key, keep="last")
+
+
+def _against_stored(table: str, new: pd.DataFrame, stored: pd.DataFrame, report: ImportReport,
+                    replace_stored: bool) -> pd.DataFrame:
+    if stored.empty:
+        return new
+    key = list(model.TABLES[table].key)
+    both = new.merge(stored, on=key, how="inner", suffixes=("", "_stored"))
+    if both.empty:
+        return new
+    if not replace_stored:
+        report.kept[table] = len(both)
+        held = stored.set_index(key).index
+        return new[~new.set_index(key).index.isin(held)]
+    lines = []
+    for col in _VALUES[table]:
+        a, b = both[col].to_numpy(float), both[f"{col}_stored"].to_numpy(float)
+        changed = ~(np.isclose(a, b, rtol=SAME, atol=0) | (np.isnan(a) & np.isnan(b)))
+        for r in both[changed].itertuples(index=False):
+            old, val = getattr(r, f"{col}_stored"), getattr(r, col)
+            lines.append(f"{col} of {getattr(r, key[0])}: {getattr(r, key[1]):%Y-%m-%d} "
+                         f"{_fmt(old)} -> {_fmt(val)}")
+    if lines:
+        report.replaced[table] = lines
+    return new
+
+
+def _fmt(x: float) -> str:
+    if np.isnan(x):
+        return "blank"
+    text = f"{x:,.4f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _jumps(history: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    """One-session moves no listed stock makes, on the dates this import brings (an unadjusted
+    split or bonus in a bhavcopy series, or a wrong file)."""
+    from rerating.data.refresh import JUMP_BOUNDS
+
+    f = history.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
+    ratio = (f["close"] / f.groupby("ticker", sort=False)["close"].shift()).to_numpy()
+    lo, hi = JUMP_BOUNDS
+    odd = f.assign(ratio=ratio)[(ratio < lo) | (ratio > hi)]
+    fresh = set(zip(new["ticker"], new["date"], strict=True))
+    return [f"check {r.ticker}: close moved {r.ratio - 1:+.1%} in one session to {r.date:%Y-%m-%d} "
+            "(an unadjusted split or bonus?); kept as the file says"
+            for r in odd.itertuples(index=False) if (r.ticker, r.date) in fresh]

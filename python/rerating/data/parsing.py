@@ -1,0 +1,284 @@
+"""Reading the text of downloaded files: encodings, separators, numbers and dates.
+
+Real downloads disagree on all four (UTF-16 from Excel's "Unicode text", `"25,860.10"`, `264.35M`,
+`.76`, `16-12-2025` beside `16/12/2025`). Every function here either returns exactly what the file
+says or raises :class:`InputError` naming the line and the fix; none of them guesses.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rerating.errors import InputError
+
+MAX_BYTES = 200 * 1024 * 1024
+#: the words downloads use for "no value"
+MISSING = frozenset({"", "-", "--", "null", "nan", "na", "n/a", "none", "#n/a"})
+#: unit suffixes: investing.com volumes (K, M, B) and Indian amounts (lakh, crore)
+UNITS = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12, "l": 1e5, "lac": 1e5, "lakh": 1e5,
+         "lakhs": 1e5, "cr": 1e7, "crore": 1e7, "crores": 1e7}
+_NUMBER = re.compile(
+    r"^(?P<sign>[+-]?)"
+    # western (1,234,567) or Indian (12,34,567) grouping, or plain digits
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d*)"
+    r"(?P<frac>\.\d+)?"
+    r"\s*(?P<unit>[A-Za-z]+)?\s*(?P<pct>%)?$")
+_EUROPEAN = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$|^[+-]?\d+,\d{1,2}$")
+
+MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_DAY_MON = re.compile(r"^(\d{1,2})[- ]([A-Za-z]{3,9})[- ,]+(\d{4})$")
+_MON_DAY = re.compile(r"^([A-Za-z]{3,9})[- ](\d{1,2}),?[- ]+(\d{4})$")
+
+DAYFIRST = "dayfirst"
+MONTHFIRST = "monthfirst"
+
+
+@dataclass
+class TextTable:
+    """A delimited file as a frame of strings, with what was learnt reading it."""
+
+    name: str
+    frame: pd.DataFrame
+    encoding: str
+    delimiter: str
+    notes: list[str] = field(default_factory=list)
+
+
+def read_bytes(path: Path) -> tuple[bytes, str]:
+    """The bytes of ``path`` (or of the one CSV inside a ``.zip``, as NSE archives ship
+    bhavcopies) and the name to cite."""
+    if not path.exists():
+        raise InputError(f"file {path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(f"file {path} is larger than {MAX_BYTES // 2**20} MiB")
+    data = path.read_bytes()
+    if data[:4] == b"PK\x03\x04":
+        return _from_zip(path, data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError(f"{path.name} is an old-style Excel (.xls) file; open it and save it "
+                         "as 'CSV UTF-8 (Comma delimited)'")
+    return data, path.name
+
+
+def _from_zip(path: Path, data: bytes) -> tuple[bytes, str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = [i for i in z.infolist() if not i.is_dir()]
+            if any(i.filename.startswith("xl/") for i in names):
+                raise InputError(f"{path.name} is an Excel workbook; save the sheet as "
+                                 "'CSV UTF-8 (Comma delimited)' and import that")
+            csvs = [i for i in names if i.filename.lower().endswith((".csv", ".txt"))]
+            if len(csvs) != 1:
+                raise InputError(f"{path.name} is a zip holding {len(csvs)} CSV files; "
+                                 "expected exactly one (unzip it and import the folder)")
+            info = csvs[0]
+            if info.file_size > MAX_BYTES or info.file_size > 200 * max(info.compress_size, 1):
+                raise InputError(f"{path.name}: {info.filename} would unpack to "
+                                 f"{info.file_size:,} bytes; refusing (zip bomb guard)")
+            return z.read(info), f"{path.name}:{info.filename}"
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{path.name} starts like a zip file but is not a readable one") from exc
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Text and encoding: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
+    text"), else Windows-1252 (Excel's "CSV (Comma delimited)" on Windows)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: has a UTF-16 mark but is not UTF-16 text ({exc})") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
+    if data[:200].count(b"\x00") > 10:
+        raise InputError(f"{name} is not a text file (binary content); export a CSV")
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def _delimiter(first_line: str, name: str) -> str:
+    outside = re.sub(r'"[^"]*"', "", first_line)
+    if "\t" in outside:
+        return "\t"
+    if outside.count(";") > outside.count(","):
+        raise InputError(
+            f"{name} is separated by ';', the European CSV style, where ',' is the decimal "
+            "mark and cannot be told from a thousands separator safely; save it from Excel with "
+            "'.' as decimal separator and ',' as list separator (or as 'CSV UTF-8')")
+    return ","
+
+
+def read_table(path: str | Path) -> TextTable:
+    """Read a delimited text file into a frame of stripped strings (no value interpreted)."""
+    p = Path(path)
+    data, name = read_bytes(p)
+    text, encoding = decode(data, name)
+    text = text.lstrip("\ufeff")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise InputError(f"{name} is empty")
+    delimiter = _delimiter(lines[0], name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skip_blank_lines=True, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{name} is not a readable CSV: {str(exc).strip()}") from exc
+    frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
+    # A trailing delimiter on every line (NSE's old bhavcopy) makes one unnamed, empty column.
+    for col in list(frame.columns):
+        if col.startswith("Unnamed:") and not frame[col].str.strip().any():
+            frame = frame.drop(columns=col)
+    for col in frame.columns:
+        frame[col] = frame[col].str.strip()
+    notes = [] if encoding.startswith("UTF-8") else [f"read as {encoding} text"]
+    return TextTable(name, frame, encoding, delimiter, notes)
+
+
+def line_of(index: int) -> int:
+    """The file line of data row ``index`` (line 1 is the header)."""
+    return int(index) + 2
+
+
+def numbers(values: pd.Series, label: str) -> pd.Series:
+    """Numbers as written in downloads: ``"25,860.10"``, ``"1,25,860.1"``, ``.76``, ``-.77``,
+    ``264.35M``, ``1.2Cr``, ``-0.64%`` (the number before the sign: -0.64). ``-``, ``null`` and
+    blanks are missing (NaN). Anything else, a European ``25.860,10`` included, is refused."""
+    s = values.fillna("").astype(str).str.strip()
+    missing = s.str.lower().isin(MISSING)
+    body = s[~missing]
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    if body.empty:
+        return out
+    plain = pd.to_numeric(body, errors="coerce")  # the fast path: most cells are plain
+    plain = plain.where(np.isfinite(plain))  # "inf" is no price
+    todo = body[plain.isna()]
+    if not todo.empty:
+        parts = todo.str.extract(_NUMBER)
+        digits = parts["int"].fillna("").str.replace(",", "", regex=False)
+        ok = parts["sign"].notna() & ((digits != "") | parts["frac"].notna())
+        unit = parts["unit"].fillna("").str.lower()
+        ok &= unit.eq("") | unit.isin(list(UNITS))
+        if not ok.all():
+            i = ok[~ok].index[0]
+            bad = todo.loc[i]
+            hint = (" (a European number, comma as decimal mark: save the file with '.' "
+                    "decimals)" if _EUROPEAN.match(bad) else
+                    "; numbers may carry thousands separators, K/M/B or Cr/L units and %")
+            raise InputError(f"{label}: {bad!r} on line {line_of(i)} is not a number{hint}")
+        text = digits.where(digits != "", "0") + parts["frac"].fillna("")
+        value = pd.to_numeric(text)
+        scaled = unit != ""
+        if scaled.any():  # units are powers of ten: scale in decimal, so 264.35M is 264350000
+            value[scaled] = [float(Decimal(t) * Decimal(int(UNITS[u])))
+                             for t, u in zip(text[scaled], unit[scaled], strict=True)]
+        value = value.where(parts["sign"] != "-", -value)
+        plain.loc[todo.index] = value
+    out.loc[body.index] = plain.astype("float64")
+    return out
+
+
+@dataclass(frozen=True)
+class Dates:
+    """A parsed date column and how its day/month order was decided (for the user's eyes)."""
+
+    values: pd.Series
+    order: str | None
+    how: str
+
+
+def dates(values: pd.Series, label: str, *, order: str | None = None,
+          layout_order: tuple[str, str] | None = None) -> Dates:
+    """Dates as downloads write them: ISO ``2026-04-30``, ``30 Apr 2026``, ``14-MAR-2019``,
+    ``Apr 30, 2026``, and numeric ``16-12-2025`` / ``12/16/2025`` (separators may be mixed, as
+    after an Excel re-save).
+
+    A numeric column's order is decided from the whole column: a first field above 12 anywhere
+    makes it day first, a second field above 12 month first. ``order`` (the user's
+    ``--dayfirst``/``--monthfirst``) or ``layout_order`` (``(order, why)``, a layout that fixes
+    it) decide a column that has no such value; with neither, an ambiguous column is refused.
+    A value in no known style, an impossible date, or evidence against the given order is
+    refused naming the line.
+    """
+    s = values.fillna("").astype(str).str.strip()
+    uniq = pd.Series(s.unique())
+    parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
+    y = pd.Series(np.nan, index=uniq.index)
+    m = y.copy()
+    d = y.copy()
+    iso = uniq.str.extract(_ISO).astype(float)
+    hit = iso[0].notna()
+    y[hit], m[hit], d[hit] = iso[0][hit], iso[1][hit], iso[2][hit]
+    named = uniq.str.extract(_DAY_MON)
+    month = named[1].str.lower().str[:3].map(MONTHS)
+    hit2 = named[0].notna() & month.notna() & ~hit
+    y[hit2], m[hit2], d[hit2] = named[2][hit2].astype(float), month[hit2], named[0][hit2].astype(float)
+    named2 = uniq.str.extract(_MON_DAY)
+    month2 = named2[0].str.lower().str[:3].map(MONTHS)
+    hit3 = named2[1].notna() & month2.notna() & ~hit & ~hit2
+    y[hit3], m[hit3], d[hit3] = named2[2][hit3].astype(float), month2[hit3], named2[1][hit3].astype(float)
+    num = uniq.str.extract(_NUMERIC).astype(float)
+    hit4 = num[0].notna() & ~hit & ~hit2 & ~hit3
+    unknown = ~(hit | hit2 | hit3 | hit4)
+    if unknown.any():
+        bad = uniq[unknown].iloc[0]
+        where = line_of(s[s == bad].index[0])
+        raise InputError(f"{label}: date {bad!r} on line {where} is not in a known style "
+                         "(2026-04-30, 30 Apr 2026, 30-Apr-2026, Apr 30, 2026, 30-04-2026)")
+    how = "dates are unambiguous"
+    chosen = order
+    if hit4.any():
+        a, b = num[0][hit4], num[1][hit4]
+        day_ev, mon_ev = uniq[hit4][a > 12], uniq[hit4][b > 12]
+
+        def at(v: pd.Series) -> str:
+            return f"{v.iloc[0]!r} on line {line_of(s[s == v.iloc[0]].index[0])}"
+
+        if len(day_ev) and len(mon_ev):
+            raise InputError(f"{label}: day/month order is inconsistent: {at(day_ev)} is day "
+                             f"first but {at(mon_ev)} is month first; fix the file")
+        if order == MONTHFIRST and len(day_ev):
+            raise InputError(f"{label}: --monthfirst contradicts {at(day_ev)}, whose first "
+                             "field is above 12")
+        if order == DAYFIRST and len(mon_ev):
+            raise InputError(f"{label}: --dayfirst contradicts {at(mon_ev)}, whose second "
+                             "field is above 12")
+        if order is not None:
+            how = f"dates read {'day' if order == DAYFIRST else 'month'} first, as you said"
+        elif len(day_ev):
+            chosen, how = DAYFIRST, f"dates read day first: {at(day_ev)} has a day above 12"
+        elif len(mon_ev):
+            chosen, how = MONTHFIRST, f"dates read month first: {at(mon_ev)} has a day above 12"
+        elif layout_order is not None:
+            chosen, how = layout_order[0], f"dates read {'day' if layout_order[0] == DAYFIRST else 'month'} first ({layout_order[1]})"
+        else:
+            raise InputError(
+                f"{label}: every date could be day first or month first (e.g. "
+                f"{uniq[hit4].iloc[0]!r}); say which with --dayfirst (Indian style, 01/12/2026 = "
+                "1 December) or --monthfirst (US style, 01/12/2026 = 12 January), or use "
+                "YYYY-MM-DD dates")
+        dd, mm = (a, b) if chosen == DAYFIRST else (b, a)
+        y[hit4], m[hit4], d[hit4] = num[2][hit4], mm, dd
+    parsed = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce")
+    impossible = parsed.isna()
+    if impossible.any():
+        bad = uniq[impossible].iloc[0]
+        raise InputError(f"{label}: {bad!r} on line {line_of(s[s == bad].index[0])} is not a "
+                         "real date")
+    lookup = dict(zip(uniq, parsed, strict=True))
+    return Dates(s.map(lookup).astype("datetime64[ns]"), chosen, how)
