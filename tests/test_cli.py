@@ -100,3 +100,23 @@ def test_workbook_commands_build_refresh_and_refuse(demo_store, tmp_path: Path, 
         assert code == 2, (args, err)
         assert message in err and "Traceback" not in err, (args, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".rerating-backups", "m.xlsx"]  # no partial files
+
+
+def test_import_prices_says_what_it_recognised_and_replaced(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    files = Path(__file__).parent / "fixtures" / "files"
+    d = ("--data-dir", str(tmp_path))
+    code, out, err = run(capsys, *d, "data", "import", "prices", str(files / "RELIANCE.NS.csv"))
+    assert code == 0, err
+    assert out.splitlines()[:3] == [
+        "recognised: Yahoo Finance download (Date,Open,High,Low,Close,Adj Close,Volume)",
+        "  ticker RELIANCE.NS (from the file name)",
+        "  skipped 1 row(s) with no close (e.g. line 5: a holiday or 'null' row)"]
+    assert "Imported 5 prices rows for 1 tickers (RELIANCE.NS; 2026-04-09 to 2026-04-16)" in out
+    mine = tmp_path / "mine.csv"
+    mine.write_text("Date,RELIANCE.NS\n2026-04-16,1415\n")
+    code, out, _ = run(capsys, *d, "data", "import", "prices", str(mine), "--no-replace")
+    assert code == 0 and "kept 1 stored prices rows (--no-replace)" in out
+    code, out, _ = run(capsys, *d, "data", "import", "prices", str(mine))
+    assert "replaced close of RELIANCE.NS: 2026-04-16 1,412.05 -> 1,415.0" in out
+    code, _, err = run(capsys, *d, "data", "import", "prices", str(mine), "--dayfirst", "--monthfirst")
+    assert code == 2 and "exclude each other" in err

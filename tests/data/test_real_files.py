@@ -270,6 +270,7 @@ def test_ambiguous_date_column_is_refused_unless_order_given(tmp_path: Path) -> 
     ("Date,Open,Close\n2026-04-01,1,2\n", {}, r"columns \['Open', 'Close'\] are fields of one ticker"),
     ("foo,bar\n1,2\n", {}, "not a layout Rerating Desk knows.*header seen: 'foo,bar'"),
     ("ticker,date,close\nA.NS,2026-04-01,inf\n", {}, "'inf' on line 2 is not a number"),
+    ("Date,A.NS\n2026-04-01,25,50\n2026-04-02,26,10\n", {}, "more fields than the header"),
 ])
 def test_refused_in_one_line(tmp_path: Path, text: str, opts: dict, words: str) -> None:
     p = tmp_path / "file.csv"
@@ -352,3 +353,29 @@ def test_user_index_map_extends_the_built_in_one(tmp_path: Path) -> None:
     import_into_store(store, FILES / "ind_close_all_26032025.csv",
                       ImportOptions(today=TODAY, index_map=IndexMap.from_file(mapfile)))
     assert "NIFTYALPHA50.NS" in set(store.read("index_valuation")["index"])
+
+
+def test_a_year_of_bhavcopies_reads_in_parallel_and_flags_unadjusted_splits(tmp_path: Path) -> None:
+    """16+ files take the process pool; a stock that halves overnight (a split the bhavcopy
+    does not adjust) is imported as the file says and flagged."""
+    from rerating.data.calendar import sessions
+
+    folder = tmp_path / "bhav"
+    folder.mkdir()
+    text = (FILES / "sec_bhavdata_full_07062024.csv").read_text()
+    days = sessions(pd.Timestamp("2024-06-03"), pd.Timestamp("2024-06-30"))[:18]
+    for i, d in enumerate(days):
+        close = "2932.50" if i < 10 else "1466.25"  # a 2:1 split on the 11th day
+        body = text.replace("07-Jun-2024", f"{d:%d-%b-%Y}").replace("2932.50", close)
+        (folder / f"sec_bhavdata_full_{d:%d%m%Y}.csv").write_text(body)
+    store = Store(tmp_path / "store")
+    report = import_into_store(store, folder, ImportOptions(today=TODAY))
+    assert report.rows == {"prices": 18 * 4}
+    rel = store.read("prices", ["RELIANCE.NS"]).set_index("date").close
+    assert rel.iloc[9] == 2932.5 and rel.iloc[10] == 1466.25
+    assert report.warnings == [f"check RELIANCE.NS: close moved -50.0% in one session to "
+                               f"{days[10]:%Y-%m-%d} (an unadjusted split or bonus?); kept as "
+                               "the file says"]
+    (folder / f"sec_bhavdata_full_{days[3]:%d%m%Y}.csv").write_text(text.replace("07-Jun-2024", "07-Jux-2024"))
+    with pytest.raises(InputError, match="'07-Jux-2024' on line 2 is not in a known style"):
+        import_into_store(Store(tmp_path / "other"), folder, ImportOptions(today=TODAY))

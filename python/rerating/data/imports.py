@@ -130,7 +130,10 @@ def _jumps(history: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     ratio = (f["close"] / f.groupby("ticker", sort=False)["close"].shift()).to_numpy()
     lo, hi = JUMP_BOUNDS
     odd = f.assign(ratio=ratio)[(ratio < lo) | (ratio > hi)]
-    fresh = set(zip(new["ticker"], new["date"], strict=True))
+    if odd.empty:
+        return []
+    fresh = pd.MultiIndex.from_frame(new[["ticker", "date"]])
+    odd = odd[pd.MultiIndex.from_frame(odd[["ticker", "date"]]).isin(fresh)]
     return [f"check {r.ticker}: close moved {r.ratio - 1:+.1%} in one session to {r.date:%Y-%m-%d} "
             "(an unadjusted split or bonus?); kept as the file says"
-            for r in odd.itertuples(index=False) if (r.ticker, r.date) in fresh]
+            for r in odd.itertuples(index=False)]

@@ -138,9 +138,14 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def empty(spec: TableSpec) -> pd.DataFrame:
     """An empty frame of the table's shape."""
-    return conform(spec, pd.DataFrame({c: [] for c in spec.columns}))
+    if spec.name not in _EMPTY:
+        _EMPTY[spec.name] = conform(spec, pd.DataFrame({c: [] for c in spec.columns}))
+    return _EMPTY[spec.name].copy()
 
 
 def conform(spec: TableSpec, frame: pd.DataFrame, *, source: str | None = None,

@@ -139,6 +139,12 @@ def read_table(path: str | Path) -> TextTable:
                             skipinitialspace=True, skip_blank_lines=True, engine="c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{name} is not a readable CSV: {str(exc).strip()}") from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes the first column as the index when rows have more fields than the
+        # header: an unquoted "25,50" (a comma decimal) does that. Never read it shifted.
+        raise InputError(f"{name}: some rows have more fields than the header (e.g. a number "
+                         "written with a comma as decimal mark, unquoted); fix the file or save "
+                         "it from Excel as 'CSV UTF-8'")
     frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
     # A trailing delimiter on every line (NSE's old bhavcopy) makes one unnamed, empty column.
     for col in list(frame.columns):
@@ -216,69 +222,65 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
     refused naming the line.
     """
     s = values.fillna("").astype(str).str.strip()
-    uniq = pd.Series(s.unique())
-    parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-    y = pd.Series(np.nan, index=uniq.index)
-    m = y.copy()
-    d = y.copy()
-    iso = uniq.str.extract(_ISO).astype(float)
-    hit = iso[0].notna()
-    y[hit], m[hit], d[hit] = iso[0][hit], iso[1][hit], iso[2][hit]
-    named = uniq.str.extract(_DAY_MON)
-    month = named[1].str.lower().str[:3].map(MONTHS)
-    hit2 = named[0].notna() & month.notna() & ~hit
-    y[hit2], m[hit2], d[hit2] = named[2][hit2].astype(float), month[hit2], named[0][hit2].astype(float)
-    named2 = uniq.str.extract(_MON_DAY)
-    month2 = named2[0].str.lower().str[:3].map(MONTHS)
-    hit3 = named2[1].notna() & month2.notna() & ~hit & ~hit2
-    y[hit3], m[hit3], d[hit3] = named2[2][hit3].astype(float), month2[hit3], named2[1][hit3].astype(float)
-    num = uniq.str.extract(_NUMERIC).astype(float)
-    hit4 = num[0].notna() & ~hit & ~hit2 & ~hit3
-    unknown = ~(hit | hit2 | hit3 | hit4)
-    if unknown.any():
-        bad = uniq[unknown].iloc[0]
-        where = line_of(s[s == bad].index[0])
-        raise InputError(f"{label}: date {bad!r} on line {where} is not in a known style "
-                         "(2026-04-30, 30 Apr 2026, 30-Apr-2026, Apr 30, 2026, 30-04-2026)")
+    uniq = list(dict.fromkeys(s.tolist()))  # few distinct values: parse each once, in Python
+    ymd: dict[str, tuple[int, int, int]] = {}
+    numeric: dict[str, tuple[int, int, int]] = {}
+    for v in uniq:
+        if m := _ISO.match(v):
+            ymd[v] = (int(m[1]), int(m[2]), int(m[3]))
+        elif (m := _DAY_MON.match(v)) and m[2][:3].lower() in MONTHS:
+            ymd[v] = (int(m[3]), MONTHS[m[2][:3].lower()], int(m[1]))
+        elif (m := _MON_DAY.match(v)) and m[1][:3].lower() in MONTHS:
+            ymd[v] = (int(m[3]), MONTHS[m[1][:3].lower()], int(m[2]))
+        elif m := _NUMERIC.match(v):
+            numeric[v] = (int(m[1]), int(m[2]), int(m[3]))
+        else:
+            raise InputError(f"{label}: date {v!r} on line {_first_line(s, v)} is not in a known "
+                             "style (2026-04-30, 30 Apr 2026, 30-Apr-2026, Apr 30, 2026, 30-04-2026)")
     how = "dates are unambiguous"
     chosen = order
-    if hit4.any():
-        a, b = num[0][hit4], num[1][hit4]
-        day_ev, mon_ev = uniq[hit4][a > 12], uniq[hit4][b > 12]
+    if numeric:
+        day_ev = next((v for v, (a, _, _) in numeric.items() if a > 12), None)
+        mon_ev = next((v for v, (_, b, _) in numeric.items() if b > 12), None)
 
-        def at(v: pd.Series) -> str:
-            return f"{v.iloc[0]!r} on line {line_of(s[s == v.iloc[0]].index[0])}"
+        def at(v: str) -> str:
+            return f"{v!r} on line {_first_line(s, v)}"
 
-        if len(day_ev) and len(mon_ev):
+        if day_ev and mon_ev:
             raise InputError(f"{label}: day/month order is inconsistent: {at(day_ev)} is day "
                              f"first but {at(mon_ev)} is month first; fix the file")
-        if order == MONTHFIRST and len(day_ev):
+        if order == MONTHFIRST and day_ev:
             raise InputError(f"{label}: --monthfirst contradicts {at(day_ev)}, whose first "
                              "field is above 12")
-        if order == DAYFIRST and len(mon_ev):
+        if order == DAYFIRST and mon_ev:
             raise InputError(f"{label}: --dayfirst contradicts {at(mon_ev)}, whose second "
                              "field is above 12")
         if order is not None:
             how = f"dates read {'day' if order == DAYFIRST else 'month'} first, as you said"
-        elif len(day_ev):
+        elif day_ev:
             chosen, how = DAYFIRST, f"dates read day first: {at(day_ev)} has a day above 12"
-        elif len(mon_ev):
+        elif mon_ev:
             chosen, how = MONTHFIRST, f"dates read month first: {at(mon_ev)} has a day above 12"
         elif layout_order is not None:
-            chosen, how = layout_order[0], f"dates read {'day' if layout_order[0] == DAYFIRST else 'month'} first ({layout_order[1]})"
+            word = "day" if layout_order[0] == DAYFIRST else "month"
+            chosen, how = layout_order[0], f"dates read {word} first ({layout_order[1]})"
         else:
             raise InputError(
                 f"{label}: every date could be day first or month first (e.g. "
-                f"{uniq[hit4].iloc[0]!r}); say which with --dayfirst (Indian style, 01/12/2026 = "
+                f"{next(iter(numeric))!r}); say which with --dayfirst (Indian style, 01/12/2026 = "
                 "1 December) or --monthfirst (US style, 01/12/2026 = 12 January), or use "
                 "YYYY-MM-DD dates")
-        dd, mm = (a, b) if chosen == DAYFIRST else (b, a)
-        y[hit4], m[hit4], d[hit4] = num[2][hit4], mm, dd
-    parsed = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce")
-    impossible = parsed.isna()
-    if impossible.any():
-        bad = uniq[impossible].iloc[0]
-        raise InputError(f"{label}: {bad!r} on line {line_of(s[s == bad].index[0])} is not a "
-                         "real date")
-    lookup = dict(zip(uniq, parsed, strict=True))
+        for v, (a, b, y) in numeric.items():
+            ymd[v] = (y, b, a) if chosen == DAYFIRST else (y, a, b)
+    lookup = {}
+    for v, (y, mo, d) in ymd.items():
+        try:
+            lookup[v] = pd.Timestamp(year=y, month=mo, day=d)
+        except ValueError as exc:
+            raise InputError(f"{label}: {v!r} on line {_first_line(s, v)} is not a real "
+                             "date") from exc
     return Dates(s.map(lookup).astype("datetime64[ns]"), chosen, how)
+
+
+def _first_line(s: pd.Series, value: str) -> int:
+    return line_of(s.index[(s == value).to_numpy()][0])

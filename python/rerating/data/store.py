@@ -344,9 +344,12 @@ def _coverage_of(spec: model.TableSpec, frame: pd.DataFrame) -> dict[str, dict[s
         "first": g[date_col].min(), "last": g[date_col].max(), "rows": g.size(),
         "source": g["source"].last(), "fetched_at": g["fetched_at"].max(),
     })
+    # Column-wise, not iterrows: a bhavcopy import touches 2,000 tickers in one commit.
+    first = agg["first"].dt.strftime("%Y-%m-%d").tolist()
+    last = agg["last"].dt.strftime("%Y-%m-%d").tolist()
+    fetched = [pd.Timestamp(x).isoformat() for x in agg["fetched_at"].tolist()]
     return {
-        str(t): {"first": r.first.date().isoformat(), "last": r.last.date().isoformat(),
-                 "rows": int(r.rows), "source": str(r.source),
-                 "fetched_at": pd.Timestamp(r.fetched_at).isoformat()}
-        for t, r in agg.iterrows()
+        str(t): {"first": f, "last": la, "rows": int(n), "source": str(s), "fetched_at": fa}
+        for t, f, la, n, s, fa in zip(agg.index, first, last, agg["rows"].tolist(),
+                                      agg["source"].tolist(), fetched, strict=True)
     }

@@ -15,6 +15,7 @@ header seen and the option that would help. Nothing here touches the store
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -298,10 +299,11 @@ def _read_bhavcopy(table: TextTable, cols: dict[str, str], opts: ImportOptions, 
     f = table.frame
     series = f[cols["series"]].str.upper()
     eq = f[series.isin(EQUITY_SERIES)]
-    # A symbol in both EQ and BE on one day would be two closes; EQ is the listed share's.
-    eq = eq.assign(_rank=series[eq.index].map({"EQ": 0, "BE": 1}))
-    eq = eq.sort_values("_rank", kind="stable")
-    eq = eq[~eq[cols["symbol"]].duplicated(keep="first")].sort_index()
+    if eq[cols["symbol"]].duplicated().any():
+        # A symbol in both EQ and BE on one day would be two closes; EQ is the listed share's.
+        rank = series[eq.index].map({"EQ": 0, "BE": 1})
+        eq = eq.loc[rank.sort_values(kind="stable").index]
+        eq = eq[~eq[cols["symbol"]].duplicated(keep="first")].sort_index()
     skipped = len(f) - len(eq)
     if skipped:
         notes.append(f"skipped {skipped} row(s) of other series than EQ/BE (bonds, SME, rights …)")
@@ -465,7 +467,14 @@ def read_folder(folder: str | Path, opts: ImportOptions | None = None) -> list[I
                    if p.is_file() and p.name.lower().endswith((".csv", ".csv.zip", ".zip")))
     if not paths:
         raise InputError(f"folder {folder} holds no .csv files to import")
-    return [read_file(p, opts) for p in paths]
+    workers = min(4, os.cpu_count() or 1)
+    if len(paths) < 16 or workers < 2:
+        return [read_file(p, opts) for p in paths]
+    # A year of bhavcopies is 250 files of parsing that shares nothing: use the cores.
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(read_file, paths, [opts] * len(paths), chunksize=8))
 
 
 # -- checks every file's rows pass ------------------------------------------------------------
