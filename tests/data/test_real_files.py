@@ -176,6 +176,17 @@ def test_new_bhavcopy_with_spaces_after_commas(tmp_path: Path) -> None:
     }
 
 
+def test_udiff_bhavcopy_of_july_2024_on(tmp_path: Path) -> None:
+    store, report = imp(tmp_path, "BhavCopy_NSE_CM_0_0_0_20240708_F_0000.csv")
+    d = "2024-07-08"
+    assert stored(store) == {
+        ("RELIANCE.NS", d): (3207.35, 3207.35, 5672391.0),
+        ("TCS.NS", d): (4002.80, 4002.80, 1534287.0),
+        ("20MICRONS.NS", d): (212.60, 212.60, 145230.0),
+    }  # AADHARHFC's SM (SME) row is not an equity close
+    assert report.files[0].layout.startswith("NSE equity bhavcopy, UDiFF")
+
+
 def test_folder_of_bhavcopies_is_one_history(tmp_path: Path) -> None:
     folder = tmp_path / "bhav"
     folder.mkdir()

@@ -4,8 +4,8 @@ it exactly, and says what it did (``recognised: investing.com (India site, dates
 Layouts (each fixture in ``tests/fixtures/files/`` says where its layout comes from):
 Yahoo Finance "Download" CSV; investing.com "Historical Data" (India and US sites, with or
 without ``Vol.``/``Change %``, and Excel's tab-separated re-save); niftyindices index prices and
-P/E-P/B-yield; NSE's daily ``ind_close_all_DDMMYYYY.csv``; NSE equity bhavcopies (old and
-``sec_bhavdata_full``); NSE constituent lists (a universe, not prices); and our own long
+P/E-P/B-yield; NSE's daily ``ind_close_all_DDMMYYYY.csv``; NSE equity bhavcopies (old,
+``sec_bhavdata_full`` and the UDiFF ``BhavCopy_NSE_CM_…`` of July 2024 on); NSE constituent lists (a universe, not prices); and our own long
 (``ticker,date,close``) and wide (``Date`` + one column per ticker) files.
 
 A file is either read whole and right or refused in one line naming the layouts known, the
@@ -294,36 +294,52 @@ def _read_ind_close_all(table: TextTable, cols: dict[str, str], opts: ImportOpti
                      "Yield per index)", p, v, notes, opts, indices=True)
 
 
-def _read_bhavcopy(table: TextTable, cols: dict[str, str], opts: ImportOptions, *, new: bool) -> Imported:
+#: column keys of each bhavcopy generation: symbol, series, date, close, traded quantity
+_BHAV = {
+    "old": ("symbol", "series", "timestamp", "close", "tottrdqty"),
+    "full": ("symbol", "series", "date1", "closeprice", "ttltrdqnty"),
+    "udiff": ("tckrsymb", "sctysrs", "traddt", "clspric", "ttltradgvol"),
+}
+_BHAV_LABEL = {
+    "old": "NSE equity bhavcopy, old layout (SYMBOL,SERIES,…,CLOSE,…,TIMESTAMP)",
+    "full": "NSE equity bhavcopy, sec_bhavdata_full (SYMBOL, SERIES, DATE1, …, CLOSE_PRICE)",
+    "udiff": "NSE equity bhavcopy, UDiFF common format since July 2024 (TradDt,…,TckrSymb,"
+             "SctySrs,…,ClsPric)",
+}
+
+
+def _read_bhavcopy(table: TextTable, cols: dict[str, str], opts: ImportOptions, *,
+                   kind: str) -> Imported:
     notes: list[str] = []
     f = table.frame
-    series = f[cols["series"]].str.upper()
+    k_sym, k_ser, k_date, k_close, k_qty = _BHAV[kind]
+    if kind == "udiff" and "sgmt" in cols:  # the common format also carries F&O segments
+        f = f[f[cols["sgmt"]].str.upper() == "CM"]
+    series = f[cols[k_ser]].str.upper()
     eq = f[series.isin(EQUITY_SERIES)]
-    if eq[cols["symbol"]].duplicated().any():
+    if eq[cols[k_sym]].duplicated().any():
         # A symbol in both EQ and BE on one day would be two closes; EQ is the listed share's.
         rank = series[eq.index].map({"EQ": 0, "BE": 1})
         eq = eq.loc[rank.sort_values(kind="stable").index]
-        eq = eq[~eq[cols["symbol"]].duplicated(keep="first")].sort_index()
-    skipped = len(f) - len(eq)
+        eq = eq[~eq[cols[k_sym]].duplicated(keep="first")].sort_index()
+    skipped = len(table.frame) - len(eq)
     if skipped:
         notes.append(f"skipped {skipped} row(s) of other series than EQ/BE (bonds, SME, rights …)")
+    if eq.empty:
+        raise InputError(f"{table.name}: no EQ or BE series rows; nothing to import")
     sub = TextTable(table.name, eq, table.encoding, table.delimiter)
-    symbols = eq[cols["symbol"]].str.upper()
+    symbols = eq[cols[k_sym]].str.upper()
     bad = symbols[~(symbols + ".NS").str.match(TICKER.pattern)]
     if not bad.empty:
-        raise InputError(f"{table.name}: SYMBOL {bad.iloc[0]!r} on line {line_of(bad.index[0])} "
+        raise InputError(f"{table.name}: symbol {bad.iloc[0]!r} on line {line_of(bad.index[0])} "
                          "is not an NSE symbol")
-    date_col = cols["date1"] if new else cols["timestamp"]
-    date = _dates(sub, date_col, opts, notes, (DAYFIRST, "NSE writes day first"))
-    close = "closeprice" if new else "close"
-    qty = "ttltrdqnty" if new else "tottrdqty"
-    p = _prices(sub, symbols + ".NS", date, numbers(eq[cols[close]], f"{table.name} {cols[close]}"),
-                volume=numbers(eq[cols[qty]], f"{table.name} {cols[qty]}"))
+    date = _dates(sub, cols[k_date], opts, notes, (DAYFIRST, "NSE writes day first"))
+    p = _prices(sub, symbols + ".NS", date,
+                numbers(eq[cols[k_close]], f"{table.name} {cols[k_close]}"),
+                volume=numbers(eq[cols[k_qty]], f"{table.name} {cols[k_qty]}"))
     notes.append("bhavcopy closes are as traded: not adjusted for later splits, bonuses or "
                  "dividends")
-    label = ("NSE equity bhavcopy, sec_bhavdata_full (SYMBOL, SERIES, DATE1, …, CLOSE_PRICE)" if new
-             else "NSE equity bhavcopy, old layout (SYMBOL,SERIES,…,CLOSE,…,TIMESTAMP)")
-    return _imported(table, label, p, None, notes, opts)
+    return _imported(table, _BHAV_LABEL[kind], p, None, notes, opts)
 
 
 def _read_long(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
@@ -388,11 +404,15 @@ def _read_constituents(table: TextTable, cols: dict[str, str], opts: ImportOptio
 
 
 def _bhav_old(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
-    return _read_bhavcopy(t, c, o, new=False)
+    return _read_bhavcopy(t, c, o, kind="old")
 
 
-def _bhav_new(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
-    return _read_bhavcopy(t, c, o, new=True)
+def _bhav_full(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
+    return _read_bhavcopy(t, c, o, kind="full")
+
+
+def _bhav_udiff(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
+    return _read_bhavcopy(t, c, o, kind="udiff")
 
 
 #: most specific first; the first whose columns are all present reads the file
@@ -400,10 +420,11 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("nse-constituents", "NSE constituent list",
            (("companyname",), ("industry",), ("symbol",), ("series",), ("isincode",)),
            _read_constituents),
-    Layout("bhavcopy-new", "NSE bhavcopy (sec_bhavdata_full)",
-           (("symbol",), ("series",), ("date1",), ("closeprice",), ("ttltrdqnty",)), _bhav_new),
-    Layout("bhavcopy-old", "NSE bhavcopy (old)",
-           (("symbol",), ("series",), ("close",), ("timestamp",), ("tottrdqty",)), _bhav_old),
+    Layout("bhavcopy-udiff", "NSE bhavcopy (UDiFF)", tuple((k,) for k in _BHAV["udiff"]),
+           _bhav_udiff),
+    Layout("bhavcopy-full", "NSE bhavcopy (sec_bhavdata_full)", tuple((k,) for k in _BHAV["full"]),
+           _bhav_full),
+    Layout("bhavcopy-old", "NSE bhavcopy (old)", tuple((k,) for k in _BHAV["old"]), _bhav_old),
     Layout("ind-close-all", "NSE ind_close_all",
            (("indexname",), ("indexdate",), ("closingindexvalue",), ("p/e",), ("p/b",),
             ("divyield", "divyield%")), _read_ind_close_all),
@@ -424,7 +445,7 @@ LAYOUTS: tuple[Layout, ...] = (
 )
 
 KNOWN = ("Yahoo Finance download; investing.com Historical Data; niftyindices index prices or "
-         "P/E-P/B-yield; NSE ind_close_all; NSE bhavcopy (old or sec_bhavdata_full); NSE "
+         "P/E-P/B-yield; NSE ind_close_all; NSE bhavcopy (old, sec_bhavdata_full or UDiFF); NSE "
          "constituent list; long (ticker,date,close) or wide (Date + one column per ticker)")
 
 
