@@ -69,8 +69,8 @@ def test_import_then_status_shows_the_file_as_source(tmp_path: Path, capsys) -> 
     code, out, _ = run(capsys, "--data-dir", str(tmp_path), "data", "import", "index-valuation", str(fixture))
     assert code == 0 and out.startswith("recognised: niftyindices P/E-P/B-yield")
     assert "NIFTY SMALLCAP 250 -> NIFTYSMLCAP250.NS" in out
-    assert ("Imported 4 index_valuation rows for 1 indices (NIFTYSMLCAP250.NS; 2026-04-01 to "
-            "2026-04-07)") in out
+    assert ("Imported 4 index_valuation rows for 1 index (NIFTYSMLCAP250.NS; 2026-04-01 to "
+            "2026-04-07) from ") in out and "(source import:nse_pe_pb_dy_smallcap.csv)" in out
     code, out, _ = run(capsys, "--data-dir", str(tmp_path), "data", "status")
     assert "import:nse_pe_pb_dy_smallcap.csv" in out
 
@@ -111,12 +111,14 @@ def test_import_prices_says_what_it_recognised_and_replaced(tmp_path: Path, caps
         "recognised: Yahoo Finance download (Date,Open,High,Low,Close,Adj Close,Volume)",
         "  ticker RELIANCE.NS (from the file name)",
         "  skipped 1 row(s) with no close (e.g. line 5: a holiday or 'null' row)"]
-    assert "Imported 5 prices rows for 1 tickers (RELIANCE.NS; 2026-04-09 to 2026-04-16)" in out
+    assert "Imported 5 prices rows for 1 ticker (RELIANCE.NS; 2026-04-09 to 2026-04-16)" in out
     mine = tmp_path / "mine.csv"
     mine.write_text("Date,RELIANCE.NS\n2026-04-16,1415\n")
     code, out, _ = run(capsys, *d, "data", "import", "prices", str(mine), "--no-replace")
     assert code == 0 and "kept 1 stored prices rows (--no-replace)" in out
     code, out, _ = run(capsys, *d, "data", "import", "prices", str(mine))
     assert "replaced close of RELIANCE.NS: 2026-04-16 1,412.05 -> 1,415.0" in out
+    code, out, _ = run(capsys, *d, "data", "import", "prices", str(mine))
+    assert "1 prices rows were already stored with the same values" in out
     code, _, err = run(capsys, *d, "data", "import", "prices", str(mine), "--dayfirst", "--monthfirst")
     assert code == 2 and "exclude each other" in err

@@ -268,6 +268,8 @@ def _run_import(ctx: click.Context, path: Path, ticker: str | None, dayfirst: bo
             click.echo(f"  … and {len(lines) - 10} more replaced values in {table}")
     for table, n in report.kept.items():
         click.echo(f"  kept {n:,} stored {table} rows (--no-replace)")
+    for table, n in report.same.items():
+        click.echo(f"  {n:,} {table} rows were already stored with the same values")
     for w in report.warnings[:10]:
         click.echo(f"  {w}", err=True)
     written = []
@@ -276,10 +278,14 @@ def _run_import(ctx: click.Context, path: Path, ticker: str | None, dayfirst: bo
         key = model.TABLES[table].key[0]
         names = frame[key].unique()
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        written.append(f"{n:,} {table} rows for {len(names)} {'tickers' if key == 'ticker' else 'indices'} "
+        kind = ("ticker" if key == "ticker" else "index") if len(names) == 1 else \
+            ("tickers" if key == "ticker" else "indices")
+        written.append(f"{n:,} {table} rows for {len(names)} {kind} "
                        f"({shown}; {frame['date'].min():%Y-%m-%d} to {frame['date'].max():%Y-%m-%d})")
     what = "; ".join(written) if written else "nothing new (every row was already stored)"
-    click.echo(f"Imported {what} from {path} (source import:<file name>).")
+    source = (f"import:{report.files[0].name}" if len(report.files) == 1
+              else "import:<each file's name>")
+    click.echo(f"Imported {what} from {path} (source {source}).")
 
 
 @data_import.command("prices")

@@ -29,6 +29,7 @@ class ImportReport:
     rows: dict[str, int] = field(default_factory=dict)
     replaced: dict[str, list[str]] = field(default_factory=dict)  # table -> lines, one a value
     kept: dict[str, int] = field(default_factory=dict)  # rows left as stored (replace=False)
+    same: dict[str, int] = field(default_factory=dict)  # rows already stored with these values
     warnings: list[str] = field(default_factory=list)
 
 
@@ -102,15 +103,19 @@ def _against_stored(table: str, new: pd.DataFrame, stored: pd.DataFrame, report:
         held = stored.set_index(key).index
         return new[~new.set_index(key).index.isin(held)]
     lines = []
+    unchanged = np.ones(len(both), dtype=bool)
     for col in _VALUES[table]:
         a, b = both[col].to_numpy(float), both[f"{col}_stored"].to_numpy(float)
         changed = ~(np.isclose(a, b, rtol=SAME, atol=0) | (np.isnan(a) & np.isnan(b)))
+        unchanged &= ~changed
         for r in both[changed].itertuples(index=False):
             old, val = getattr(r, f"{col}_stored"), getattr(r, col)
             lines.append(f"{col} of {getattr(r, key[0])}: {getattr(r, key[1]):%Y-%m-%d} "
                          f"{_fmt(old)} -> {_fmt(val)}")
     if lines:
         report.replaced[table] = lines
+    if unchanged.any():
+        report.same[table] = int(unchanged.sum())
     return new
 
 
