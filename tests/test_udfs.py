@@ -93,9 +93,17 @@ def test_dcf_functions_match_the_core() -> None:
         pytest.approx(dcf.two_stage_pe(0.2, 0.2, 5, 0.6, 0.06, 0.12))
     assert one(call("RR_IMPLIED_GROWTH", 10.5, 0.5, 0.10)) == pytest.approx(0.05)
     assert one(call("RR_IMPLIED_ERP", 10.5, 0.5, 0.05, 0.07, 1)) == pytest.approx(0.03)
-    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5)) == pytest.approx(13.125)
-    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5, MISSING, MISSING, "factor")) == \
-        pytest.approx(1.25)
+    # the fade model by default; the single-stage Gordon figure (13.125) when asked
+    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5)) == \
+        pytest.approx(dcf.multiple_adjustment(10.5, 0.03, 0.02, 0.07, 1.0, 0.5).new_pe, rel=1e-12)
+    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5, MISSING, MISSING, MISSING,
+                    "gordon")) == pytest.approx(13.125)
+    assert one(call("RR_MULTIPLE_ADJ", 10.5, 0.03, 0.02, 0.07, 1, 0.5, MISSING, MISSING, "factor",
+                    "gordon")) == pytest.approx(1.25)
+    assert one(call("RR_MULTIPLE_ADJ", 21.6, 0.055, 0.05, 0.07, 1, 0.15, MISSING, MISSING, MISSING,
+                    "fade", 0.05, 5, 15)) == pytest.approx(dcf.multiple_adjustment(
+                        21.6, 0.055, 0.05, 0.07, 1.0, 0.15, terminal_growth=0.05, years_high=5,
+                        years_fade=15).new_pe, rel=1e-12)
     cfs = [[100.0], [110.0], [121.0]]
     assert one(call("RR_DCF_VALUE", cfs, 0.10, 0.05)) == pytest.approx(3 * 100 / 1.1 + 2541 / 1.331)
     assert one(call("RR_DCF_VALUE", [[100.0, 110.0, 121.0]], 0.10, MISSING, 15)) == \

@@ -572,20 +572,35 @@ def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
                            excel.number(beta, "beta"), basis=_basis(basis))
 
 
-@udf("DCF", "=RR_MULTIPLE_ADJ(10.5, 0.03, 0.02, 0.07, 1, 0.5)", "a multiple, or the factor",
+@udf("DCF", "=RR_MULTIPLE_ADJ(21.6, 0.055, 0.05, 0.07, 1, 0.15)", "a multiple, or the factor",
      pe="Current P/E (positive)", erp_from="Equity risk premium today, decimal",
      erp_to="Equity risk premium after the re-rating, decimal", rf="Risk-free rate, decimal",
      beta="Beta to the market (1 = market risk)", payout="Payout ratio, decimal", basis=_BASIS_DOC,
-     growth_change="Optional. Change to perpetual growth from an EPS upgrade, decimal (0.01 = +1pt)",
-     output="Optional. pe (default: the new P/E), factor (new / old) or growth (the growth held)")
-def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", growth_change=0.0, output="pe"):
-    """Fair P/E after the equity risk premium moves, holding the growth the market implies today."""
+     growth_change="Optional. Change to the growth held from an EPS upgrade, decimal (0.01 = +1pt)",
+     output="Optional. pe (default: the new P/E), factor (new / old) or growth (the growth held)",
+     model="Optional. fade (default: growth for years_high, fading to terminal_growth) or gordon "
+           "(one perpetual growth rate: the naive bound, explosive near the cost of equity)",
+     terminal_growth="Optional. Fade model's perpetual growth, decimal (default 0.06)",
+     years_high="Optional. Fade model's years at the implied growth (default 10)",
+     years_fade="Optional. Fade model's years of linear fade to terminal growth (default 10)")
+def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", growth_change=0.0,
+                    output="pe", model="fade", terminal_growth=None, years_high=None,
+                    years_fade=None):
+    """Fair P/E after the equity risk premium moves, holding the growth the market implies today (fade model by default)."""
     out = excel.choice(output, "output", ("pe", "factor", "growth"), "pe")
+    which = excel.choice(model, "model", ("fade", "gordon"), "fade")
     res = dcf.multiple_adjustment(excel.number(pe, "pe"), excel.number(erp_from, "erp_from"),
                                   excel.number(erp_to, "erp_to"), excel.number(rf, "rf"),
                                   excel.number(beta, "beta"), excel.number(payout, "payout"),
                                   basis=_basis(basis),
-                                  growth_change=excel.number(growth_change, "growth_change", 0.0))
+                                  growth_change=excel.number(growth_change, "growth_change", 0.0),
+                                  model=which,
+                                  terminal_growth=excel.number(terminal_growth, "terminal_growth",
+                                                               dcf.FADE_DEFAULTS["terminal_growth"]),
+                                  years_high=excel.number(years_high, "years_high",
+                                                          dcf.FADE_DEFAULTS["years_high"]),
+                                  years_fade=excel.number(years_fade, "years_fade",
+                                                          dcf.FADE_DEFAULTS["years_fade"]))
     return {"pe": res.new_pe, "factor": res.factor, "growth": res.implied_growth}[out]
 
 

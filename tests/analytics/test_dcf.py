@@ -52,6 +52,96 @@ def test_two_stage_growth_equal_to_discount_rate_is_exact() -> None:
     assert got == pytest.approx(0.25 * 4 + 0.5 * 1.1**4 * 1.05 / (0.05 * 1.1**4))
 
 
+def test_two_stage_is_exact_where_growth_nears_the_discount_rate() -> None:
+    # The case: (1+g)/(1+r) within np.isclose of 1 made the old shortcut jump (27.001350).
+    ph, gh, n, ps, gs, r = 0.6, 0.1200056, 30, 0.6, 0.05, 0.12
+    summed = sum(ph * (1 + gh) ** t / (1 + r) ** t for t in range(1, n + 1)) \
+        + ps * (1 + gh) ** n * (1 + gs) / ((r - gs) * (1 + r) ** n)
+    assert summed == pytest.approx(27.002745, abs=1e-6)
+    assert dcf.two_stage_pe(ph, gh, n, ps, gs, r) == pytest.approx(summed, rel=1e-13)
+    # continuous across g_h = r: no jump between either side and the point itself
+    vals = [dcf.two_stage_pe(ph, r + d, n, ps, gs, r) for d in (-1e-9, 0.0, 1e-9)]
+    assert abs(vals[0] - vals[1]) < 1e-6 and abs(vals[2] - vals[1]) < 1e-6
+
+
+@given(q=st.floats(0.9, 1.1), n=st.integers(0, 60))
+def test_geometric_sum_equals_the_written_out_sum(q: float, n: int) -> None:
+    assert dcf._geometric_sum(q, n) == pytest.approx(sum(q**t for t in range(1, n + 1)),
+                                                     rel=1e-13, abs=1e-13)
+
+
+def test_fade_model_written_out_year_by_year() -> None:
+    # payout 20% -> 50%, growth 15% for 2 years, fading over 2 years to 5%, r 10%:
+    # year 1: g 15%, p 0.20; year 2: g 15%, p 0.20; year 3: g 10% (halfway), p 0.35;
+    # year 4: g 5%, p 0.50; then 5% for ever at payout 0.50.
+    e1, e2, e3, e4 = 1.15, 1.15 * 1.15, 1.15 * 1.15 * 1.10, 1.15 * 1.15 * 1.10 * 1.05
+    pv = 0.20 * e1 / 1.1 + 0.20 * e2 / 1.1**2 + 0.35 * e3 / 1.1**3 + 0.50 * e4 / 1.1**4
+    terminal = 0.50 * e4 * 1.05 / (0.05 * 1.1**4)
+    assert pv + terminal == pytest.approx(12.28647, abs=1e-5)
+    assert dcf.fade_pe(0.2, 0.15, 2, 2, 0.05, 0.10, payout_stable=0.5) == pytest.approx(
+        pv + terminal, rel=1e-13)
+    assert dcf.fade_pe(0.2, 0.15, 2, 2, 0.05, 0.10, 0.5, basis="forward") == pytest.approx(
+        (pv + terminal) / 1.15, rel=1e-13)
+
+
+def test_fade_model_contains_two_stage_and_gordon() -> None:
+    assert dcf.fade_pe(0.2, 0.20, 5, 0, 0.06, 0.12, 0.6) == pytest.approx(
+        dcf.two_stage_pe(0.2, 0.20, 5, 0.6, 0.06, 0.12), rel=1e-13)
+    assert dcf.fade_pe(0.5, 0.30, 0, 0, 0.05, 0.10) == pytest.approx(10.5, rel=1e-13)
+
+
+def test_fade_reverse_refuses_in_words_when_no_growth_justifies_the_multiple() -> None:
+    with pytest.raises(InputError, match="cannot be justified under this terminal growth"):
+        dcf.fade_implied_growth(5000, 0.2, 5, 5, 0.06, 0.12)
+    with pytest.raises(InputError, match="no growth path justifies it"):
+        dcf.fade_implied_growth(0.01, 0.2, 5, 5, 0.06, 0.12, payout_stable=0.5)
+    with pytest.raises(InputError, match="no growth left to solve"):
+        dcf.fade_implied_growth(10, 0.2, 0, 0, 0.06, 0.12)
+
+
+@given(payout=st.floats(0.05, 0.9), gh=st.floats(-0.2, 0.6), n=st.integers(1, 15),
+       m=st.integers(0, 15), gt=st.floats(0.0, 0.08), spread=st.floats(0.02, 0.1),
+       basis=st.sampled_from(["trailing", "forward"]))
+def test_fade_reverse_returns_its_input(payout: float, gh: float, n: int, m: int, gt: float,
+                                        spread: float, basis: str) -> None:
+    r = gt + spread
+    pe = dcf.fade_pe(payout, gh, n, m, gt, r, basis=basis)
+    assume(basis == "trailing" or n >= 2)  # a forward P/E with one high year does not move with it
+    assert dcf.fade_implied_growth(pe, payout, n, m, gt, r, basis=basis) == pytest.approx(
+        gh, abs=1e-9)
+
+
+@given(pe=st.floats(5, 80), erp_from=st.floats(0.03, 0.09), cut=st.floats(0.0, 0.02),
+       rf=st.floats(0.05, 0.09), beta=st.floats(0.6, 1.6), payout=st.floats(0.05, 0.6))
+def test_fade_lower_erp_never_lowers_the_multiple_and_stays_measured(
+        pe: float, erp_from: float, cut: float, rf: float, beta: float, payout: float) -> None:
+    try:
+        res = dcf.multiple_adjustment(pe, erp_from, erp_from - cut, rf, beta, payout)
+    except InputError:  # a multiple no growth in -50%..+100% explains: said in words
+        return
+    assert res.model == "fade" and res.factor >= 1.0 - 1e-12
+    coe0, coe1 = dcf.cost_of_equity(rf, beta, erp_from), dcf.cost_of_equity(rf, beta, erp_from - cut)
+    g_gordon = dcf.implied_growth(pe, payout, coe0)
+    if 0.06 <= g_gordon < coe1 - 1e-6:
+        # a rich multiple: the single-stage model, all growth for ever, is the upper bound
+        gordon = dcf.multiple_adjustment(pe, erp_from, erp_from - cut, rf, beta, payout,
+                                         model="gordon")
+        assert res.factor <= gordon.factor * (1 + 1e-12)
+
+
+def test_multiple_adjustment_fade_names_what_it_held() -> None:
+    # P/E 21.6, payout 15%, rf 7%, beta 1, ERP 5.5% -> 5.0%: coe 12.5% -> 12.0%
+    res = dcf.multiple_adjustment(21.6, 0.055, 0.05, 0.07, 1.0, 0.15)
+    assert res.model == "fade"
+    assert res.held == ("growth implied by today's P/E for 10 years, fading over 10 years to "
+                        "6.0% terminal (fade model)")
+    assert dcf.fade_pe(0.15, res.implied_growth, 10, 10, 0.06, 0.125) == pytest.approx(21.6, rel=1e-12)
+    assert res.new_pe == pytest.approx(dcf.fade_pe(0.15, res.implied_growth, 10, 10, 0.06, 0.12),
+                                       rel=1e-12)
+    gordon = dcf.multiple_adjustment(21.6, 0.055, 0.05, 0.07, 1.0, 0.15, model="gordon")
+    assert 1.0 < res.factor < 1.2 < gordon.factor  # measured, where Gordon explodes (x2.8)
+
+
 def test_reverse_dcf() -> None:
     # trailing P/E 10.5 with payout 50% at r 10% implies g = (1.05 - 0.5) / 11 = 5%
     assert dcf.implied_growth(10.5, 0.5, 0.10) == pytest.approx(0.05)
@@ -64,7 +154,7 @@ def test_reverse_dcf() -> None:
 def test_multiple_adjustment_after_erp_falls() -> None:
     # P/E 10.5, ERP 3% -> 2%, rf 7%, beta 1, payout 50%: g = 5%, new r = 9%,
     # new P/E = 0.5 x 1.05 / 0.04 = 13.125, factor 1.25
-    res = dcf.multiple_adjustment(10.5, 0.03, 0.02, 0.07, 1.0, 0.5)
+    res = dcf.multiple_adjustment(10.5, 0.03, 0.02, 0.07, 1.0, 0.5, model="gordon")
     assert res.implied_growth == pytest.approx(0.05)
     assert res.coe_from == pytest.approx(0.10) and res.coe_to == pytest.approx(0.09)
     assert res.new_pe == pytest.approx(13.125)
@@ -73,7 +163,8 @@ def test_multiple_adjustment_after_erp_falls() -> None:
 
 def test_multiple_adjustment_with_a_growth_upgrade() -> None:
     # Same, ERP unchanged, growth +1pt: 0.5 x 1.06 / (0.10 - 0.06) = 13.25
-    res = dcf.multiple_adjustment(10.5, 0.03, 0.03, 0.07, 1.0, 0.5, growth_change=0.01)
+    res = dcf.multiple_adjustment(10.5, 0.03, 0.03, 0.07, 1.0, 0.5, growth_change=0.01,
+                                  model="gordon")
     assert res.new_pe == pytest.approx(13.25)
 
 
@@ -155,7 +246,8 @@ def test_lower_erp_never_lowers_the_multiple(pe: float, erp_from: float, cut: fl
     g = dcf.implied_growth(pe, payout, dcf.cost_of_equity(rf, beta, erp_from), basis=basis)
     # Below this the lower cost of equity no longer exceeds growth: no finite multiple exists.
     assume(dcf.cost_of_equity(rf, beta, erp_from - cut) > g + 1e-6)
-    res = dcf.multiple_adjustment(pe, erp_from, erp_from - cut, rf, beta, payout, basis=basis)
+    res = dcf.multiple_adjustment(pe, erp_from, erp_from - cut, rf, beta, payout, basis=basis,
+                                  model="gordon")
     assert res.factor >= 1.0 - 1e-12
     assert res.new_pe >= pe * (1 - 1e-12)
 
@@ -188,6 +280,7 @@ class TestArrays:
         np.testing.assert_allclose(dcf.implied_growth(pe, payout, r), g)
 
     def test_multiple_adjustment(self) -> None:
-        res = dcf.multiple_adjustment(np.array([10.5, 10.5]), 0.03, np.array([0.02, 0.03]), 0.07, 1.0, 0.5)
+        res = dcf.multiple_adjustment(np.array([10.5, 10.5]), 0.03, np.array([0.02, 0.03]), 0.07, 1.0,
+                                      0.5, model="gordon")
         np.testing.assert_allclose(res.new_pe, [13.125, 10.5])
         np.testing.assert_allclose(res.factor, [1.25, 1.0])

@@ -45,8 +45,19 @@ def test_report_numbers_are_the_cores(published, demo_store) -> None:  # type: i
     # what it means: the multiple adjustment at the index's payout (dividend yield x P/E)
     dy = vals[vals["index"] == SMALL_INDEX].sort_values("date")["div_yield"].iloc[-1] / 100
     pe_now = pe[SMALL_INDEX].iloc[-1]
-    adj = dcf.multiple_adjustment(pe_now, 0.055, 0.05, 0.07, 1.0, dy * pe_now)
+    pb_now = vals[vals["index"] == SMALL_INDEX].sort_values("date")["pb"].iloc[-1]
+    payout, roe = dy * pe_now, pb_now / pe_now
+    stable = max(payout, 1 - 0.06 / roe)  # the terminal stage pays out what growth does not need
+    adj = dcf.multiple_adjustment(pe_now, 0.055, 0.05, 0.07, 1.0, payout, model="fade",
+                                  terminal_growth=0.06, years_high=10, years_fade=10,
+                                  payout_stable=stable)
     assert f"lifts the fair P/E to <b>{adj.new_pe:.1f}</b>" in html
+    assert f"the market prices <b>{adj.implied_growth:.1%} a year</b> of earnings growth" in html
+    assert ("Fade model: 10 years at the implied growth, fading over 10 years to 6.0% terminal: "
+            "a multi-stage") in html
+    gordon = dcf.multiple_adjustment(pe_now, 0.055, 0.05, 0.07, 1.0, payout, model="gordon")
+    assert f"The single-stage (Gordon) figure, the naive bound, is {gordon.new_pe:.1f}" in html
+    assert "rerating.analytics" not in html  # no module paths in reader-facing text
     table = rally.rally_table(closes[spec.small], closes[LARGE_INDEX], "MTD")
     traps = revisions.value_traps(table["return"], revisions.eps_revision(
         est.set_index("ticker")["eps_now"], est.set_index("ticker")["eps_30d_ago"]))
@@ -55,6 +66,30 @@ def test_report_numbers_are_the_cores(published, demo_store) -> None:  # type: i
         assert f"<td>{t}</td>" in html
     assert html.count("SYNTHETIC") >= 3 and "as of 30 Apr 2026" in html
     assert dash.path == out / "rally_dashboard.xlsx" and dash.path.exists()
+
+
+def test_the_erp_and_terminal_tables_are_measured(published) -> None:  # type: ignore[no-untyped-def]
+    rep = published[0]
+    s = rep.context["series"]
+    pe_now = s["pe_now"]
+    erp = s["erp_grid"]
+    assert [round(g["erp"], 6) for g in erp] == [0.045, 0.0475, 0.05, 0.0525, 0.055, 0.0575, 0.06,
+                                                0.0625, 0.065]  # +-100 bp in 25 bp steps
+    pes = np.array([g["pe"] for g in erp])
+    assert np.all(np.isfinite(pes)) and np.all(np.diff(pes) < 0)  # lower ERP, higher P/E, strictly
+    assert np.all(np.abs(pes / pe_now - 1) <= 0.5)
+    assert pes[4] == pytest.approx(pe_now, rel=1e-9)  # today's ERP gives today's P/E back
+    # the demo's figure, stated in the note: a 50 bp lower ERP lifts 21.6 to 24.3 (+12.5%),
+    # holding 17.3% growth for 10 years; the single-stage bound says 32.7 (+51.2%)
+    adj = s["adjustment"]
+    assert (round(pe_now, 1), round(float(adj.new_pe), 1), round(float(adj.implied_growth), 3)) == \
+        (21.6, 24.3, 0.173)
+    assert round(s["gordon"], 1) == 32.7
+    term = s["terminal_grid"]
+    tp = np.array([g["pe"] for g in term])
+    assert [round(g["g"], 4) for g in term] == [0.05, 0.055, 0.06, 0.065, 0.07]
+    assert np.all(np.isfinite(tp)) and np.all(np.diff(tp) > 0)
+    assert np.all(np.abs(tp / pe_now - 1) <= 0.5)
 
 
 def test_every_chart_has_ink(published) -> None:  # type: ignore[no-untyped-def]

@@ -78,7 +78,7 @@ def test_dcf_model_matches_the_core(computed, key: str) -> None:  # type: ignore
         assert close(got["sens_pe"][i], dcf.justified_pe(payout, tg, k))
     assert close(grid[2, 2], got["val_dcf_perpetuity"])
     # Multiples: the ERP falls by half a point and EPS is upgraded 5%
-    adj = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout)
+    adj = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout, model="gordon")
     assert close(got["mul_new_pe"], adj.new_pe)
     assert close(got["mul_factor"], adj.factor)
     assert close(got["mul_implied_growth"], adj.implied_growth)

@@ -41,6 +41,10 @@ class ReportSpec:
     erp_from: float = 0.055
     erp_to: float = 0.050
     beta: float = 1.0
+    #: the fade model's anchors (see rerating.analytics.dcf.FADE_DEFAULTS)
+    terminal_growth: float = dcf.FADE_DEFAULTS["terminal_growth"]
+    years_high: int = dcf.FADE_DEFAULTS["years_high"]
+    years_fade: int = dcf.FADE_DEFAULTS["years_fade"]
 
 
 @dataclass
@@ -52,7 +56,9 @@ class Report:
 
 
 def _pct(x: float, digits: int = 1) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:+.{digits}%}"
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{0.0 if abs(x) < 0.5 * 10 ** -(digits + 2) else x:+.{digits}%}"  # never "-0.0%"
 
 
 def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -78,14 +84,10 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     pe_now = float(pe[spec.small_index].iloc[-1])
     # dividend yield is stored in percent (as NSE publishes it): payout = yield x P/E
     payout = float(dy[spec.small_index].dropna().iloc[-1]) / 100 * pe_now if spec.small_index in dy else 0.3
-    adj = dcf.multiple_adjustment(pe_now, spec.erp_from, spec.erp_to, spec.rf, spec.beta, payout)
-    grid = []
-    for erp in np.round(np.arange(spec.erp_from - 0.01, spec.erp_from + 0.0051, 0.0025), 4):
-        try:
-            a = dcf.multiple_adjustment(pe_now, spec.erp_from, float(erp), spec.rf, spec.beta, payout)
-            grid.append({"erp": float(erp), "pe": float(a.new_pe), "factor": float(a.factor)})
-        except InputError:  # cost of equity at or below the implied growth: no finite P/E
-            grid.append({"erp": float(erp), "pe": float("nan"), "factor": float("nan")})
+    pb = vals.pivot_table(index="date", columns="index", values="pb", aggfunc="last")
+    pb_now = float(pb[spec.small_index].dropna().iloc[-1]) if spec.small_index in pb else float("nan")
+    mean = _meaning(spec, pe_now, payout, pb_now)
+    adj = mean["adjustment"]
     # the risk: traps, and broad lift versus idiosyncratic strength
     sectors = latest_snapshot(store.read("fundamentals", spec.small), f.as_of) \
         .drop_duplicates("ticker", keep="last").set_index("ticker")
@@ -138,13 +140,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "breadth_small": f"{f.breadth_small:+.2f}", "breadth_large": f"{f.breadth_large:+.2f}",
         "rf": f"{spec.rf:.1%}", "beta": f"{spec.beta:.2f}", "payout": f"{payout:.0%}",
         "erp_from": f"{spec.erp_from:.2%}", "erp_to": f"{spec.erp_to:.2%}",
-        "pe_now": f"{pe_now:.1f}", "new_pe": f"{float(adj.new_pe):.1f}",
-        "factor": _pct(float(adj.factor) - 1), "implied_growth": f"{float(adj.implied_growth):.1%}",
-        "coe_from": f"{float(adj.coe_from):.2%}", "coe_to": f"{float(adj.coe_to):.2%}",
-        "grid": [{"erp": f"{g['erp']:.2%}",
-                  "pe": f"{g['pe']:.1f}" if np.isfinite(g["pe"]) else "no finite value",
-                  "change": _pct(g["factor"] - 1),
-                  "current": abs(g["erp"] - spec.erp_from) < 1e-9} for g in grid],
+        "pe_now": f"{pe_now:.1f}", **mean["words"],
         "traps": [{"ticker": t, "name": str(sectors["name"].get(t, "")), "ret": _pct(r.iloc[0]),
                    "rev": _pct(r.iloc[1]), "pctile": f"{r.iloc[2]:.0%}"}
                   for t, r in traps.head(12).iterrows()],
@@ -158,8 +154,74 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     series = {"monthly": monthly.dropna(), "gap": gap_m, "breadth": rb.dropna(how="all"),
               "returns": table["return"], "revisions": rev.reindex(table.index),
               "traps": list(traps.index), "findings": f, "adjustment": adj, "payout": payout,
+              "gordon": mean["gordon"], "erp_grid": mean["erp_grid"],
+              "terminal_grid": mean["terminal_grid"],
               "pe_now": pe_now, "table": table, "value_traps": traps}
     return ctx, series
+
+
+def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> dict[str, Any]:
+    """What a lower ERP does to the index's fair P/E: the fade model, its sensitivity to the ERP
+    and to terminal growth, and the single-stage (Gordon) figure as the naive bound."""
+
+    def stable_payout(g_t: float) -> float:
+        # In the terminal stage a company pays out what growth does not need: 1 - g / ROE, with
+        # ROE = E / B = P/B / P/E; never below today's payout.
+        roe = pb_now / pe_now
+        return max(payout, 1 - g_t / roe) if np.isfinite(roe) and roe > g_t else payout
+
+    def fade(erp_to: float, g_t: float) -> dcf.MultipleAdjustment:
+        return dcf.multiple_adjustment(pe_now, spec.erp_from, erp_to, spec.rf, spec.beta, payout,
+                                       model="fade", terminal_growth=g_t,
+                                       years_high=spec.years_high, years_fade=spec.years_fade,
+                                       payout_stable=stable_payout(g_t))
+
+    def gordon(erp_to: float) -> float:
+        try:
+            return float(dcf.multiple_adjustment(pe_now, spec.erp_from, erp_to, spec.rf,
+                                                 spec.beta, payout, model="gordon").new_pe)
+        except InputError:  # cost of equity at or below the implied growth: no finite P/E
+            return float("nan")
+
+    g_t = spec.terminal_growth
+    adj = fade(spec.erp_to, g_t)
+    naive = gordon(spec.erp_to)
+    g_naive = float(dcf.implied_growth(pe_now, payout, adj.coe_from))
+    erp_grid = []
+    for erp in np.round(spec.erp_from + np.arange(-0.01, 0.01 + 1e-9, 0.0025), 6):
+        a = fade(float(erp), g_t)
+        erp_grid.append({"erp": float(erp), "pe": float(a.new_pe), "factor": float(a.factor),
+                         "gordon": gordon(float(erp))})
+    terminal_grid = []
+    for gt in np.round(g_t + np.arange(-0.01, 0.01 + 1e-9, 0.005), 6):
+        a = fade(spec.erp_to, float(gt))
+        terminal_grid.append({"g": float(gt), "implied": float(a.implied_growth),
+                              "pe": float(a.new_pe), "factor": float(a.factor)})
+    ps = stable_payout(g_t)
+    g_h = float(adj.implied_growth)
+    words = {
+        "model": (f"fade model: {spec.years_high} years at the implied growth, fading over "
+                  f"{spec.years_fade} years to {g_t:.1%} terminal"),
+        "implied_growth": f"{g_h:.1%}",
+        "implied_vs_terminal": "below" if g_h < g_t else "above",
+        "payout_path": (f"payout {payout:.0%} rising to {ps:.0%} in the terminal stage (1 - "
+                        f"terminal growth / ROE of {pb_now / pe_now:.1%})" if ps > payout
+                        else f"payout {payout:.0%} throughout"),
+        "coe_from": f"{float(adj.coe_from):.2%}", "coe_to": f"{float(adj.coe_to):.2%}",
+        "new_pe": f"{float(adj.new_pe):.1f}", "factor": _pct(float(adj.factor) - 1),
+        "gordon_pe": f"{naive:.1f}" if np.isfinite(naive) else "no finite value",
+        "gordon_factor": _pct(naive / pe_now - 1) if np.isfinite(naive) else "unbounded",
+        "gordon_growth": f"{g_naive:.1%}",
+        "terminal": f"{g_t:.1%}", "years_high": spec.years_high, "years_fade": spec.years_fade,
+        "grid": [{"erp": f"{g['erp']:.2%}", "pe": f"{g['pe']:.1f}", "change": _pct(g["factor"] - 1),
+                  "gordon": f"{g['gordon']:.1f}" if np.isfinite(g["gordon"]) else "no finite value",
+                  "current": abs(g["erp"] - spec.erp_from) < 1e-9} for g in erp_grid],
+        "terminal_grid": [{"g": f"{g['g']:.1%}", "implied": f"{g['implied']:.1%}",
+                           "pe": f"{g['pe']:.1f}", "change": _pct(g["factor"] - 1),
+                           "current": abs(g["g"] - g_t) < 1e-9} for g in terminal_grid],
+    }
+    return {"adjustment": adj, "gordon": naive, "erp_grid": erp_grid,
+            "terminal_grid": terminal_grid, "words": words}
 
 
 def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,

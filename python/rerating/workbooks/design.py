@@ -217,14 +217,15 @@ def dcf_model(out: Path) -> None:
 
     m = wb.create_sheet("Multiples")
     _head(m, "Multiples: what a lower ERP and an EPS upgrade do to the fair P/E",
-          "Holds the growth the price implies today and re-prices it at the new cost of equity.")
+          "Holds the growth the price implies today and re-prices it at the new cost of equity. "
+          "Single-stage (Gordon): the naive upper bound; the note's fade model is measured.")
     _row(m, 5, "P/E at the current price", "=val_pe", MULT)
     _row(m, 6, "ERP today", "=in_erp", PCT)
     _row(m, 7, "ERP after the change", "=in_erp+in_erp_change", PCT)
     _row(m, 8, "Cost of equity today", "=in_rf+in_beta*B6", PCT)
     _row(m, 9, "Cost of equity after", "=in_rf+in_beta*B7", PCT)
-    _row(m, 10, "Growth the price implies today", "=(B5*B8-in_payout)/(B5+in_payout)", PCT, "mul_implied_growth", wb)
-    _row(m, 11, "Fair P/E after the ERP change", "=in_payout*(1+B10)/(B9-B10)", MULT, "mul_new_pe", wb)
+    _row(m, 10, "Perpetual growth the price implies (single-stage)", "=(B5*B8-in_payout)/(B5+in_payout)", PCT, "mul_implied_growth", wb)
+    _row(m, 11, "Fair P/E after the ERP change (single-stage bound)", "=in_payout*(1+B10)/(B9-B10)", MULT, "mul_new_pe", wb)
     _row(m, 12, "Re-rating factor", "=B11/B5", "0.000", "mul_factor", wb)
     _row(m, 14, "EPS, trailing", "=rr_eps_ttm", NUM)
     _row(m, 15, "EPS after the revision", "=B14*(1+in_eps_change)", NUM)
