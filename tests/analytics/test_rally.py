@@ -93,6 +93,27 @@ def test_rally_table_splits_market_sector_and_stock() -> None:
     assert s["idiosyncratic_return"].sum() == pytest.approx(0.0, abs=1e-12)
 
 
+def test_rally_table_beta_leaves_out_missing_sessions() -> None:
+    # A moves exactly twice the benchmark every day; ten of its sessions have no close. Filled
+    # forward they would count as ten zero returns and one ten-day jump (beta 0.997 vs 1.049 in
+    # the case); left out, beta stays exactly 2 on the 251 - 11 returns that remain.
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2025-01-01", periods=300)
+    rb = rng.normal(0.0005, 0.01, len(days))
+    rb[0] = 0.0
+    bench = pd.Series(100 * np.cumprod(1 + rb), index=days)
+    a = pd.Series(50 * np.cumprod(1 + 2 * rb), index=days)
+    gappy = a.copy()
+    gappy.iloc[200:210] = np.nan
+    t = rally.rally_table(pd.DataFrame({"A": a, "G": gappy}), bench, window="5D")
+    assert t.loc["A", "beta"] == pytest.approx(2.0, abs=1e-12)
+    assert t.loc["G", "beta"] == pytest.approx(2.0, abs=1e-12)
+    assert (t.loc["A", "beta_days"], t.loc["G", "beta_days"]) == (252, 252 - 11)
+    filled = rally._nanbeta(*(lambda v, b: (v[1:] / v[:-1] - 1, b[1:] / b[:-1] - 1))(
+        gappy.ffill().to_numpy()[-253:, None], bench.to_numpy()[-253:]))
+    assert abs(filled[0] - 2.0) > 0.01  # what forward-filling did
+
+
 def test_rally_table_window_reaching_before_data() -> None:
     p = month_end_prices().to_frame()
     with pytest.raises(InputError, match="window '1Y'"):

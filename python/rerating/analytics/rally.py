@@ -275,7 +275,9 @@ def rally_table(prices: pd.DataFrame, benchmark: pd.Series, window: Any = "1M",
     DataFrame indexed by ticker, best first, with columns ``return``, ``benchmark_return``,
     ``excess_return``, ``beta``, ``market_part`` (beta x benchmark return), ``sector_part``
     (the sector's average return beyond its market part; 0 without sectors),
-    ``idiosyncratic_return`` (what remains), ``rank`` (1 = best), ``percentile`` (share of the
+    ``idiosyncratic_return`` (what remains), ``beta_days`` (the daily returns beta was estimated
+    from: sessions where the stock or the benchmark has no close, and the session after, are left
+    out rather than counted as zero returns), ``rank`` (1 = best), ``percentile`` (share of the
     universe at or below this return).
 
     Notes
@@ -286,10 +288,10 @@ def rally_table(prices: pd.DataFrame, benchmark: pd.Series, window: Any = "1M",
     index = _check_index(frame)
     if not isinstance(benchmark, pd.Series):
         raise InputError("benchmark must be a Series of closes indexed by date")
-    bench = benchmark.astype(float).reindex(index).ffill().to_numpy()
-    values = frame.to_numpy(dtype=float, copy=False)
-    if np.isnan(values).any():
-        values = frame.ffill().to_numpy(dtype=float)
+    bench_raw = benchmark.astype(float).reindex(index).to_numpy()
+    bench = pd.Series(bench_raw).ffill().to_numpy()
+    raw = frame.to_numpy(dtype=float, copy=False)
+    values = frame.ffill().to_numpy(dtype=float) if np.isnan(raw).any() else raw
     a = _as_of_pos(index, as_of)
     s = window_start(index, a, window)
     if s < 0 or s >= a:
@@ -297,12 +299,15 @@ def rally_table(prices: pd.DataFrame, benchmark: pd.Series, window: Any = "1M",
     with np.errstate(divide="ignore", invalid="ignore"):
         total = values[a] / values[s] - 1.0
         b_total = bench[a] / bench[s] - 1.0
+        # Beta from raw closes: a missing session makes that day's and the next day's return
+        # missing, so a stale price never counts as a zero return (nor the catch-up as a jump).
         lo = max(a - beta_lookback, 0)
-        seg = values[lo:a + 1]
+        seg = raw[lo:a + 1]
         r = seg[1:] / seg[:-1] - 1.0
-        bseg = bench[lo:a + 1]
+        bseg = bench_raw[lo:a + 1]
         br = bseg[1:] / bseg[:-1] - 1.0
     beta = _nanbeta(r, br)
+    beta_days = (np.isfinite(r) & np.isfinite(br)[:, None]).sum(axis=0)
     market = beta * b_total
     resid = total - market
     tickers = frame.columns
@@ -315,7 +320,7 @@ def rally_table(prices: pd.DataFrame, benchmark: pd.Series, window: Any = "1M",
     out = pd.DataFrame({
         "return": total, "benchmark_return": b_total, "excess_return": total - b_total,
         "beta": beta, "market_part": market, "sector_part": sector_part,
-        "idiosyncratic_return": resid - sector_part,
+        "idiosyncratic_return": resid - sector_part, "beta_days": beta_days,
     }, index=pd.Index(tickers, name="ticker"))
     if sector_col is not None:
         out.insert(0, "sector", sector_col.to_numpy())
