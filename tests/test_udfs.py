@@ -88,7 +88,9 @@ def test_dcf_functions_match_the_core() -> None:
     assert one(call("RR_COE", 0.07, 1.2, 0.055)) == pytest.approx(0.136)
     assert one(call("RR_JUSTIFIED_PE", 0.5, 0.05, 0.10)) == pytest.approx(10.5)
     assert one(call("RR_JUSTIFIED_PE", "50%", 0.05, 0.10, "forward")) == pytest.approx(10.0)
-    assert one(call("RR_JUSTIFIED_PB", 0.15, 0.05, 0.10)) == pytest.approx(2.0)
+    assert one(call("RR_JUSTIFIED_PB", 0.15, 0.05, 0.10)) == pytest.approx(2.15)
+    assert one(call("RR_JUSTIFIED_PB", 0.15, 0.05, 0.10, MISSING, "forward")) == pytest.approx(2.0)
+    assert one(call("RR_JUSTIFIED_PB", 0.15, 0.05, 0.10, 0.5)) == pytest.approx(1.575)
     assert one(call("RR_TWO_STAGE_PE", 0.2, 0.2, 5, 0.6, 0.06, 0.12)) == \
         pytest.approx(dcf.two_stage_pe(0.2, 0.2, 5, 0.6, 0.06, 0.12))
     assert one(call("RR_IMPLIED_GROWTH", 10.5, 0.5, 0.10)) == pytest.approx(0.05)

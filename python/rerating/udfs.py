@@ -533,11 +533,17 @@ def RR_JUSTIFIED_PE(payout, growth, coe, basis="trailing"):
 
 
 @udf("DCF", "=RR_JUSTIFIED_PB(0.15, 0.05, 0.10)", "a multiple (times book)",
-     roe="Return on equity, decimal (0.15 = 15%)", growth="Perpetual growth, decimal",
-     coe="Cost of equity, decimal")
-def RR_JUSTIFIED_PB(roe, growth, coe):
-    """P/B justified by stable growth: (ROE - g) / (coe - g)."""
-    return dcf.justified_pb(excel.number(roe, "roe"), excel.number(growth, "growth"), excel.number(coe, "coe"))
+     roe="Return on equity, decimal (0.15 = 15%): last year's EPS / book (trailing, default basis)",
+     growth="Perpetual growth, decimal", coe="Cost of equity, decimal",
+     payout="Optional. Payout ratio: P/B = ROE x justified P/E at this payout. Blank: the payout "
+            "growth allows (1 - g / forward ROE)",
+     basis="Optional. trailing (default: ROE on last year's EPS) or forward (next year's EPS)")
+def RR_JUSTIFIED_PB(roe, growth, coe, payout=None, basis="trailing"):
+    """P/B justified by stable growth, on the same convention as RR_JUSTIFIED_PE."""
+    return dcf.justified_pb(excel.number(roe, "roe"), excel.number(growth, "growth"),
+                            excel.number(coe, "coe"),
+                            payout=excel.number(payout, "payout", required=False),
+                            basis=_basis(basis))
 
 
 @udf("DCF", "=RR_TWO_STAGE_PE(0.2, 0.2, 5, 0.6, 0.06, 0.12)", "a multiple (times earnings)",

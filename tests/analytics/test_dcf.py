@@ -25,10 +25,18 @@ def test_justified_pe_gordon_textbook() -> None:
 
 
 def test_justified_pb() -> None:
-    # ROE 15%, g 5%, r 10%: (0.15 - 0.05) / (0.10 - 0.05) = 2
-    assert dcf.justified_pb(0.15, 0.05, 0.10) == pytest.approx(2.0)
-    # ROE equal to the cost of equity is worth book
-    assert dcf.justified_pb(0.12, 0.04, 0.12) == pytest.approx(1.0)
+    # forward ROE 15%, g 5%, r 10%: (0.15 - 0.05) / (0.10 - 0.05) = 2
+    assert dcf.justified_pb(0.15, 0.05, 0.10, basis="forward") == pytest.approx(2.0)
+    # trailing ROE 15% is 15.75% on next year's EPS: (0.1575 - 0.05) / 0.05 = 2.15
+    assert dcf.justified_pb(0.15, 0.05, 0.10) == pytest.approx(2.15)
+    # a forward ROE equal to the cost of equity is worth book
+    assert dcf.justified_pb(0.12, 0.04, 0.12, basis="forward") == pytest.approx(1.0)
+    # with a payout: ROE x justified P/E, 0.15 x 0.5 x 1.05 / 0.05 = 1.575, so P/B / P/E = ROE
+    assert dcf.justified_pb(0.15, 0.05, 0.10, payout=0.5) == pytest.approx(1.575)
+    assert dcf.justified_pb(0.15, 0.05, 0.10, payout=0.5) / dcf.justified_pe(0.5, 0.05, 0.10) == \
+        pytest.approx(0.15)
+    # ... and the payout growth allows (1 - g / forward ROE) gives the no-payout answer
+    assert dcf.justified_pb(0.15, 0.05, 0.10, payout=1 - 0.05 / 0.1575) == pytest.approx(2.15)
 
 
 def test_two_stage_pe_matches_the_written_out_sum() -> None:

@@ -66,7 +66,7 @@ def test_dcf_model_matches_the_core(computed, key: str) -> None:  # type: ignore
     assert close(got["val_dcf_perpetuity"], dcf.dcf_value(divs, coe, terminal_growth=tg))
     assert close(got["val_dcf_exit"], dcf.dcf_value(divs, coe, terminal_multiple=exit_pe / payout))
     assert close(got["val_justified_pe"], dcf.justified_pe(payout, tg, coe))
-    assert close(got["val_justified_pb"], dcf.justified_pb(eps0 / bvps, tg, coe))
+    assert close(got["val_justified_pb"], dcf.justified_pb(eps0 / bvps, tg, coe, payout=payout))
     assert close(got["val_implied_growth"], dcf.implied_growth(price / eps0, payout, coe))
     assert close(got["val_upside"], got["val_dcf_perpetuity"] / price - 1)
     # Sensitivity: the centre of the grid is the model's value; the rest re-run the core

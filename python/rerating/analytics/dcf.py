@@ -66,16 +66,30 @@ def justified_pe(payout: Any, growth: Any, coe: Any, basis: Basis = "trailing") 
     return wrap(pe, payout, growth, coe)
 
 
-def justified_pb(roe: Any, growth: Any, coe: Any) -> Any:
-    """P/B justified by the stable-growth model: ``(roe - g) / (coe - g)``.
+def justified_pb(roe: Any, growth: Any, coe: Any, payout: Any = None,
+                 basis: Basis = "trailing") -> Any:
+    """P/B justified by the stable-growth model, on the same convention as :func:`justified_pe`.
+
+    ``roe`` is trailing by default (last year's EPS / today's book, as the DCF template and most
+    screens compute it); ``basis="forward"`` takes next year's EPS / today's book. With
+    ``payout``, P/B is ROE times the justified P/E at that payout, so P/B and P/E agree; without
+    it, the payout is the one growth allows (``1 - g / forward ROE``).
 
     Notes
     -----
-    Follows from P = payout * E1 / (coe - g) with payout = 1 - g / roe and E1 = roe * B0.
+    Forward ROE ``roe_1 = roe (1 + g)`` for a trailing ROE. With payout:
+    ``P/B = roe * justified_pe(payout, g, coe, basis)`` (trailing: ``roe payout (1+g) / (coe - g)``).
+    Without: ``P/B = (roe_1 - g) / (coe - g)``, which is the same with ``payout = 1 - g / roe_1``.
+    ROE 15% trailing, g 5%, coe 10%: (0.1575 - 0.05) / 0.05 = 2.15; forward ROE 15%: 2.0.
     """
     e, g, r = arr(roe, "roe"), arr(growth, "growth"), arr(coe, "coe")
     _check_growth_below(g, r, "cost of equity")
-    return wrap((e - g) / (r - g), roe, growth, coe)
+    if payout is not None:
+        pb = e * arr(justified_pe(payout, growth, coe, basis), "pe")
+    else:
+        e1 = e * (1 + g) if _basis(basis) == "trailing" else e
+        pb = (e1 - g) / (r - g)
+    return wrap(pb, roe, growth, coe)
 
 
 def two_stage_pe(payout_high: Any, growth_high: Any, years: Any, payout_stable: Any,

@@ -181,7 +181,7 @@ def dcf_model(out: Path) -> None:
     _row(v, 23, "  PV of terminal value", "=B22/(1+val_coe)^val_n", NUM)
     _row(v, 24, "DCF value per share (exit multiple)", "=val_pv_explicit+B23", NUM, "val_dcf_exit", wb)
     _row(v, 26, "Justified P/E, trailing", "=in_payout*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", MULT, "val_justified_pe", wb)
-    _row(v, 27, "Justified P/B", "=(val_roe-in_terminal_growth)/(val_coe-in_terminal_growth)", MULT, "val_justified_pb", wb)
+    _row(v, 27, "Justified P/B (ROE x justified P/E: same payout)", "=val_roe*val_justified_pe", MULT, "val_justified_pb", wb)
     _row(v, 28, "P/E at the current price", "=IF(rr_eps_ttm>0,rr_price/rr_eps_ttm,NA())", MULT, "val_pe", wb)
     _row(v, 29, "Growth implied by the price", "=(val_pe*val_coe-in_payout)/(val_pe+in_payout)", PCT, "val_implied_growth", wb)
     _row(v, 31, "Target price (DCF, perpetuity)", "=val_dcf_perpetuity", NUM, "val_target", wb)
