@@ -476,7 +476,7 @@ def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
         if u.shape != dn.shape:
             raise InputError(f"ups has {u.size} values but downs has {dn.size}")
         out = revisions.revision_breadth(u, dn, axis=0)
-    return excel.scalar(out, "breadth (no revisions)")
+    return excel.scalar(out, "revisions")  # nobody revised: no breadth, which is not zero breadth
 
 
 @udf("Revisions", '=RR_VALUE_TRAPS("demo-small", "MTD")',

@@ -233,7 +233,7 @@ def dcf_model(out: Path) -> None:
     _row(m, 17, "Upside", "=B16/rr_price-1", PCT, "mul_upside", wb)
     _row(m, 19, "Consensus EPS (FY1) revision, 30 days", "=(rr_eps_fy1-rr_eps_fy1_30d)/ABS(rr_eps_fy1_30d)", PCT, "mul_rev_30d", wb)
     _row(m, 20, "Consensus EPS (FY1) revision, 90 days", "=(rr_eps_fy1-rr_eps_fy1_90d)/ABS(rr_eps_fy1_90d)", PCT, "mul_rev_90d", wb)
-    _row(m, 21, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,0,(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
+    _row(m, 21, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,\"\",(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
     m.column_dimensions["A"].width = 42
     _owned(wb, DCF)
     _finish(wb, out)
@@ -352,7 +352,7 @@ def rally_dashboard(out: Path) -> None:
         if i < 240:
             hist.cell(r, 9, f'=IF(ISNUMBER(INDEX(rr_r_month,$A{r})),INDEX(rr_r_month,$A{r}),"")').number_format = DATE
             for col, u, d_ in ((10, "rr_r_small_up", "rr_r_small_down"), (11, "rr_r_large_up", "rr_r_large_down")):
-                hist.cell(r, col, f'=IF(ISNUMBER(INDEX({u},$A{r})),IF(INDEX({u},$A{r})+INDEX({d_},$A{r})=0,0,'
+                hist.cell(r, col, f'=IF(ISNUMBER(INDEX({u},$A{r})),IF(INDEX({u},$A{r})+INDEX({d_},$A{r})=0,"",'
                                   f'(INDEX({u},$A{r})-INDEX({d_},$A{r}))/(INDEX({u},$A{r})+INDEX({d_},$A{r}))),"")').number_format = "0.00"
     last = f0 + cap - 1
     for name, col in (("hist_ret", "C"), ("hist_large_ret", "D"), ("hist_gap", "G"), ("hist_pb_gap", "H"),
@@ -382,8 +382,9 @@ def rally_dashboard(out: Path) -> None:
         r = f0 + k - 1
         idx = f"(COUNT(rr_r_month)-48+{k})"
         hist.cell(r, 22, f'=IF({idx}>=1,TEXT(INDEX(rr_r_month,{idx}),"mmm yy"),"")')
-        hist.cell(r, 23, f'=IF({idx}>=1,INDEX(hist_small_breadth,{idx}),NA())').number_format = "0.00"
-        hist.cell(r, 24, f'=IF({idx}>=1,INDEX(hist_large_breadth,{idx}),NA())').number_format = "0.00"
+        for col, name in ((23, "hist_small_breadth"), (24, "hist_large_breadth")):
+            # a month with no revisions is a gap in the chart, not a zero
+            hist.cell(r, col, f'=IF({idx}>=1,IF(ISNUMBER(INDEX({name},{idx})),INDEX({name},{idx}),NA()),NA())').number_format = "0.00"
 
     # Rally: one row per stock in Data
     _head(rally, "Rally versus revisions", "Return over the rally window and the FY1 EPS revision over 30 days.")
