@@ -97,6 +97,11 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     est0 = est[est["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker")
     rev = revisions.eps_revision(est0["eps_now"], est0["eps_30d_ago"])  # for the scatter
     traps = f.value_traps  # the screen is on returns, which do not depend on the benchmark
+    # the loss-maker policy at work: the universe's own aggregate P/E with and without them
+    earnings = sectors["trailing_eps"] * sectors["shares_outstanding"]
+    agg_out = valuation.aggregate_multiple_detail(sectors["market_cap"], earnings)
+    agg_in = valuation.aggregate_multiple(sectors["market_cap"], earnings, loss_makers="include")
+    loss_names = list(sectors.index[sectors["trailing_eps"] <= 0])
     breadth = rally.breadth(closes[spec.small], window=spec.window)
     broad = table["market_part"] + table["sector_part"]
     own = int((table["idiosyncratic_return"] > broad).sum())
@@ -145,6 +150,9 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
                    "rev": _pct(r.iloc[1]), "pctile": f"{r.iloc[2]:.0%}"}
                   for t, r in traps.head(12).iterrows()],
         "n_traps": len(traps), "share_up": f"{breadth.up:.0%}",
+        "n_loss": len(loss_names), "loss_names": ", ".join(loss_names[:6]),
+        "agg_pe": f"{agg_out.value:.1f}", "agg_pe_with_losses": f"{agg_in:.1f}",
+        "agg_used": agg_out.n_used,
         "median_return": _pct(float(table["return"].median())),
         "median_broad": _pct(float(broad.median())), "n_own": own,
         "share_own": f"{own / len(table):.0%}",

@@ -177,7 +177,7 @@ def _companies(rng: np.random.Generator) -> pd.DataFrame:
 def build_market(seed: int = DEFAULT_SEED) -> DemoMarket:
     """Generate the whole synthetic market for ``seed`` (deterministic)."""
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    r_names, r_factor, r_stock, r_eps, r_est, r_misc, r_vol, _spare = streams
+    r_names, r_factor, r_stock, r_eps, r_est, r_misc, r_vol, r_story = streams
     comp = _companies(r_names)
     n = len(comp)
     is_small = (comp.segment == "small").to_numpy()
@@ -238,6 +238,11 @@ def build_market(seed: int = DEFAULT_SEED) -> DemoMarket:
     quarterly = ttm_target / 4.0
     loss = story == "loss_maker"
     quarterly[:, loss] -= 0.55 * quarterly[:, loss].mean(axis=0)
+    # Half of them are loss-making now (the last five quarters), so the loss-maker policy of
+    # aggregate P/E, RR_PE and the comps book's n/m cells is at work in the current snapshot.
+    # Their own stream, so every other draw of the demo market stays as it was.
+    now_loss = np.flatnonzero(loss)[r_story.permutation(int(loss.sum()))[: int(loss.sum()) // 2]]
+    quarterly[-5:, now_loss] = -0.35 * np.abs(quarterly[-5:, now_loss])
     quarterly = np.round(quarterly, 2)
     ttm = np.full_like(quarterly, np.nan)
     csum = np.cumsum(quarterly, axis=0)
@@ -320,13 +325,14 @@ def build_market(seed: int = DEFAULT_SEED) -> DemoMarket:
             "next_results_date": pd.to_datetime([f"2026-05-{d:02d}" for d in results]),
         }))
     fundamentals = pd.concat(fund_frames, ignore_index=True)
-    estimates = _estimates(r_est, comp, days, month_index, month_of_day, month_last, annual,
+    estimates = _estimates(r_est, r_story, comp, days, month_index, month_of_day, month_last, annual,
                            fy_ends, is_small, story)
     return DemoMarket(seed, prices, fundamentals, estimates, eps_history,
                       pd.concat(valuation_frames, ignore_index=True), comp)
 
 
-def _estimates(rng: np.random.Generator, comp: pd.DataFrame, days: pd.DatetimeIndex,
+def _estimates(rng: np.random.Generator, r_story: np.random.Generator, comp: pd.DataFrame,
+               days: pd.DatetimeIndex,
                month_index: pd.PeriodIndex, month_of_day: np.ndarray, month_last: np.ndarray,
                annual: np.ndarray, fy_ends: pd.DatetimeIndex, is_small: np.ndarray,
                story: np.ndarray) -> pd.DataFrame:
@@ -353,8 +359,11 @@ def _estimates(rng: np.random.Generator, comp: pd.DataFrame, days: pd.DatetimeIn
             drift[j] = np.where(is_small, small_d, large_d)
     rev = drift + rng.normal(0, 0.012, (span, n))
     late = [mkey["2026-03"], mkey["2026-04"]]
-    rev[np.ix_(late, np.flatnonzero(story == "value_trap"))] = -0.035
-    rev[np.ix_(late, np.flatnonzero(story == "idiosyncratic"))] = 0.06
+    # Cuts for the value traps and upgrades for the idiosyncratic stocks, varied as real
+    # revisions are (from the story stream, so the other stocks' draws do not move).
+    traps, idio = np.flatnonzero(story == "value_trap"), np.flatnonzero(story == "idiosyncratic")
+    rev[np.ix_(late, traps)] = r_story.uniform(-0.07, -0.008, (len(late), len(traps)))
+    rev[np.ix_(late, idio)] = r_story.uniform(0.03, 0.10, (len(late), len(idio)))
     cum = np.cumsum(rev, axis=0)
     growth = np.where(is_small, 0.16, 0.12)
     analysts = np.where(is_small, rng.integers(3, 13, n), rng.integers(20, 41, n)).astype(float)
@@ -375,7 +384,9 @@ def _estimates(rng: np.random.Generator, comp: pd.DataFrame, days: pd.DatetimeIn
                 anchor = last_fy_actual * (1 + growth) ** years_ahead
                 anchor_m = span - 1
             def at(k: int, anchor: np.ndarray = anchor, anchor_m: int = anchor_m) -> np.ndarray:
-                return anchor * np.exp(cum[max(k, 0)] - cum[anchor_m])
+                # an upward revision raises EPS whatever its sign: a loss estimate shrinks
+                sign = np.where(anchor < 0, -1.0, 1.0)
+                return anchor * np.exp(sign * (cum[max(k, 0)] - cum[anchor_m]))
 
             eps_now = at(m)
             participation = rng.binomial(analysts.astype(int), 0.45)
@@ -388,7 +399,8 @@ def _estimates(rng: np.random.Generator, comp: pd.DataFrame, days: pd.DatetimeIn
                 "ticker": comp.ticker, "as_of": as_of, "period": label,
                 "eps_mean": np.round(eps_now, 2), "analyst_count": analysts,
                 "eps_now": np.round(eps_now, 2),
-                "eps_7d_ago": np.round(eps_now * np.exp(-rev[m] * 7 / 30), 2),
+                "eps_7d_ago": np.round(eps_now * np.exp(-np.where(anchor < 0, -1.0, 1.0)
+                                                        * rev[m] * 7 / 30), 2),
                 "eps_30d_ago": np.round(at(m - 1), 2), "eps_60d_ago": np.round(at(m - 2), 2),
                 "eps_90d_ago": np.round(at(m - 3), 2),
                 "up_7d": up7.astype(float), "down_7d": down7.astype(float),
