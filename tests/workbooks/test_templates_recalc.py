@@ -78,11 +78,27 @@ def test_dcf_model_matches_the_core(computed, key: str) -> None:  # type: ignore
         assert close(got["sens_pe"][i], dcf.justified_pe(payout, tg, k))
     assert close(grid[2, 2], got["val_dcf_perpetuity"])
     # Multiples: the ERP falls by half a point and EPS is upgraded 5%
-    adj = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout, model="gordon")
+    # The fade model, 10 years at the implied growth fading over 10 to the terminal growth,
+    # payout constant; the single-stage (Gordon) figure beside it as the bound.
+    fade = {"model": "fade", "terminal_growth": tg, "years_high": 10, "years_fade": 10}
+    adj = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout, **fade)
+    assert close(got["mul_implied_growth"], adj.implied_growth)
     assert close(got["mul_new_pe"], adj.new_pe)
     assert close(got["mul_factor"], adj.factor)
-    assert close(got["mul_implied_growth"], adj.implied_growth)
     assert close(got["mul_target"], dcf.target_price(eps0 * 1.05, adj.new_pe))
+    gordon = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout, model="gordon")
+    assert close(got["mul_gordon_growth"], gordon.implied_growth)
+    assert close(got["mul_gordon_pe"], gordon.new_pe)
+    for e_, pe_, gp in zip(got["mul_sens_erp"], got["mul_sens_pe"], got["mul_sens_gordon"], strict=True):
+        assert close(pe_, dcf.fade_pe(payout, adj.implied_growth, 10, 10, tg, dcf.cost_of_equity(rf, beta, e_)))
+        k = dcf.cost_of_equity(rf, beta, e_)
+        assert close(gp, dcf.justified_pe(payout, gordon.implied_growth, k)) if k > gordon.implied_growth \
+            else gp is None or isinstance(gp, str)
+    assert np.all(np.diff(np.asarray(got["mul_sens_pe"], dtype=float)) < 0)  # strictly monotone
+    for g_t, implied, pe_ in zip(got["mul_tsens_g"], got["mul_tsens_implied"], got["mul_tsens_pe"], strict=True):
+        a = dcf.multiple_adjustment(price / eps0, erp, erp - 0.005, rf, beta, payout,
+                                    **{**fade, "terminal_growth": g_t})
+        assert close(implied, a.implied_growth) and close(pe_, a.new_pe)
     assert close(got["mul_rev_30d"], revisions.eps_revision(got["rr_eps_fy1"], got["rr_eps_fy1_30d"]))
     assert close(got["mul_rev_90d"], revisions.eps_revision(got["rr_eps_fy1"], got["rr_eps_fy1_90d"]))
     assert close(got["mul_breadth"], revisions.revision_breadth(got["rr_up_30d"], got["rr_down_30d"]))

@@ -104,6 +104,122 @@ def _finish(wb: Workbook, out: Path) -> None:
     wb.save(out)
 
 
+
+#: the fade model's working: years laid out, bisection steps, and sensitivity blocks
+FADE_YEARS = 40
+FADE_STEPS = 48
+FADE_ERP_STEPS = (-0.01, -0.0075, -0.005, -0.0025, 0.0, 0.0025, 0.005, 0.0075, 0.01)
+FADE_TERMINAL_STEPS = (-0.01, -0.005, 0.0, 0.005, 0.01)
+
+
+def _fade_sheet(wb: Workbook, m: Worksheet) -> None:
+    """Year-by-year fade model, the same arithmetic as rerating.analytics.dcf.fade_pe.
+
+    Each block (one column) prices one growth path: row 6 the growth of the first years, row 7
+    the cost of equity, row 8 the terminal growth, row 9 the P/E per rupee of trailing EPS, and
+    rows 11.. the EPS index E_t = E_(t-1) x (1 + g_t). The implied growth is found by bisection
+    on -50%..+100% (rows 3-5: low, high, mid), FADE_STEPS halvings: to the last digits."""
+    f = wb.create_sheet("Fade")
+    f["A1"] = "Fade model, year by year (formulas; feeds the Multiples sheet)"
+    f["A1"].font = TITLE
+    f["A2"] = ("Each column prices one path: growth g for N years, fading in a straight line over "
+               "M years to terminal growth, then for ever. Payout: Inputs. P/E per rupee of "
+               "trailing EPS = payout x (sum of E_t / (1+r)^t + E_(N+M) (1+g_T) / ((r-g_T)(1+r)^(N+M))).")
+    f["A2"].font = Font(italic=True, color="FF595959")
+    labels = {3: "low", 4: "high", 5: "mid", 6: "growth, first years", 7: "cost of equity",
+              8: "terminal growth", 9: "P/E", 10: "Year / EPS index"}
+    for r, text in labels.items():
+        f.cell(r, 1, text).font = HEAD
+    y0, y1 = 11, 11 + FADE_YEARS - 1
+    for t in range(1, FADE_YEARS + 1):
+        f.cell(y0 + t - 1, 1, t)
+    years = f"$A${y0}:$A${y1}"
+    n, mm = "mul_years_high", "mul_years_fade"
+    col = 2
+
+    def block(g: str, r: str, gt: str) -> str:
+        """One priced path in column ``col``; returns the address of its P/E."""
+        from openpyxl.utils import get_column_letter
+
+        c = get_column_letter(col)
+        f[f"{c}6"], f[f"{c}7"], f[f"{c}8"] = f"={g}", f"={r}", f"={gt}"
+        for t in range(1, FADE_YEARS + 1):
+            row = y0 + t - 1
+            growth = (f"IF($A{row}<={n},{c}$6,IF($A{row}<={n}+{mm},{c}$6+({c}$8-{c}$6)*($A{row}-{n})/{mm},{c}$8))")
+            prev = "1" if t == 1 else f"{c}{row - 1}"
+            f[f"{c}{row}"] = f"={prev}*(1+{growth})"
+        e = f"{c}${y0}:{c}${y1}"
+        f[f"{c}9"] = (f"=in_payout*(SUMPRODUCT(({years}<={n}+{mm})*{e}/(1+{c}$7)^{years})"
+                      f"+IF({n}+{mm}=0,1,INDEX({e},{n}+{mm}))*(1+{c}$8)/(({c}$7-{c}$8)*(1+{c}$7)^({n}+{mm})))")
+        return f"${c}$9"
+
+    def solve(r: str, gt: str) -> str:
+        """Bisection for the growth that gives today's P/E; returns the solved growth's address."""
+        nonlocal col
+        from openpyxl.utils import get_column_letter
+
+        lo_pe = block("-0.5", r, gt)
+        col += 1
+        hi_pe = block("1", r, gt)
+        col += 1
+        for k in range(FADE_STEPS):
+            c = get_column_letter(col)
+            if k == 0:
+                f[f"{c}3"], f[f"{c}4"] = "=-0.5", "=1"
+            else:
+                p = get_column_letter(col - 1)
+                f[f"{c}3"] = f"=IF({p}$9<val_pe,{p}$5,{p}$3)"
+                f[f"{c}4"] = f"=IF({p}$9<val_pe,{p}$4,{p}$5)"
+            f[f"{c}5"] = f"=({c}3+{c}4)/2"
+            block(f"{c}5", r, gt)
+            col += 1
+        last = get_column_letter(col - 1)
+        c = get_column_letter(col)
+        f[f"{c}3"] = "solved growth"
+        f[f"{c}4"] = (f"=IF(OR(NOT(ISNUMBER(val_pe)),{n}+{mm}>{FADE_YEARS},{n}+{mm}=0,val_pe<"
+                      f"{lo_pe},val_pe>{hi_pe}),NA(),IF({last}$9<val_pe,({last}5+{last}4)/2,"
+                      f"({last}3+{last}5)/2))")
+        f[f"{c}3"].font = HEAD
+        col += 1
+        return f"Fade!${c}$4"
+
+    g_now = solve("mul_coe_from", "in_terminal_growth")
+    _name(wb, "fade_implied_growth", g_now)
+    _name(wb, "fade_new_pe", f"Fade!{block(g_now, 'mul_coe_to', 'in_terminal_growth')}")
+    col += 1
+    for i, d in enumerate(FADE_ERP_STEPS):
+        r = 30 + i
+        m.cell(r, 1, f"=in_erp+({d})").number_format = "0.00%"
+        pe = block(g_now, f"(in_rf+in_beta*Multiples!$A${r})", "in_terminal_growth")
+        col += 1
+        m.cell(r, 2, f"=Fade!{pe}").number_format = MULT
+        m.cell(r, 3, f"=B{r}/$B$5-1").number_format = PCT
+        m.cell(r, 4, f"=IF((in_rf+in_beta*A{r})>mul_gordon_growth,in_payout*(1+mul_gordon_growth)"
+                     f"/((in_rf+in_beta*A{r})-mul_gordon_growth),NA())").number_format = MULT
+    last = 30 + len(FADE_ERP_STEPS) - 1
+    _name(wb, "mul_sens_erp", f"Multiples!$A$30:$A${last}")
+    _name(wb, "mul_sens_pe", f"Multiples!$B$30:$B${last}")
+    _name(wb, "mul_sens_gordon", f"Multiples!$D$30:$D${last}")
+    for i, d in enumerate(FADE_TERMINAL_STEPS):
+        r = 42 + i
+        m.cell(r, 1, f"=in_terminal_growth+({d})").number_format = PCT
+        g = solve("mul_coe_from", f"Multiples!$A${r}")
+        pe = block(g, "mul_coe_to", f"Multiples!$A${r}")
+        col += 1
+        m.cell(r, 2, f"={g}").number_format = PCT
+        m.cell(r, 3, f"=Fade!{pe}").number_format = MULT
+        m.cell(r, 4, f"=C{r}/$B$5-1").number_format = PCT
+    last = 42 + len(FADE_TERMINAL_STEPS) - 1
+    _name(wb, "mul_tsens_g", f"Multiples!$A$42:$A${last}")
+    _name(wb, "mul_tsens_implied", f"Multiples!$B$42:$B${last}")
+    _name(wb, "mul_tsens_pe", f"Multiples!$C$42:$C${last}")
+    f.column_dimensions["A"].width = 20
+    # the working is thousands of cells: hidden, so it neither prints nor distracts (unhide it
+    # to audit a number)
+    f.sheet_state = "hidden"
+    for c in "BCD":
+        m.column_dimensions[c].width = 18
+
 # -- dcf_model ------------------------------------------------------------------------------------
 def dcf_model(out: Path) -> None:
     wb = Workbook()
@@ -217,24 +333,47 @@ def dcf_model(out: Path) -> None:
 
     m = wb.create_sheet("Multiples")
     _head(m, "Multiples: what a lower ERP and an EPS upgrade do to the fair P/E",
-          "Holds the growth the price implies today and re-prices it at the new cost of equity. "
-          "Single-stage (Gordon): the naive upper bound; the note's fade model is measured.")
+          "Fade model: the growth today's P/E implies for the first years, fading to terminal "
+          "growth, held while the cost of equity moves. Year-by-year working: the hidden Fade sheet.")
     _row(m, 5, "P/E at the current price", "=val_pe", MULT)
     _row(m, 6, "ERP today", "=in_erp", PCT)
     _row(m, 7, "ERP after the change", "=in_erp+in_erp_change", PCT)
-    _row(m, 8, "Cost of equity today", "=in_rf+in_beta*B6", PCT)
-    _row(m, 9, "Cost of equity after", "=in_rf+in_beta*B7", PCT)
-    _row(m, 10, "Perpetual growth the price implies (single-stage)", "=(B5*B8-in_payout)/(B5+in_payout)", PCT, "mul_implied_growth", wb)
-    _row(m, 11, "Fair P/E after the ERP change (single-stage bound)", "=in_payout*(1+B10)/(B9-B10)", MULT, "mul_new_pe", wb)
-    _row(m, 12, "Re-rating factor", "=B11/B5", "0.000", "mul_factor", wb)
-    _row(m, 14, "EPS, trailing", "=rr_eps_ttm", NUM)
-    _row(m, 15, "EPS after the revision", "=B14*(1+in_eps_change)", NUM)
-    _row(m, 16, "Target price: fair P/E x revised EPS", "=mul_new_pe*B15", NUM, "mul_target", wb)
-    _row(m, 17, "Upside", "=B16/rr_price-1", PCT, "mul_upside", wb)
-    _row(m, 19, "Consensus EPS (FY1) revision, 30 days", "=(rr_eps_fy1-rr_eps_fy1_30d)/ABS(rr_eps_fy1_30d)", PCT, "mul_rev_30d", wb)
-    _row(m, 20, "Consensus EPS (FY1) revision, 90 days", "=(rr_eps_fy1-rr_eps_fy1_90d)/ABS(rr_eps_fy1_90d)", PCT, "mul_rev_90d", wb)
-    _row(m, 21, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,\"\",(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
-    m.column_dimensions["A"].width = 42
+    _row(m, 8, "Cost of equity today", "=in_rf+in_beta*B6", PCT, "mul_coe_from", wb)
+    _row(m, 9, "Cost of equity after", "=in_rf+in_beta*B7", PCT, "mul_coe_to", wb)
+    _row(m, 10, "Fade model: years at the implied growth", 10, "0", "mul_years_high", wb,
+         "Yours to edit (whole years; with the fade, at most 40)")
+    _row(m, 11, "Fade model: years of linear fade", 10, "0", "mul_years_fade", wb,
+         "Growth falls in a straight line to terminal growth (Inputs) over these years")
+    for r in (10, 11):
+        m.cell(r, 2).font, m.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
+    _row(m, 12, "Terminal growth (Inputs)", "=in_terminal_growth", PCT)
+    _row(m, 13, "Growth the price implies for those years", "=fade_implied_growth", PCT,
+         "mul_implied_growth", wb, "Solved on the Fade sheet; #N/A when no growth from -50% to "
+         "+100% a year justifies the P/E")
+    _row(m, 14, "Fair P/E after the ERP change (fade model)", "=fade_new_pe", MULT, "mul_new_pe", wb)
+    _row(m, 15, "Re-rating factor", "=B14/B5", "0.000", "mul_factor", wb)
+    _row(m, 16, "Single-stage (Gordon) growth the price implies", "=(B5*B8-in_payout)/(B5+in_payout)", PCT,
+         "mul_gordon_growth", wb, "Naive bound: one growth rate for ever")
+    _row(m, 17, "Single-stage (Gordon) fair P/E after the change",
+         "=IF(B9>B16,in_payout*(1+B16)/(B9-B16),NA())", MULT, "mul_gordon_pe", wb,
+         "Explodes as the cost of equity nears that growth: not for targets")
+    _row(m, 19, "EPS, trailing", "=rr_eps_ttm", NUM)
+    _row(m, 20, "EPS after the revision", "=B19*(1+in_eps_change)", NUM)
+    _row(m, 21, "Target price: fair P/E (fade) x revised EPS", "=mul_new_pe*B20", NUM, "mul_target", wb)
+    _row(m, 22, "Upside", "=B21/rr_price-1", PCT, "mul_upside", wb)
+    _row(m, 24, "Consensus EPS (FY1) revision, 30 days", "=(rr_eps_fy1-rr_eps_fy1_30d)/ABS(rr_eps_fy1_30d)", PCT, "mul_rev_30d", wb)
+    _row(m, 25, "Consensus EPS (FY1) revision, 90 days", "=(rr_eps_fy1-rr_eps_fy1_90d)/ABS(rr_eps_fy1_90d)", PCT, "mul_rev_90d", wb)
+    _row(m, 26, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,\"\",(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
+    m["A28"] = "Fair P/E across the ERP (growth held)"
+    m["A28"].font = HEAD
+    for j, h in enumerate(("ERP", "Fair P/E (fade)", "Change vs today", "Single-stage bound"), 1):
+        m.cell(29, j, h).font = HEAD
+    m["A40"] = "Fair P/E at the ERP after the change, by terminal growth (growth re-solved)"
+    m["A40"].font = HEAD
+    for j, h in enumerate(("Terminal growth", "Growth priced today", "Fair P/E (fade)", "Change vs today"), 1):
+        m.cell(41, j, h).font = HEAD
+    _fade_sheet(wb, m)
+    m.column_dimensions["A"].width = 46
     _owned(wb, DCF)
     _finish(wb, out)
 
