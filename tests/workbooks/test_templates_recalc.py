@@ -139,6 +139,12 @@ def test_comps_match_the_core(computed, demo_store) -> None:  # type: ignore[no-
     mcap = fund["shares_outstanding"].to_numpy() * price
     earnings = mcap / price * fund["trailing_eps"].to_numpy()
     assert close(got["cmp_agg_pe"], valuation.aggregate_multiple(mcap, earnings))
+    # the loss-maker policy at work: the demo's four loss-makers show n/m and stay out of the
+    # aggregate, which would be higher with their losses counted
+    losing = [t for t, e in zip(names, fund["trailing_eps"], strict=True) if e <= 0]
+    assert len(losing) == 4
+    assert [got["cmp_pe"][names.index(t)] for t in losing] == ["n/m"] * 4
+    assert got["cmp_agg_pe"] < valuation.aggregate_multiple(mcap, earnings, loss_makers="include")
     bench_pe = demo_store.read("index_valuation", [LARGE_INDEX]).sort_values("date")["pe"].iloc[-1]
     assert close(got["cmp_gap"], valuation.valuation_gap(got["cmp_agg_pe"], bench_pe))
     pe = np.asarray([x for x in got["cmp_pe"][:n] if isinstance(x, float)])
