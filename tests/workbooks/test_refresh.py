@@ -200,3 +200,41 @@ def test_moved_tool_name_is_refused_not_guessed(built, demo_store, tmp_path) -> 
     with pytest.raises(WorkbookError, match="rr_price now points at Inputs!B5"):
         engine.refresh(moved, demo_store)
     assert moved.read_bytes() == before
+
+
+def test_a_dashboard_from_the_first_template_version_still_refreshes(demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Version 2 added three Data fields (the index's latest P/E, P/B, dividend yield). A book
+    made from version 1 has no names for them: refresh fills Data and does not refuse it, while
+    a version-2 book that lost one of those names is still refused."""
+    m = demo_market()
+    c = content.dashboard(demo_store, "SMALL250.DEMO", "LARGE50.DEMO", m.universe("demo-small"),
+                          m.universe("demo-large"), "MTD", BEFORE)
+    new = engine.build(c, tmp_path / "v2.xlsx").path
+    added = ("rr_small_pe_now", "rr_small_pb_now", "rr_small_dy_now")
+
+    def older(version: int, name: str) -> Path:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(new) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "xl/workbook.xml":
+                    for n in added:
+                        data = re.sub(rf'<definedName name="{n}"[^>]*>[^<]*</definedName>'.encode(),
+                                      b"", data)
+                out.writestr(info, data)
+        p = tmp_path / name
+        p.write_bytes(buf.getvalue())
+        wb = load_workbook(p)
+        meta = wb["_rerating"]
+        for row in meta.iter_rows():
+            if row[0].value == "template_version":
+                row[1].value = version
+        wb.save(p)
+        return p
+
+    v1 = older(1, "v1.xlsx")
+    res = engine.refresh(v1, demo_store)
+    assert str(res.as_of.date()) == "2026-04-30"
+    lost = older(2, "lost.xlsx")
+    with pytest.raises(WorkbookError, match="the defined name rr_small_pe_now is gone"):
+        engine.refresh(lost, demo_store)

@@ -104,6 +104,35 @@ def test_dcf_model_matches_the_core(computed, key: str) -> None:  # type: ignore
     assert close(got["mul_breadth"], revisions.revision_breadth(got["rr_up_30d"], got["rr_down_30d"]))
 
 
+def test_dashboard_multiples_are_the_notes_fade_model(computed, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's 'What it means' block, recalculated by LibreOffice, is the note's figure:
+    the fade model with the payout rising to 1 - g / ROE, the Gordon bound beside it."""
+    got = computed[0]["dash"]
+    vals = demo_store.read("index_valuation", [SMALL_INDEX, LARGE_INDEX])
+    wide = vals.pivot_table(index="date", columns="index", values="pe", aggfunc="last").dropna()
+    small = vals[vals["index"] == SMALL_INDEX].sort_values("date")
+    pe_now, pb, dy = wide[SMALL_INDEX].iloc[-1], small["pb"].iloc[-1], small["div_yield"].iloc[-1]
+    payout, roe = dy / 100 * pe_now, pb / pe_now
+    assert close(got["dash_pe_now"], pe_now) and close(got["dash_payout"], payout)
+
+    def fade(erp_to: float, g_t: float) -> dcf.MultipleAdjustment:
+        return dcf.multiple_adjustment(pe_now, 0.055, erp_to, 0.07, 1.0, payout, model="fade",
+                                       terminal_growth=g_t, years_high=10, years_fade=10,
+                                       payout_stable=max(payout, 1 - g_t / roe))
+
+    adj = fade(0.05, 0.06)
+    assert close(got["dash_payout_stable"], max(payout, 1 - 0.06 / roe))
+    assert close(got["dash_implied_growth"], adj.implied_growth)
+    assert close(got["dash_fair_pe"], adj.new_pe) and close(got["dash_fair_change"], adj.factor - 1)
+    gordon = dcf.multiple_adjustment(pe_now, 0.055, 0.05, 0.07, 1.0, payout, model="gordon")
+    assert close(got["dash_gordon_growth"], gordon.implied_growth)
+    assert close(got["dash_gordon_pe"], gordon.new_pe)
+    for e_, pe_ in zip(got["dash_sens_erp"], got["dash_sens_pe"], strict=True):
+        assert close(pe_, fade(e_, 0.06).new_pe)
+    for g_t, implied, pe_ in zip(got["dash_tsens_g"], got["dash_tsens_implied"], got["dash_tsens_pe"], strict=True):
+        assert close(implied, fade(0.05, g_t).implied_growth) and close(pe_, fade(0.05, g_t).new_pe)
+
+
 def test_dcf_model_data_is_the_store_as_of(computed, demo_store) -> None:  # type: ignore[no-untyped-def]
     got = computed[0]["plain"]
     t = computed[1]["plain"]

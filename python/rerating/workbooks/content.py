@@ -195,6 +195,13 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = "1
 
 
 # -- rally_dashboard ------------------------------------------------------------------------------
+def _last(frame: pd.DataFrame, col: str) -> float | None:
+    if col not in frame.columns:
+        return None
+    s = frame[col].dropna()
+    return _f(s.iloc[-1]) if len(s) else None
+
+
 def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[str],
               large: Iterable[str], window: str = "MTD", as_of: Any = None,
               universe: str = "") -> Content:
@@ -231,6 +238,11 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
         **_provenance(src, when),
         "rr_small_index": si, "rr_large_index": li, "rr_universe": universe or f"{len(small)} stocks",
         "rr_window": window,
+        # what the note's fade model starts from: the index's latest P/E (a day both indices
+        # have one), P/B and dividend yield
+        "rr_small_pe_now": _last(pe.dropna(), si), "rr_small_pb_now": _last(pb, si),
+        "rr_small_dy_now": _last(vals.pivot_table(index="date", columns="index", values="div_yield",
+                                                  aggfunc="last"), si),
         "rr_m_month": [_date(x) for x in months.index], "rr_m_small": col(months[si]),
         "rr_m_large": col(months[li]),
         "rr_v_month": [_date(x) for x in pe_m.index], "rr_v_small_pe": col(pe_m[si]),

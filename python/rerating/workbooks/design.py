@@ -9,6 +9,7 @@ rewrites the sheets it owns (Data, Changes and the hidden _rerating sheet).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -16,6 +17,7 @@ from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
@@ -105,120 +107,137 @@ def _finish(wb: Workbook, out: Path) -> None:
 
 
 
-#: the fade model's working: years laid out, bisection steps, and sensitivity blocks
+#: the fade model's working: years laid out, bisection steps, and sensitivity steps
 FADE_YEARS = 40
 FADE_STEPS = 48
 FADE_ERP_STEPS = (-0.01, -0.0075, -0.005, -0.0025, 0.0, 0.0025, 0.005, 0.0075, 0.01)
 FADE_TERMINAL_STEPS = (-0.01, -0.005, 0.0, 0.005, 0.01)
 
 
-def _fade_sheet(wb: Workbook, m: Worksheet) -> None:
-    """Year-by-year fade model, the same arithmetic as rerating.analytics.dcf.fade_pe.
+class _Fade:
+    """A hidden "Fade" sheet pricing growth paths year by year, with the arithmetic of
+    rerating.analytics.dcf.fade_pe, and a bisection for the growth that gives today's P/E.
 
-    Each block (one column) prices one growth path: row 6 the growth of the first years, row 7
-    the cost of equity, row 8 the terminal growth, row 9 the P/E per rupee of trailing EPS, and
-    rows 11.. the EPS index E_t = E_(t-1) x (1 + g_t). The implied growth is found by bisection
-    on -50%..+100% (rows 3-5: low, high, mid), FADE_STEPS halvings: to the last digits."""
-    f = wb.create_sheet("Fade")
-    f["A1"] = "Fade model, year by year (formulas; feeds the Multiples sheet)"
-    f["A1"].font = TITLE
-    f["A2"] = ("Each column prices one path: growth g for N years, fading in a straight line over "
-               "M years to terminal growth, then for ever. Payout: Inputs. P/E per rupee of "
-               "trailing EPS = payout x (sum of E_t / (1+r)^t + E_(N+M) (1+g_T) / ((r-g_T)(1+r)^(N+M))).")
-    f["A2"].font = Font(italic=True, color="FF595959")
-    labels = {3: "low", 4: "high", 5: "mid", 6: "growth, first years", 7: "cost of equity",
-              8: "terminal growth", 9: "P/E", 10: "Year / EPS index"}
-    for r, text in labels.items():
-        f.cell(r, 1, text).font = HEAD
-    y0, y1 = 11, 11 + FADE_YEARS - 1
-    for t in range(1, FADE_YEARS + 1):
-        f.cell(y0 + t - 1, 1, t)
-    years = f"$A${y0}:$A${y1}"
-    n, mm = "mul_years_high", "mul_years_fade"
-    col = 2
+    Each block (one column) prices one path: row 6 the growth of the first years, row 7 the
+    cost of equity, row 8 the terminal growth, row 10 the terminal payout, row 9 the P/E per
+    rupee of trailing EPS, rows 12.. the EPS index E_t = E_(t-1) (1 + g_t). Column B holds each
+    year's share of the fade (0 in the first years, 1 after the fade), shared by every block.
+    ``payout`` and ``years_high``/``years_fade`` are defined names; ``stable(gt)`` gives the
+    terminal payout's formula for a terminal growth cell."""
 
-    def block(g: str, r: str, gt: str) -> str:
-        """One priced path in column ``col``; returns the address of its P/E."""
-        from openpyxl.utils import get_column_letter
+    Y0 = 12
 
-        c = get_column_letter(col)
-        f[f"{c}6"], f[f"{c}7"], f[f"{c}8"] = f"={g}", f"={r}", f"={gt}"
+    def __init__(self, wb: Workbook, *, pe: str, payout: str, stable: Callable[[str], str],
+                 years_high: str, years_fade: str) -> None:
+        self.f = f = wb.create_sheet("Fade")
+        self.pe, self.payout, self.stable = pe, payout, stable
+        self.n, self.m = years_high, years_fade
+        f["A1"] = "Fade model, year by year (formulas; feeds the fair P/E figures)"
+        f["A1"].font = TITLE
+        f["A2"] = ("Each column prices one path: growth g for N years, fading in a straight line "
+                   "over M years to terminal growth g_T, then for ever; the payout moves the same "
+                   "way. P/E per rupee of trailing EPS = sum of p_t E_t / (1+r)^t + p_T E_(N+M) "
+                   "(1+g_T) / ((r-g_T)(1+r)^(N+M)). Growth found by bisection on -50%..+100%.")
+        f["A2"].font = Font(italic=True, color="FF595959")
+        for r, text in {3: "low", 4: "high", 5: "mid", 6: "growth, first years", 7: "cost of equity",
+                        8: "terminal growth", 9: "P/E", 10: "terminal payout",
+                        11: "Year / fade share / EPS index"}.items():
+            f.cell(r, 1, text).font = HEAD
+        n, m = self.n, self.m
         for t in range(1, FADE_YEARS + 1):
-            row = y0 + t - 1
-            growth = (f"IF($A{row}<={n},{c}$6,IF($A{row}<={n}+{mm},{c}$6+({c}$8-{c}$6)*($A{row}-{n})/{mm},{c}$8))")
+            row = self.Y0 + t - 1
+            f.cell(row, 1, t)
+            f.cell(row, 2, f"=IF(A{row}<={n},0,IF(A{row}<={n}+{m},(A{row}-{n})/{m},1))")
+        self.y1 = self.Y0 + FADE_YEARS - 1
+        self.col = 3
+        f.column_dimensions["A"].width = 24
+        # thousands of cells of working: hidden, so it neither prints nor distracts
+        f.sheet_state = "hidden"
+
+    def block(self, g: str, r: str, gt: str) -> str:
+        """Price one path in the next column; the absolute address of its P/E."""
+        f, n, m, p = self.f, self.n, self.m, self.payout
+        c = get_column_letter(self.col)
+        self.col += 1
+        f[f"{c}6"], f[f"{c}7"], f[f"{c}8"] = f"={g}", f"={r}", f"={gt}"
+        f[f"{c}10"] = f"={self.stable(f'{c}$8')}"
+        for t in range(1, FADE_YEARS + 1):
+            row = self.Y0 + t - 1
             prev = "1" if t == 1 else f"{c}{row - 1}"
-            f[f"{c}{row}"] = f"={prev}*(1+{growth})"
-        e = f"{c}${y0}:{c}${y1}"
-        f[f"{c}9"] = (f"=in_payout*(SUMPRODUCT(({years}<={n}+{mm})*{e}/(1+{c}$7)^{years})"
-                      f"+IF({n}+{mm}=0,1,INDEX({e},{n}+{mm}))*(1+{c}$8)/(({c}$7-{c}$8)*(1+{c}$7)^({n}+{mm})))")
-        return f"${c}$9"
+            f[f"{c}{row}"] = f"={prev}*(1+{c}$6+({c}$8-{c}$6)*$B{row})"
+        y, e, share = (f"$A${self.Y0}:$A${self.y1}", f"{c}${self.Y0}:{c}${self.y1}",
+                       f"$B${self.Y0}:$B${self.y1}")
+        f[f"{c}9"] = (f"=SUMPRODUCT(({y}<={n}+{m})*({p}+({c}$10-{p})*{share})*{e}/(1+{c}$7)^{y})"
+                      f"+{c}$10*IF({n}+{m}=0,1,INDEX({e},{n}+{m}))*(1+{c}$8)/(({c}$7-{c}$8)*(1+{c}$7)^({n}+{m}))")
+        return f"Fade!${c}$9"
 
-    def solve(r: str, gt: str) -> str:
-        """Bisection for the growth that gives today's P/E; returns the solved growth's address."""
-        nonlocal col
-        from openpyxl.utils import get_column_letter
-
-        lo_pe = block("-0.5", r, gt)
-        col += 1
-        hi_pe = block("1", r, gt)
-        col += 1
+    def solve(self, r: str, gt: str) -> str:
+        """The growth of the first years that gives today's P/E (bisection, FADE_STEPS halvings,
+        as dcf.fade_implied_growth); #N/A when no growth in -50%..+100% does. Its address."""
+        f, n, m = self.f, self.n, self.m
+        lo_pe, hi_pe = self.block("-0.5", r, gt), self.block("1", r, gt)
         for k in range(FADE_STEPS):
-            c = get_column_letter(col)
+            c = get_column_letter(self.col)
             if k == 0:
                 f[f"{c}3"], f[f"{c}4"] = "=-0.5", "=1"
             else:
-                p = get_column_letter(col - 1)
-                f[f"{c}3"] = f"=IF({p}$9<val_pe,{p}$5,{p}$3)"
-                f[f"{c}4"] = f"=IF({p}$9<val_pe,{p}$4,{p}$5)"
+                q = get_column_letter(self.col - 1)
+                f[f"{c}3"] = f"=IF({q}$9<{self.pe},{q}$5,{q}$3)"
+                f[f"{c}4"] = f"=IF({q}$9<{self.pe},{q}$4,{q}$5)"
             f[f"{c}5"] = f"=({c}3+{c}4)/2"
-            block(f"{c}5", r, gt)
-            col += 1
-        last = get_column_letter(col - 1)
-        c = get_column_letter(col)
+            self.block(f"{c}5", r, gt)
+        q, c = get_column_letter(self.col - 1), get_column_letter(self.col)
+        self.col += 1
         f[f"{c}3"] = "solved growth"
-        f[f"{c}4"] = (f"=IF(OR(NOT(ISNUMBER(val_pe)),{n}+{mm}>{FADE_YEARS},{n}+{mm}=0,val_pe<"
-                      f"{lo_pe},val_pe>{hi_pe}),NA(),IF({last}$9<val_pe,({last}5+{last}4)/2,"
-                      f"({last}3+{last}5)/2))")
         f[f"{c}3"].font = HEAD
-        col += 1
+        f[f"{c}4"] = (f"=IF(OR(NOT(ISNUMBER({self.pe})),{n}+{m}>{FADE_YEARS},{n}+{m}=0,"
+                      f"{self.pe}<{lo_pe},{self.pe}>{hi_pe}),NA(),"
+                      f"IF({q}$9<{self.pe},({q}5+{q}4)/2,({q}3+{q}5)/2))")
         return f"Fade!${c}$4"
 
-    g_now = solve("mul_coe_from", "in_terminal_growth")
-    _name(wb, "fade_implied_growth", g_now)
-    _name(wb, "fade_new_pe", f"Fade!{block(g_now, 'mul_coe_to', 'in_terminal_growth')}")
-    col += 1
-    for i, d in enumerate(FADE_ERP_STEPS):
-        r = 30 + i
-        m.cell(r, 1, f"=in_erp+({d})").number_format = "0.00%"
-        pe = block(g_now, f"(in_rf+in_beta*Multiples!$A${r})", "in_terminal_growth")
-        col += 1
-        m.cell(r, 2, f"=Fade!{pe}").number_format = MULT
-        m.cell(r, 3, f"=B{r}/$B$5-1").number_format = PCT
-        m.cell(r, 4, f"=IF((in_rf+in_beta*A{r})>mul_gordon_growth,in_payout*(1+mul_gordon_growth)"
-                     f"/((in_rf+in_beta*A{r})-mul_gordon_growth),NA())").number_format = MULT
-    last = 30 + len(FADE_ERP_STEPS) - 1
-    _name(wb, "mul_sens_erp", f"Multiples!$A$30:$A${last}")
-    _name(wb, "mul_sens_pe", f"Multiples!$B$30:$B${last}")
-    _name(wb, "mul_sens_gordon", f"Multiples!$D$30:$D${last}")
-    for i, d in enumerate(FADE_TERMINAL_STEPS):
-        r = 42 + i
-        m.cell(r, 1, f"=in_terminal_growth+({d})").number_format = PCT
-        g = solve("mul_coe_from", f"Multiples!$A${r}")
-        pe = block(g, "mul_coe_to", f"Multiples!$A${r}")
-        col += 1
-        m.cell(r, 2, f"={g}").number_format = PCT
-        m.cell(r, 3, f"=Fade!{pe}").number_format = MULT
-        m.cell(r, 4, f"=C{r}/$B$5-1").number_format = PCT
-    last = 42 + len(FADE_TERMINAL_STEPS) - 1
-    _name(wb, "mul_tsens_g", f"Multiples!$A$42:$A${last}")
-    _name(wb, "mul_tsens_implied", f"Multiples!$B$42:$B${last}")
-    _name(wb, "mul_tsens_pe", f"Multiples!$C$42:$C${last}")
-    f.column_dimensions["A"].width = 20
-    # the working is thousands of cells: hidden, so it neither prints nor distracts (unhide it
-    # to audit a number)
-    f.sheet_state = "hidden"
-    for c in "BCD":
-        m.column_dimensions[c].width = 18
+    def tables(self, ws: Worksheet, wb: Workbook, *, top: int, erp: str, rf: str, beta: str,
+               coe_from: str, coe_to: str, terminal: str, pe_now: str, gordon_growth: str,
+               gordon_payout: str, prefix: str) -> tuple[str, str]:
+        """The fair P/E across the ERP (growth held, single-stage bound beside) and by terminal
+        growth (growth re-solved), from row ``top`` of ``ws``. Returns (implied growth, new P/E)."""
+        g_now = self.solve(coe_from, terminal)
+        new_pe = self.block(g_now, coe_to, terminal)
+        ws.cell(top, 1, "Fair P/E across the ERP (growth held)").font = HEAD
+        for j, h in enumerate(("ERP", "Fair P/E (fade)", "Change vs today", "Single-stage bound"), 1):
+            ws.cell(top + 1, j, h).font = HEAD
+        first = top + 2
+        for i, d in enumerate(FADE_ERP_STEPS):
+            r = first + i
+            ws.cell(r, 1, f"={erp}+({d})").number_format = "0.00%"
+            k = f"({rf}+{beta}*{ws.title}!$A${r})"
+            ws.cell(r, 2, f"={self.block(g_now, k, terminal)}").number_format = MULT
+            ws.cell(r, 3, f"=B{r}/{pe_now}-1").number_format = PCT
+            ws.cell(r, 4, f"=IF({k}>{gordon_growth},{gordon_payout}*(1+{gordon_growth})/({k}-{gordon_growth}),NA())").number_format = MULT
+        last = first + len(FADE_ERP_STEPS) - 1
+        _name(wb, f"{prefix}_sens_erp", f"{ws.title}!$A${first}:$A${last}")
+        _name(wb, f"{prefix}_sens_pe", f"{ws.title}!$B${first}:$B${last}")
+        _name(wb, f"{prefix}_sens_gordon", f"{ws.title}!$D${first}:$D${last}")
+        top = last + 2
+        ws.cell(top, 1, "Fair P/E at the lower ERP, by terminal growth (growth re-solved)").font = HEAD
+        for j, h in enumerate(("Terminal growth", "Growth priced today", "Fair P/E (fade)", "Change vs today"), 1):
+            ws.cell(top + 1, j, h).font = HEAD
+        first = top + 2
+        for i, d in enumerate(FADE_TERMINAL_STEPS):
+            r = first + i
+            ws.cell(r, 1, f"={terminal}+({d})").number_format = PCT
+            gt = f"{ws.title}!$A${r}"
+            g = self.solve(coe_from, gt)
+            ws.cell(r, 2, f"={g}").number_format = PCT
+            ws.cell(r, 3, f"={self.block(g, coe_to, gt)}").number_format = MULT
+            ws.cell(r, 4, f"=C{r}/{pe_now}-1").number_format = PCT
+        last = first + len(FADE_TERMINAL_STEPS) - 1
+        _name(wb, f"{prefix}_tsens_g", f"{ws.title}!$A${first}:$A${last}")
+        _name(wb, f"{prefix}_tsens_implied", f"{ws.title}!$B${first}:$B${last}")
+        _name(wb, f"{prefix}_tsens_pe", f"{ws.title}!$C${first}:$C${last}")
+        for col in "BCD":
+            ws.column_dimensions[col].width = max(ws.column_dimensions[col].width or 0, 18)
+        return g_now, new_pe
+
 
 # -- dcf_model ------------------------------------------------------------------------------------
 def dcf_model(out: Path) -> None:
@@ -364,15 +383,15 @@ def dcf_model(out: Path) -> None:
     _row(m, 24, "Consensus EPS (FY1) revision, 30 days", "=(rr_eps_fy1-rr_eps_fy1_30d)/ABS(rr_eps_fy1_30d)", PCT, "mul_rev_30d", wb)
     _row(m, 25, "Consensus EPS (FY1) revision, 90 days", "=(rr_eps_fy1-rr_eps_fy1_90d)/ABS(rr_eps_fy1_90d)", PCT, "mul_rev_90d", wb)
     _row(m, 26, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,\"\",(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
-    m["A28"] = "Fair P/E across the ERP (growth held)"
-    m["A28"].font = HEAD
-    for j, h in enumerate(("ERP", "Fair P/E (fade)", "Change vs today", "Single-stage bound"), 1):
-        m.cell(29, j, h).font = HEAD
-    m["A40"] = "Fair P/E at the ERP after the change, by terminal growth (growth re-solved)"
-    m["A40"].font = HEAD
-    for j, h in enumerate(("Terminal growth", "Growth priced today", "Fair P/E (fade)", "Change vs today"), 1):
-        m.cell(41, j, h).font = HEAD
-    _fade_sheet(wb, m)
+    fade = _Fade(wb, pe="val_pe", payout="in_payout", stable=lambda gt: "in_payout",
+                 years_high="mul_years_high", years_fade="mul_years_fade")
+    g_now, new_pe = fade.tables(m, wb, top=28, erp="in_erp", rf="in_rf", beta="in_beta",
+                                coe_from="mul_coe_from", coe_to="mul_coe_to",
+                                terminal="in_terminal_growth", pe_now="$B$5",
+                                gordon_growth="mul_gordon_growth", gordon_payout="in_payout",
+                                prefix="mul")
+    _name(wb, "fade_implied_growth", g_now)
+    _name(wb, "fade_new_pe", new_pe)
     m.column_dimensions["A"].width = 46
     _owned(wb, DCF)
     _finish(wb, out)
@@ -459,6 +478,54 @@ def comps(out: Path) -> None:
                                                                    fill=PatternFill("solid", fgColor="FFF4CCCC")))
     _owned(wb, COMPS)
     _finish(wb, out)
+
+
+def _dashboard_multiples(wb: Workbook, dash: Worksheet, top: int) -> None:
+    """What a lower ERP means for the small-cap index's multiple: the note's fade model, live."""
+    dash.cell(top, 1, "What it means for multiples (fade model, as in the note)").font = HEAD
+
+    def stable(gt: str) -> str:
+        # the terminal stage pays out what growth does not need: 1 - g / ROE, never below today
+        return (f"IF(ISNUMBER(dash_roe),IF(dash_roe>{gt},MAX(dash_payout,1-{gt}/dash_roe),"
+                "dash_payout),dash_payout)")
+
+    rows = [
+        ("Risk-free rate", 0.07, PCT, "dash_rf", True),
+        ("Beta of the index", 1.0, "0.00", "dash_beta", True),
+        ("ERP today", 0.055, "0.00%", "dash_erp_from", True),
+        ("ERP after the change", 0.05, "0.00%", "dash_erp_to", True),
+        ("Terminal growth", 0.06, PCT, "dash_terminal", True),
+        ("Years at the implied growth", 10, "0", "dash_years_high", True),
+        ("Years of linear fade to terminal growth", 10, "0", "dash_years_fade", True),
+        ("Small-cap P/E (latest)", "=IF(ISNUMBER(rr_small_pe_now),rr_small_pe_now,NA())", MULT, "dash_pe_now", False),
+        ("Payout (dividend yield x P/E)", "=rr_small_dy_now/100*dash_pe_now", PCT, "dash_payout", False),
+        ("ROE (P/B / P/E)", "=rr_small_pb_now/dash_pe_now", PCT, "dash_roe", False),
+        ("Payout in the terminal stage (1 - g / ROE)", f"={stable('dash_terminal')}", PCT, "dash_payout_stable", False),
+        ("Cost of equity today", "=dash_rf+dash_beta*dash_erp_from", PCT, "dash_coe_from", False),
+        ("Cost of equity after", "=dash_rf+dash_beta*dash_erp_to", PCT, "dash_coe_to", False),
+        ("Growth priced for those years", "=dash_fade_growth", PCT, "dash_implied_growth", False),
+        ("Fair P/E after the ERP change (fade)", "=dash_fade_pe", MULT, "dash_fair_pe", False),
+        ("Change vs today", "=dash_fair_pe/dash_pe_now-1", PCT, "dash_fair_change", False),
+        ("Single-stage (Gordon) growth priced", "=(dash_pe_now*dash_coe_from-dash_payout)/(dash_pe_now+dash_payout)",
+         PCT, "dash_gordon_growth", False),
+        ("Single-stage (Gordon) fair P/E: the naive bound",
+         "=IF(dash_coe_to>dash_gordon_growth,dash_payout*(1+dash_gordon_growth)/(dash_coe_to-dash_gordon_growth),NA())",
+         MULT, "dash_gordon_pe", False),
+    ]
+    for i, (label, value, fmt, name, is_input) in enumerate(rows):
+        r = top + 1 + i
+        _row(dash, r, label, value, fmt, name, wb)
+        if is_input:
+            dash.cell(r, 2).font, dash.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
+    fade = _Fade(wb, pe="dash_pe_now", payout="dash_payout", stable=stable,
+                 years_high="dash_years_high", years_fade="dash_years_fade")
+    g_now, new_pe = fade.tables(dash, wb, top=top + len(rows) + 2, erp="dash_erp_from", rf="dash_rf",
+                                beta="dash_beta", coe_from="dash_coe_from", coe_to="dash_coe_to",
+                                terminal="dash_terminal", pe_now="dash_pe_now",
+                                gordon_growth="dash_gordon_growth", gordon_payout="dash_payout",
+                                prefix="dash")
+    _name(wb, "dash_fade_growth", g_now)
+    _name(wb, "dash_fade_pe", new_pe)
 
 
 # -- rally_dashboard -----------------------------------------------------------------------------
@@ -586,6 +653,7 @@ def rally_dashboard(out: Path) -> None:
         _row(dash, r, label, f, fmt, name, wb)
     dash.column_dimensions["A"].width = 44
     dash.column_dimensions["B"].width = 14
+    _dashboard_multiples(wb, dash, top=5 + len(rows) + 1)
 
     bar = BarChart()
     bar.title = "Small-cap index: monthly return, last 60 months"
@@ -596,7 +664,7 @@ def rally_dashboard(out: Path) -> None:
     bar.overlap = 100
     bar.series[1].graphicalProperties.solidFill = "C00000"
     bar.height, bar.width = 8, 18
-    dash.add_chart(bar, "D4")
+    dash.add_chart(bar, "F4")
 
     line = LineChart()
     line.title = "P/E gap, small vs large caps, with its 10th-90th percentile band"
@@ -604,14 +672,14 @@ def rally_dashboard(out: Path) -> None:
     line.add_data(Reference(hist, min_col=18, max_col=21, min_row=4, max_row=124), titles_from_data=True)
     line.set_categories(Reference(hist, min_col=17, min_row=5, max_row=124))
     line.height, line.width = 8, 18
-    dash.add_chart(line, "D21")
+    dash.add_chart(line, "F21")
 
     rev = LineChart()
     rev.title = "EPS revision breadth (30 days): small vs large caps"
     rev.add_data(Reference(hist, min_col=23, max_col=24, min_row=4, max_row=52), titles_from_data=True)
     rev.set_categories(Reference(hist, min_col=22, min_row=5, max_row=52))
     rev.height, rev.width = 8, 18
-    dash.add_chart(rev, "D38")
+    dash.add_chart(rev, "F38")
 
     sc = ScatterChart()
     sc.title = "Rally vs EPS revision (value traps in red)"
@@ -630,7 +698,7 @@ def rally_dashboard(out: Path) -> None:
     traps.graphicalProperties.line.noFill = True
     sc.series.extend([allp, traps])
     sc.height, sc.width = 8, 18
-    dash.add_chart(sc, "D55")
+    dash.add_chart(sc, "F55")
     _owned(wb, DASHBOARD)
     _finish(wb, out)
 

@@ -118,9 +118,17 @@ def _date_style(pkg: Package) -> int | None:
     return best
 
 
-def _check_names(pkg: Package, spec: layout.Layout) -> None:
+def _version(meta: dict[str, Any]) -> int:
+    """The template version a book was made from (books before versioning say 1)."""
+    try:
+        return int(float(meta.get("template_version") or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _check_names(pkg: Package, spec: layout.Layout, version: int) -> None:
     have = {k: v.replace("$", "").replace("'", "") for k, v in pkg.defined_names().items()}
-    for name, ref in spec.names().items():
+    for name, ref in spec.names(version).items():
         want = ref.replace("$", "")
         if name not in have:
             raise WorkbookError(f"{pkg.path.name}: the defined name {name} is gone; the tool fills "
@@ -313,7 +321,7 @@ def _fill(src: Path, c: content.Content, out: Path, *, first: bool, backup: bool
         meta = read_meta(pkg)
         if meta["template"] != c.template:
             raise WorkbookError(f"{src.name} is a {meta['template']} workbook, not {c.template}")
-        _check_names(pkg, spec)
+        _check_names(pkg, spec, _version(meta))
         old_changes = {} if first else read_cells(pkg, parts[layout.CHANGES])
         rows = [] if first else _diff(meta["tracked"], c.tracked)
         built_at = stamp if first else str(meta.get("built_at") or stamp)

@@ -13,7 +13,8 @@ DATA = "Data"
 CHANGES = "Changes"
 META = "_rerating"
 OWNED_SHEETS = (DATA, CHANGES, META)
-TEMPLATE_VERSION = 1
+#: 2: the dashboard's Data carries the small-cap index's latest P/E, P/B and dividend yield
+TEMPLATE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Field:
     name: str
     label: str
     kind: str = "number"  # number, text, date
+    since: int = 1  # the template version that added it: older books have no name for it
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,15 @@ class Layout:
                     return self.first_row + 1, b.col + j, b.capacity
         raise KeyError(name)
 
-    def names(self) -> dict[str, str]:
-        """Defined name -> absolute reference into Data."""
+    def names(self, version: int | None = None) -> dict[str, str]:
+        """Defined name -> absolute reference into Data (of a book of template ``version``:
+        fields added later have no name there)."""
         from rerating.workbooks.ooxml import col_letters
 
         out = {}
         for f in self.fields:
+            if version is not None and f.since > version:
+                continue
             r, c = self.field_cell(f.name)
             out[f.name] = f"{DATA}!${col_letters(c)}${r}"
         for b in self.blocks:
@@ -177,6 +182,9 @@ DASHBOARD = Layout(
         Field("rr_large_index", "Large-cap index", "text"),
         Field("rr_universe", "Stock universe", "text"),
         Field("rr_window", "Rally window", "text"),
+        Field("rr_small_pe_now", "Small-cap index P/E, latest", since=2),
+        Field("rr_small_pb_now", "Small-cap index P/B, latest", since=2),
+        Field("rr_small_dy_now", "Small-cap index dividend yield %, latest", since=2),
     ),
     blocks=(
         Block("Month-end closes", 4, HISTORY_CAPACITY, (
