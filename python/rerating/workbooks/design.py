@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rerating.analytics.dcf import FADE_DEFAULTS
 from rerating.workbooks.layout import (
     CHANGES,
     COMPS,
@@ -359,9 +360,9 @@ def dcf_model(out: Path) -> None:
     _row(m, 7, "ERP after the change", "=in_erp+in_erp_change", PCT)
     _row(m, 8, "Cost of equity today", "=in_rf+in_beta*B6", PCT, "mul_coe_from", wb)
     _row(m, 9, "Cost of equity after", "=in_rf+in_beta*B7", PCT, "mul_coe_to", wb)
-    _row(m, 10, "Fade model: years at the implied growth", 10, "0", "mul_years_high", wb,
+    _row(m, 10, "Fade model: years at the implied growth", FADE_DEFAULTS["years_high"], "0", "mul_years_high", wb,
          "Yours to edit (whole years; with the fade, at most 40)")
-    _row(m, 11, "Fade model: years of linear fade", 10, "0", "mul_years_fade", wb,
+    _row(m, 11, "Fade model: years of linear fade", FADE_DEFAULTS["years_fade"], "0", "mul_years_fade", wb,
          "Growth falls in a straight line to terminal growth (Inputs) over these years")
     for r in (10, 11):
         m.cell(r, 2).font, m.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
@@ -494,9 +495,9 @@ def _dashboard_multiples(wb: Workbook, dash: Worksheet, top: int) -> None:
         ("Beta of the index", 1.0, "0.00", "dash_beta", True),
         ("ERP today", 0.055, "0.00%", "dash_erp_from", True),
         ("ERP after the change", 0.05, "0.00%", "dash_erp_to", True),
-        ("Terminal growth", 0.06, PCT, "dash_terminal", True),
-        ("Years at the implied growth", 10, "0", "dash_years_high", True),
-        ("Years of linear fade to terminal growth", 10, "0", "dash_years_fade", True),
+        ("Terminal growth", FADE_DEFAULTS["terminal_growth"], PCT, "dash_terminal", True),
+        ("Years at the implied growth", FADE_DEFAULTS["years_high"], "0", "dash_years_high", True),
+        ("Years of linear fade to terminal growth", FADE_DEFAULTS["years_fade"], "0", "dash_years_fade", True),
         ("Small-cap P/E (latest)", "=IF(ISNUMBER(rr_small_pe_now),rr_small_pe_now,NA())", MULT, "dash_pe_now", False),
         ("Payout (dividend yield x P/E)", "=rr_small_dy_now/100*dash_pe_now", PCT, "dash_payout", False),
         ("ROE (P/B / P/E)", "=rr_small_pb_now/dash_pe_now", PCT, "dash_roe", False),
