@@ -432,12 +432,17 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
         click.echo(f"[SYNTHETIC] {line}")
     adj = s["adjustment"]
     naive = s["gordon"]
-    click.echo(f"[SYNTHETIC] What it means: at ERP {spec.erp_to:.2%} instead of {spec.erp_from:.2%} the "
-               f"small-cap fair P/E moves from {s['pe_now']:.1f} to {float(adj.new_pe):.1f} "
-               f"({float(adj.factor) - 1:+.1%}), holding {float(adj.implied_growth):.1%} growth for "
-               f"{spec.years_high} years fading over {spec.years_fade} to "
-               f"{spec.terminal_growth:.1%} (fade model); the single-stage Gordon bound says "
-               + (f"{naive:.1f}." if naive == naive else "no finite value."))
+    if adj is None:
+        click.echo(f"[SYNTHETIC] What it means: the fade model gives no fair multiple "
+                   f"({rep.context['fade_error']}).")
+    else:
+        click.echo(f"[SYNTHETIC] What it means: at ERP {spec.erp_to:.2%} instead of "
+                   f"{spec.erp_from:.2%} the small-cap fair P/E moves from {s['pe_now']:.1f} to "
+                   f"{float(adj.new_pe):.1f} ({float(adj.factor) - 1:+.1%}), holding "
+                   f"{float(adj.implied_growth):.1%} growth for {spec.years_high} years fading "
+                   f"over {spec.years_fade} to {spec.terminal_growth:.1%} (fade model); the "
+                   "single-stage Gordon bound says "
+                   + (f"{naive:.1f}." if naive == naive else "no finite value."))
     click.echo("[SYNTHETIC] Files (all built from synthetic demo data):")
     for label, path in (("report", rep.pdf), ("report", rep.html), ("dashboard", dash.path),
                         ("DCF model", model_wb.path), ("comps", comps_wb.path)):

@@ -153,3 +153,15 @@ def test_a_team_can_restyle_without_python(demo_store, tmp_path) -> None:  # typ
     rep, _ = publish(demo_store, spec, tmp_path / "out", template_dir=mine)
     assert rep.html.read_text() == "<html><body><h1>House style</h1><p>+14.7% demo:synthetic 2026-04-30</p></body></html>"
     assert rep.pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_no_growth_path_is_said_in_words_not_a_number() -> None:
+    from rerating.reports.report import _meaning
+
+    spec = ReportSpec("S", "L", [], [])
+    # a P/E of 4,000 on a 1% payout: no growth up to +100% a year for 10 years reaches it
+    m = _meaning(spec, 4000.0, 0.01, 100.0)
+    assert m["adjustment"] is None and m["erp_grid"] == []
+    assert "cannot be justified under this terminal growth" in m["words"]["fade_error"]
+    m = _meaning(spec, 20.0, float("nan"), 3.0)
+    assert "no dividend yield" in m["words"]["fade_error"]

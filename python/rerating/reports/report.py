@@ -83,7 +83,9 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     # what a lower ERP means for the small-cap index's multiple
     pe_now = float(pe[spec.small_index].iloc[-1])
     # dividend yield is stored in percent (as NSE publishes it): payout = yield x P/E
-    payout = float(dy[spec.small_index].dropna().iloc[-1]) / 100 * pe_now if spec.small_index in dy else 0.3
+    # (no dividend yield stored: no payout, and the section says so rather than assume one)
+    dys = dy[spec.small_index].dropna() if spec.small_index in dy else pd.Series(dtype=float)
+    payout = float(dys.iloc[-1]) / 100 * pe_now if len(dys) else float("nan")
     pb = vals.pivot_table(index="date", columns="index", values="pb", aggfunc="last")
     pb_now = float(pb[spec.small_index].dropna().iloc[-1]) if spec.small_index in pb else float("nan")
     mean = _meaning(spec, pe_now, payout, pb_now)
@@ -192,7 +194,13 @@ def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> d
             return float("nan")
 
     g_t = spec.terminal_growth
-    adj = fade(spec.erp_to, g_t)
+    if not np.isfinite(payout):
+        return _no_meaning(spec, pe_now, "the store holds no dividend yield for the index, so its "
+                           "payout is unknown; import the niftyindices P/E-P/B-yield file")
+    try:
+        adj = fade(spec.erp_to, g_t)
+    except InputError as exc:  # no growth path justifies today's P/E: say so, print no number
+        return _no_meaning(spec, pe_now, str(exc))
     naive = gordon(spec.erp_to)
     g_naive = float(dcf.implied_growth(pe_now, payout, adj.coe_from))
     erp_grid = []
@@ -230,6 +238,14 @@ def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> d
     }
     return {"adjustment": adj, "gordon": naive, "erp_grid": erp_grid,
             "terminal_grid": terminal_grid, "words": words}
+
+
+def _no_meaning(spec: ReportSpec, pe_now: float, why: str) -> dict[str, Any]:
+    words = {"fade_error": why, "model": (f"fade model: {spec.years_high} years at the implied "
+                                          f"growth, fading over {spec.years_fade} years to "
+                                          f"{spec.terminal_growth:.1%} terminal")}
+    return {"adjustment": None, "gordon": float("nan"), "erp_grid": [], "terminal_grid": [],
+            "words": words}
 
 
 def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,
