@@ -189,6 +189,9 @@ def test_incremental_refresh_asks_only_for_missing_sessions(fake_yahoo, store) -
 @pytest.mark.parametrize(("given", "expected"), [
     ("reliance", "RELIANCE.NS"), ("RELIANCE.NS", "RELIANCE.NS"), ("500325.BO", "500325.BO"),
     ("NIFTY50", "^NSEI"), ("^BSESN", "^BSESN"), (" tcs ", "TCS.NS"), ("M&M", "M&M.NS"),
+    # index names through the one index map the importer uses too
+    ("SENSEX", "^BSESN"), ("NIFTY BANK", "^NSEBANK"), ("nifty smallcap 250", "NIFTYSMLCAP250.NS"),
+    ("NIFTYBEES", "NIFTYBEES.NS"),  # an ETF whose symbol starts like an index is still a stock
 ])
 def test_yahoo_symbol(given: str, expected: str) -> None:
     assert yahoo_symbol(given) == expected

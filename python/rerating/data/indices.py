@@ -54,6 +54,7 @@ BUILTIN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("NIFTY PSE", "^CNXPSE", ("CNX PSE",)),
     ("NIFTY MNC", "^CNXMNC", ("CNX MNC",)),
     ("INDIA VIX", "^INDIAVIX", ()),
+    ("S&P BSE SENSEX", "^BSESN", ("SENSEX", "BSE SENSEX")),
 )
 
 

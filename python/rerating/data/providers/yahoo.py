@@ -23,17 +23,11 @@ import numpy as np
 import pandas as pd
 
 from rerating.data import model
+from rerating.data.indices import IndexMap
 from rerating.data.providers.base import Provider, Query
 from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
 
-#: Yahoo symbols of Indian indices, by the names analysts use.
-INDEX_SYMBOLS = {
-    "NIFTY50": "^NSEI",
-    "SENSEX": "^BSESN",
-    "NIFTYBANK": "^NSEBANK",
-    "NIFTYNEXT50": "^NSMIDCP",
-    "NIFTYIT": "^CNXIT",
-}
+_INDEX_MAP = IndexMap()
 _EXCHANGE_SUFFIX = {"NSE": ".NS", "BSE": ".BO"}
 _SYMBOL_RE = re.compile(r"^\^?[A-Z0-9&\-_.]{1,20}$")
 _DEFAULT_START = pd.Timestamp("2005-01-01")
@@ -60,8 +54,9 @@ def yahoo_symbol(ticker: str, exchange: str = "NSE") -> str:
     t = str(ticker).strip().upper()
     if not t:
         raise InputError("ticker is blank; give a symbol such as RELIANCE.NS")
-    if t in INDEX_SYMBOLS:
-        return INDEX_SYMBOLS[t]
+    index = _INDEX_MAP.symbol(t)  # NIFTY50, NIFTY BANK, SENSEX …: the one index map
+    if index is not None:
+        return index
     if t.startswith("^") or "." in t:
         if not _SYMBOL_RE.match(t):
             raise InputError(f"ticker {ticker!r} has characters Yahoo symbols never use")
