@@ -10,6 +10,10 @@ quotes are null), ``dupdates`` (the last session sent twice, the second a later 
 ``split`` (a split at ``split_at[symbol]``: every value divided by the ratio, history included,
 as Yahoo serves it once adjusted) and ``split_raw`` (the same split with history not yet
 adjusted, so the close halves overnight).
+Coverage, as Yahoo answers thinly covered Indian stocks: ``nocoverage`` (prices and profile
+served, but the earningsTrend module answers HTTP 404 "No fundamentals data found for any of the
+summaryTypes=earningsTrend") and ``thin`` (earningsTrend served with every figure ``raw: 0``, no
+analysts and ``endDate: null``, the shape Yahoo sends for a stock nobody covers).
 """
 
 from __future__ import annotations
@@ -30,6 +34,24 @@ FIXTURES = Path(__file__).parent / "fixtures" / "yahoo"
 
 def _load(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _thin_trend() -> dict:
+    """earningsTrend as Yahoo sends it for a stock with no analyst coverage."""
+    zero = {"raw": 0, "fmt": None}
+    trend = []
+    for period in ("0q", "+1q", "0y", "+1y"):
+        trend.append({
+            "maxAge": 1, "period": period, "endDate": None, "growth": {},
+            "earningsEstimate": {"avg": {}, "low": {}, "high": {}, "yearAgoEps": {},
+                                 "numberOfAnalysts": zero, "growth": {}},
+            "revenueEstimate": {"avg": {}, "numberOfAnalysts": zero},
+            "epsTrend": {"current": zero, "7daysAgo": zero, "30daysAgo": zero,
+                         "60daysAgo": zero, "90daysAgo": zero},
+            "epsRevisions": {"upLast7days": zero, "upLast30days": zero, "downLast30days": zero,
+                             "downLast7Days": zero},
+        })
+    return {"trend": trend, "maxAge": 1}
 
 
 class FakeYahoo(BaseAdapter):
@@ -109,6 +131,8 @@ class FakeYahoo(BaseAdapter):
                 "code": "Not Found", "description": "No data found, symbol may be delisted"}},
                 "quoteSummary": {"result": None, "error": {"code": "Not Found",
                                                            "description": "Quote not found for symbol: " + sym}}}))
+        if mode in ("nocoverage", "thin"):
+            return None  # served normally; the coverage fault is in the earningsTrend module
         return None
 
     def _chart(self, request, sym: str, query: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -170,7 +194,14 @@ class FakeYahoo(BaseAdapter):
         if sym not in self.summaries:
             return self._fail_unknown(request, summary=True)
         modules = query.get("modules", "").split(",")
+        mode = self.failures.get(sym)
+        if mode == "nocoverage" and "earningsTrend" in modules:
+            return self._respond(request, 404, json.dumps({"quoteSummary": {"result": None, "error": {
+                "code": "Not Found",
+                "description": "No fundamentals data found for any of the summaryTypes=earningsTrend"}}}))
         full = self.summaries[sym]
+        if mode == "thin":
+            full = {**full, "earningsTrend": _thin_trend()}
         picked = {m: full[m] for m in modules if m in full}
         return self._respond(request, 200, json.dumps({"quoteSummary": {"result": [picked], "error": None}}))
 

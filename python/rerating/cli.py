@@ -112,7 +112,8 @@ def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped
                     f"{c.fetched_at:%Y-%m-%d %H:%M} UTC" if c is not None and c.last is not None
                     else "; nothing stored for it")
             click.echo(f"  failed {table} {t}: {why}{kept}", err=True)
-    for kind, per in (("re-based", report.rebased), ("check", report.warnings)):
+    for kind, per in (("re-based", report.rebased), ("check", report.warnings),
+                      ("note", report.notes)):
         for table, items in per.items():
             for t, why in sorted(items.items()):
                 click.echo(f"  {kind} {table} {t}: {why}", err=True)

@@ -151,6 +151,52 @@ def test_estimates_trend_and_revisions(fake_yahoo) -> None:
     assert (t.eps_30d_ago, t.down_30d) == (158.0, 10.0)
 
 
+def test_a_stock_nobody_covers_is_no_failure_and_no_zero_forecast(fake_yahoo, store) -> None:  # type: ignore[no-untyped-def]
+    """Yahoo's two real answers for thin coverage: HTTP 404 "No fundamentals data found for any
+    of the summaryTypes=earningsTrend" (TCS here), and an earningsTrend of raw 0 figures with 0
+    analysts and no end date (RELIANCE here). Neither is an unknown symbol, and the second must
+    never be stored as a forecast of zero EPS."""
+    fake_yahoo.failures["TCS.NS"] = "nocoverage"
+    p = provider(fake_yahoo)
+    df = p.fetch("estimates", Query.of(["RELIANCE.NS", "TCS.NS"]))
+    assert set(df.ticker) == {"RELIANCE.NS"}  # no exception: TCS's answer is an answer
+    assert p.notices["estimates"] == {
+        "TCS.NS": "no analyst coverage: Yahoo has no consensus estimates for it"}
+    fake_yahoo.failures["RELIANCE.NS"] = "thin"
+    p = provider(fake_yahoo)
+    assert p.fetch("estimates", Query.of(["RELIANCE.NS"])).empty  # no 0-EPS rows
+    assert p.notices["estimates"] == {
+        "RELIANCE.NS": "no analyst coverage: Yahoo has no consensus estimates for it "
+                       "(Yahoo lists 0 analysts)"}
+    # through a refresh: prices and fundamentals kept, no estimates stored, no failure
+    fresh = provider(fake_yahoo)
+    report = refresh(store, fresh, ["TCS.NS", "RELIANCE.NS"], start="2026-04-01", end="2026-04-30",
+                     tables=["prices", "fundamentals", "estimates"])
+    assert report.failures == {}
+    assert set(report.notes["estimates"]) == {"TCS.NS", "RELIANCE.NS"}
+    assert set(store.read("prices")["ticker"]) == {"TCS.NS", "RELIANCE.NS"}
+    assert set(store.read("fundamentals")["ticker"]) == {"TCS.NS", "RELIANCE.NS"}
+    assert store.read("estimates").empty
+
+
+def test_the_cli_notes_no_coverage_and_exits_0(fake_yahoo, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from functools import partialmethod
+
+    from rerating.cli import main
+
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+    fake_yahoo.failures["TCS.NS"] = "nocoverage"
+    code = main(["--data-dir", str(tmp_path), "data", "refresh", "--source", "yahoo",
+                 "--tickers", "RELIANCE.NS,TCS.NS", "--start", "2026-04-01", "--end", "2026-04-30",
+                 "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Refreshed 2 tickers from yahoo" in out
+    assert "  note estimates TCS.NS: no analyst coverage: Yahoo has no consensus estimates for it" in err
+    assert "unknown symbol" not in err and "failed" not in err
+
+
 def test_eps_history_quarters(fake_yahoo) -> None:
     df = provider(fake_yahoo).fetch("eps_history", Query.of("RELIANCE.NS"))
     assert list(df.period_end.dt.strftime("%Y-%m-%d")) == \

@@ -47,6 +47,9 @@ class RefreshReport:
     rebased: dict[str, dict[str, str]] = field(default_factory=dict)
     #: rows kept but worth a look: one-day moves no listed stock makes (what and when)
     warnings: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: what the source said that is no failure: a stock with no analyst coverage has no
+    #: estimates to store (table -> ticker -> what)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def failed_tickers(self) -> set[str]:
@@ -95,6 +98,7 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                     if progress:
                         progress(table, done, total)
     report.requests = dict(provider.requests)
+    report.notes = {t: dict(v) for t, v in provider.notices.items() if v}
     return report
 
 

@@ -71,6 +71,9 @@ class Provider(ABC):
         self._count_lock = threading.Lock()
         #: upstream requests made, per table: lets tests prove a refresh asked only what was missing
         self.requests: dict[str, int] = {}
+        #: table -> ticker -> what the source said that is no failure (e.g. "no analyst
+        #: coverage"): nothing to store, nothing to retry, but the user must be told
+        self.notices: dict[str, dict[str, str]] = {}
 
     def fetch(self, table: str, query: Query) -> pd.DataFrame:
         """Run the three steps and return ``table`` in its canonical shape."""
@@ -80,6 +83,10 @@ class Provider(ABC):
         q = self.transform_query(table, query)
         raw = self.extract_data(table, q)
         return self.transform_data(table, q, raw)
+
+    def _notice(self, table: str, ticker: str, what: str) -> None:
+        with self._count_lock:
+            self.notices.setdefault(table, {})[ticker] = what
 
     def _count(self, table: str, n: int = 1) -> None:
         with self._count_lock:

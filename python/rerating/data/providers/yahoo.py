@@ -29,6 +29,13 @@ from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
 
 _INDEX_MAP = IndexMap()
 _EXCHANGE_SUFFIX = {"NSE": ".NS", "BSE": ".BO"}
+_NO_FUNDAMENTALS = re.compile(r"No fundamentals data found", re.I)
+_NO_COVERAGE = "no analyst coverage: Yahoo has no consensus estimates for it"
+_NOTHING = object()  # a ticker the source answered with nothing to store (a notice, no failure)
+
+
+class NoCoverage(LookupError):
+    """The stock exists but no analyst covers it: no estimates, and that is no failure."""
 _SYMBOL_RE = re.compile(r"^\^?[A-Z0-9&\-_.]{1,20}$")
 _DEFAULT_START = pd.Timestamp("2005-01-01")
 
@@ -238,6 +245,9 @@ class YahooProvider(Provider):
             self._count(table)
             try:
                 return sym, fetch(yf.Ticker(sym, session=self.session)), None
+            except NoCoverage as exc:  # an answer, not a failure: nothing to store or retry
+                self._notice(table, sym, str(exc))
+                return sym, _NOTHING, None
             except Exception as exc:  # boundary: yfinance raises many unrelated types
                 return sym, None, f"{type(exc).__name__}: {exc}"
 
@@ -247,7 +257,7 @@ class YahooProvider(Provider):
                     failed[sym] = err
                 elif value is None:
                     failed[sym] = "no data returned"
-                else:
+                elif value is not _NOTHING:
                     got[sym] = value
         return got, failed
 
@@ -267,9 +277,17 @@ class YahooProvider(Provider):
 
     @staticmethod
     def _estimates_one(tk: Any) -> dict[str, pd.DataFrame]:
-        est = tk.earnings_estimate
+        try:
+            est = tk.earnings_estimate
+        except Exception as exc:
+            # Yahoo answers a stock nobody covers with HTTP 404 "No fundamentals data found for
+            # any of the summaryTypes=earningsTrend": the stock exists, its estimates do not.
+            body = str(getattr(getattr(exc, "response", None), "text", "") or "")
+            if _NO_FUNDAMENTALS.search(body) or _NO_FUNDAMENTALS.search(str(exc)):
+                raise NoCoverage(_NO_COVERAGE) from exc
+            raise
         if est is None or est.empty:
-            raise LookupError("no consensus estimates (earningsTrend empty)")
+            raise NoCoverage(_NO_COVERAGE)
         return {"estimate": est, "trend": tk.eps_trend, "revisions": tk.eps_revisions}
 
     @staticmethod
@@ -283,8 +301,12 @@ class YahooProvider(Provider):
     def transform_data(self, table: str, query: Query, raw: Any) -> pd.DataFrame:
         got, failed = raw
         builder = getattr(self, f"_to_{table}")
-        frames = [builder(sym, value, query) for sym, value in got.items()]
-        frames = [f for f in frames if f is not None and not f.empty]
+        built = {sym: builder(sym, value, query) for sym, value in got.items()}
+        if table == "estimates":
+            for sym, f in built.items():
+                if f is None or f.empty:  # every period had 0 analysts: nothing to store
+                    self._notice(table, sym, _NO_COVERAGE + " (Yahoo lists 0 analysts)")
+        frames = [f for f in built.values() if f is not None and not f.empty]
         data = self._conform(table, pd.concat(frames, ignore_index=True)) if frames \
             else model.empty(model.TABLES[table])
         if failed:
@@ -335,6 +357,10 @@ class YahooProvider(Provider):
                 v = frame.loc[period, col]
                 return float(v) if pd.notna(v) else np.nan
 
+            if not get(est, "numberOfAnalysts") > 0:
+                # Thinly covered stocks come back with raw 0 for every figure, 0 analysts and
+                # no end date: that is no forecast of zero EPS, so nothing is stored for it.
+                continue
             rows.append({
                 "ticker": sym, "as_of": pd.Timestamp.today().normalize(), "period": period,
                 "eps_mean": get(est, "avg"), "analyst_count": get(est, "numberOfAnalysts"),
