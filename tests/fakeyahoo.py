@@ -4,7 +4,8 @@ yfinance's own code runs unchanged (cookie, crumb, chart and quoteSummary reques
 parsing); only the bytes that would have come over the network are replaced, from the canned
 JSON in ``tests/fixtures/yahoo/`` (same shapes Yahoo returns). Failures are injected per symbol:
 ``dns`` (a connection error at resolve time), ``429``, ``500``, ``empty`` (a chart with no rows),
-``malformed`` (invalid JSON) and ``404`` (unknown symbol, Yahoo's "No data found" answer).
+``malformed`` (invalid JSON), ``500json`` (a 500 carrying Yahoo's own error document) and
+``404`` (unknown symbol, Yahoo's "No data found" answer).
 Data-quality faults Yahoo is known for are injected the same way: ``nan`` (sessions whose
 quotes are null), ``dupdates`` (the last session sent twice, the second a later live value),
 ``split`` (a split at ``split_at[symbol]``: every value divided by the ratio, history included,
@@ -124,6 +125,10 @@ class FakeYahoo(BaseAdapter):
             return self._respond(request, 429, "Too Many Requests", content_type="text/plain")
         if mode == "500":
             return self._respond(request, 500, "<html>Internal Server Error</html>", content_type="text/html")
+        if mode == "500json":  # Yahoo's own error document on a 500 (seen live)
+            return self._respond(request, 500, json.dumps({"finance": {"result": None, "error": {
+                "code": "Internal Server Error",
+                "description": "Duplicate key RELIANCE.NS (attempted merging values a and b)"}}}))
         if mode == "malformed":
             return self._respond(request, 200, '{"chart": {"result": [ {"meta": ')
         if mode == "404":

@@ -197,6 +197,31 @@ def test_the_cli_notes_no_coverage_and_exits_0(fake_yahoo, tmp_path, monkeypatch
     assert "unknown symbol" not in err and "failed" not in err
 
 
+def test_a_500_with_yahoos_error_document_is_retried_and_quoted(fake_yahoo) -> None:
+    """Yahoo sometimes answers 500 with its own JSON error ("Duplicate key …"); yfinance then
+    fails with KeyError('chart'), which was reported as such and never retried."""
+    fake_yahoo.failures["TCS.NS"] = "500json"
+    p = provider(fake_yahoo, retries=2, backoff=1.0)
+    with pytest.raises(ProviderError) as err:
+        p.fetch("prices", Query.of(["RELIANCE.NS", "TCS.NS"], "2026-04-01", "2026-04-30"))
+    why = err.value.failures["TCS.NS"]
+    # (yfinance words it KeyError('chart') or "possibly delisted" depending on its time-zone
+    # cache; Yahoo's own words are what the user reads either way)
+    assert why.startswith("server error: ") and "KeyError" not in why
+    assert why.endswith("(Yahoo said: Internal Server Error: Duplicate key RELIANCE.NS "
+                        "(attempted merging values a and b))")
+    assert p.sleeps == [1.0, 2.0]  # retried twice with backoff, as a server error is
+    assert set(err.value.partial["ticker"]) == {"RELIANCE.NS"}
+
+
+def test_a_passing_500_is_retried_until_the_source_answers(fake_yahoo) -> None:
+    fake_yahoo.failures["TCS.NS"] = "500json"
+    fake_yahoo.fail_times["TCS.NS"] = 1  # once, then the source answers
+    df = provider(fake_yahoo, retries=2, backoff=1.0).fetch(
+        "prices", Query.of(["TCS.NS"], "2026-04-01", "2026-04-30"))
+    assert len(df) == 20
+
+
 def test_eps_history_quarters(fake_yahoo) -> None:
     df = provider(fake_yahoo).fetch("eps_history", Query.of("RELIANCE.NS"))
     assert list(df.period_end.dt.strftime("%Y-%m-%d")) == \

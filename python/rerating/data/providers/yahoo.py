@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,10 @@ _TRANSIENT = re.compile(r"database is locked|temporarily unavailable", re.I)
 # An HTTP 5xx page, or an answer cut off or garbled on the way (yfinance then fails to parse
 # JSON): both usually pass, so both are retried like a rate limit.
 _SERVER = re.compile(r"\b5\d\d (server error|internal|bad gateway|service unavailable|gateway)|"
-                     r"server error|bad gateway|service unavailable", re.I)
+                     r"server error|bad gateway|service unavailable|"
+                     # yfinance reads a chart from every answer: an error document (Yahoo's
+                     # {"finance": {"error": ...}} on a 500) has none
+                     r"KeyError\('chart'\)", re.I)
 _MALFORMED = re.compile(r"JSONDecodeError|Expecting value|Unterminated string|Extra data|"
                         r"Expecting ',' delimiter|Invalid control character", re.I)
 _UNKNOWN = re.compile(r"delisted|no data found|not found|no timezone|404|invalid|"
@@ -129,6 +133,7 @@ _CONFIG_LOCK = threading.RLock()
 #: failure kinds that usually pass, so are retried with exponential backoff
 RETRIED = frozenset({"rate_limited", "transient", "server_error", "malformed_answer"})
 _URL = re.compile(r" for url: \S+")
+_NO_CHART = "KeyError('chart')"  # how yfinance fails on an answer that is an error document
 _LABELS = {"malformed_answer": "malformed answer (not JSON: a server error page or a cut-off "
                                "response)"}
 
@@ -155,11 +160,34 @@ class YahooProvider(Provider):
                  sleep: Callable[[float], None] = time.sleep) -> None:
         super().__init__()
         self.session = session
+        #: symbol -> Yahoo's own words for its last error answer ("Internal Server Error:
+        #: Duplicate key …"), read from the response where the session lets us see it
+        self.said: dict[str, str] = {}
+        hooks = getattr(session, "hooks", None)
+        if isinstance(hooks, dict) and isinstance(hooks.get("response"), list):
+            hooks["response"].append(self._remember_error)
         self.max_workers = max(1, int(max_workers))
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
+
+    def _remember_error(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """A response hook: keep Yahoo's error description, by the symbol in the URL."""
+        if getattr(response, "status_code", 200) < 400:
+            return response
+        try:
+            doc = response.json()
+        except Exception:  # an HTML error page: nothing in Yahoo's words to keep
+            return response
+        errors = [v.get("error") for v in doc.values() if isinstance(v, dict)] \
+            if isinstance(doc, dict) else []
+        err = next((e for e in errors if isinstance(e, dict) and e.get("description")), None)
+        if err is not None:
+            sym = unquote(urlsplit(str(response.url)).path.rsplit("/", 1)[-1]).upper()
+            with self._count_lock:
+                self.said[sym] = f"{err.get('code') or 'error'}: {err['description']}"
+        return response
 
     def transform_query(self, table: str, query: Query) -> Query:
         query = super().transform_query(table, query)
@@ -185,8 +213,10 @@ class YahooProvider(Provider):
             for t in ok:
                 failed.pop(t, None)
             failed.update(bad)
+            # Yahoo's own words decide where yfinance's are vague: a 500 error document can
+            # surface as "possibly delisted" once yfinance has the symbol's time zone cached
             limited = tuple(t for t, why in failed.items()
-                            if classify_failure(why) in RETRIED)
+                            if classify_failure(f"{why} {self.said.get(t, '')}") in RETRIED)
             if not limited or attempt == self.retries:
                 break
             self._sleep(self.backoff * (2 ** attempt))
@@ -310,7 +340,8 @@ class YahooProvider(Provider):
         data = self._conform(table, pd.concat(frames, ignore_index=True)) if frames \
             else model.empty(model.TABLES[table])
         if failed:
-            raise _failure(table, failed, data)
+            raise _failure(table, {t: why + (f" (Yahoo said: {self.said[t]})" if t in self.said
+                                             else "") for t, why in failed.items()}, data)
         return data
 
     @staticmethod
@@ -388,7 +419,8 @@ def _failure(table: str, failed: dict[str, str], partial: pd.DataFrame) -> Provi
     kind = {t: classify_failure(why) for t, why in failed.items()}
     kinds = set(kind.values())
     # the request URL adds nothing a reader can act on (and carries the session crumb)
-    detail = {t: f"{_LABELS.get(kind[t], kind[t].replace('_', ' '))}: {_URL.sub('', why)}"
+    detail = {t: f"{_LABELS.get(kind[t], kind[t].replace('_', ' '))}: "
+                 f"{_URL.sub('', why).replace(_NO_CHART, 'an answer with no chart in it')}"
               for t, why in failed.items()}
     cls: type[ProviderError] = ProviderError
     if kinds == {"rate_limited"}:
