@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from rerating.tracebacks import record
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
+_SOURCE_NAMES = {"yahoo": "Yahoo Finance", "demo": "the demo market"}
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -90,6 +92,14 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
         names = resolve_universe("demo" if source == "demo" else "nifty50")
     report = _run_refresh(settings, source, names, start, end, progress)
     total = sum(report.rows.values())
+    if report.unreachable:
+        kept = (f"kept the {total:,} rows that arrived before it" if total
+                else "nothing changed in the store")
+        click.echo(f"cannot reach {_SOURCE_NAMES.get(source, source)}: no network "
+                   f"({report.unreachable}); stopped at the first unreachable answer; {kept}",
+                   err=True)
+        ctx.exit(1)
+        return
     click.echo(f"Refreshed {len(set(names))} tickers from {_label(report.source)}: "
                f"{total:,} rows written ({', '.join(f'{k} {v:,}' for k, v in report.rows.items())}); "
                f"store {settings.data_dir}")
@@ -725,6 +735,20 @@ def _os_message(e: OSError) -> str:
     return f"{e.strerror or e}{where}; nothing was changed"
 
 
+def _warning_to_log(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: object = None, line: str | None = None) -> None:
+    import datetime as dt
+
+    path = Settings.from_env().log_file
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now(dt.UTC).isoformat()} warning {category.__name__} "
+                     f"at {filename}:{lineno}: {message}\n")
+    except OSError:
+        pass  # a warning is never worth failing a command for
+
+
 def main(argv: list[str] | None = None) -> int:
     # yfinance logs each failed ticker; the provider collects those lines and we report them,
     # so keep them off the terminal without turning them off (the provider needs them).
@@ -733,8 +757,12 @@ def main(argv: list[str] | None = None) -> int:
     if not yf_log.handlers:
         yf_log.addHandler(logging.NullHandler())
     try:
-        # Without standalone mode click returns ctx.exit(n)'s code instead of raising it.
-        code = cli.main(args=argv, prog_name="rerating", standalone_mode=False)
+        # Libraries' warnings (pandas deprecations inside yfinance…) are for the log, not for
+        # the analyst's terminal; the filters stay as they are.
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_to_log
+            # Without standalone mode click returns ctx.exit(n)'s code instead of raising it.
+            code = cli.main(args=argv, prog_name="rerating", standalone_mode=False)
         if isinstance(code, int) and code:
             return code
     except click.exceptions.Exit as e:

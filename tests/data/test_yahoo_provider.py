@@ -222,6 +222,42 @@ def test_a_passing_500_is_retried_until_the_source_answers(fake_yahoo) -> None:
     assert len(df) == 20
 
 
+def test_no_network_is_said_once_and_nothing_changes(fake_yahoo, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Offline, `data refresh --source yahoo` printed the same DNS error for every ticker and
+    table (204 lines for Nifty 50). It now stops at the first batch that got nothing through."""
+    import warnings
+    from functools import partialmethod
+
+    from rerating.cli import main
+    from rerating.data.store import Store
+
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+    monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "log"))
+    for t in ("RELIANCE.NS", "TCS.NS", "INFY.NS"):
+        fake_yahoo.failures[t] = "dns"
+    real_fetch = YahooProvider.fetch
+
+    def fetch_and_warn(self, table, query):  # type: ignore[no-untyped-def]
+        warnings.warn("a library's warning", UserWarning, stacklevel=1)
+        return real_fetch(self, table, query)
+
+    monkeypatch.setattr(YahooProvider, "fetch", fetch_and_warn)
+    code = main(["--data-dir", str(tmp_path / "store"), "data", "refresh", "--source", "yahoo",
+                 "--tickers", "RELIANCE.NS,TCS.NS,INFY.NS", "--start", "2026-04-01",
+                 "--end", "2026-04-30", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("cannot reach Yahoo Finance: no network (network: ConnectionError")
+    assert lines[0].endswith("stopped at the first unreachable answer; nothing changed in the store")
+    assert sum(n for (kind, _), n in fake_yahoo.calls.items() if kind != "other") <= 6  # one batch
+    assert not Store(tmp_path / "store").exists()
+    log = (tmp_path / "log" / "rerating.log").read_text()
+    assert "warning UserWarning" in log and "a library's warning" in log
+
+
 def test_eps_history_quarters(fake_yahoo) -> None:
     df = provider(fake_yahoo).fetch("eps_history", Query.of("RELIANCE.NS"))
     assert list(df.period_end.dt.strftime("%Y-%m-%d")) == \

@@ -25,7 +25,7 @@ import pandas as pd
 from rerating.data import model
 from rerating.data.providers.base import Provider, Query
 from rerating.data.store import Store
-from rerating.errors import ProviderError
+from rerating.errors import NetworkError, ProviderError
 
 #: called with (step description, units done, units total)
 Progress = Callable[[str, int, int], None]
@@ -50,6 +50,9 @@ class RefreshReport:
     #: what the source said that is no failure: a stock with no analyst coverage has no
     #: estimates to store (table -> ticker -> what)
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the source could not be reached at all (the first such error): the refresh stopped at
+    #: once rather than failing every ticker of every table the same way
+    unreachable: str | None = None
 
     @property
     def failed_tickers(self) -> set[str]:
@@ -87,7 +90,9 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                     batch = group[i:i + batch_size]
                     query = Query(tuple(batch), first, end_ts if first is not None else None,
                                   None)
-                    frame = _fetch(provider, table, query, report)
+                    frame = _fetch(provider, table, query, report, may_stop=True)
+                    if report.unreachable:
+                        break
                     if table == "prices" and not frame.empty:
                         frame = _keep_one_basis(store, w, provider, frame, query, report)
                         _flag_jumps(frame, report)
@@ -97,6 +102,10 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                     done += len(batch)
                     if progress:
                         progress(table, done, total)
+                if report.unreachable:
+                    break
+        if report.unreachable:
+            break
     report.requests = dict(provider.requests)
     report.notes = {t: dict(v) for t, v in provider.notices.items() if v}
     return report
@@ -110,10 +119,20 @@ REBASE_TOLERANCE = 2e-4
 JUMP_BOUNDS = (0.6, 1 / 0.6)
 
 
-def _fetch(provider: Provider, table: str, query: Query, report: RefreshReport) -> pd.DataFrame:
+def _fetch(provider: Provider, table: str, query: Query, report: RefreshReport, *,
+           may_stop: bool = False) -> pd.DataFrame:
     """What the source returned; failures recorded in ``report`` and what did arrive kept."""
     try:
         return provider.fetch(table, query)
+    except NetworkError as exc:
+        # Nothing has got through since the refresh began: the source is out of reach, and
+        # every further ticker and table would fail the same way. Say it once and stop.
+        if may_stop and (exc.partial is None or exc.partial.empty) \
+                and not any(report.rows.values()):
+            report.unreachable = next(iter(exc.failures.values()), str(exc))
+            return model.empty(model.TABLES[table])
+        report.failures.setdefault(table, {}).update(exc.failures)
+        return exc.partial
     except ProviderError as exc:
         report.failures.setdefault(table, {}).update(exc.failures)
         if exc.partial is not None:
