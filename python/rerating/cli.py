@@ -141,8 +141,11 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
     if source == "yahoo" and settings.offline:
         raise CacheMiss("offline mode: refusing to fetch from Yahoo Finance; drop --offline "
                         "or use --source demo")
-    kwargs = {} if source == "demo" else {"max_workers": settings.max_workers,
-                                          "timeout": settings.fetch_timeout}
+    from rerating.data.renames import Renames
+
+    kwargs = {} if source == "demo" else {
+        "max_workers": settings.max_workers, "timeout": settings.fetch_timeout,
+        "renames": Renames.from_file(settings.data_dir / "renames.csv")}
     provider = get_provider(source, **kwargs)
     if source == "demo" and start is None:
         start = "2005-01-01"
@@ -383,6 +386,22 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
     saved = sorted([*folder.glob("*.txt"), *folder.glob("*.csv")])
     for p in saved:
         click.echo(f"  {p.stem:<14} saved ({p})")
+
+
+@data.command("renames")
+@click.pass_context
+def data_renames(ctx: click.Context) -> None:
+    """NSE symbol changes and delistings the tool knows (yours: <data dir>/renames.csv).
+
+    A refresh that asks for an old symbol says what became of it instead of 'unknown symbol';
+    it never swaps one ticker for another by itself.
+    """
+    from rerating.data.renames import Renames
+
+    path = _settings(ctx).data_dir / "renames.csv"
+    for r in Renames.from_file(path).all():
+        click.echo(f"  {r.old:<12} -> {r.new or '(delisted)':<12} {r.date:<8} {r.note}")
+    click.echo(f"Add yours to {path} (columns old,new,date,note).")
 
 
 def _universe_name(path: Path) -> str:

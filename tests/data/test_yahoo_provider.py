@@ -258,6 +258,34 @@ def test_no_network_is_said_once_and_nothing_changes(fake_yahoo, tmp_path, monke
     assert "warning UserWarning" in log and "a library's warning" in log
 
 
+def test_a_renamed_symbol_is_explained_not_called_unknown(fake_yahoo, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # TATAMOTORS.NS is not in the fake, so Yahoo answers 404 "No data found, symbol may be
+    # delisted", as it does for the real symbol since the demerger
+    from rerating.cli import main
+    from rerating.data.renames import Renames
+
+    with pytest.raises(ProviderError) as err:
+        provider(fake_yahoo).fetch("prices", Query.of(["TATAMOTORS.NS", "RELIANCE.NS"],
+                                                      "2026-04-01", "2026-04-30"))
+    assert err.value.failures == {"TATAMOTORS.NS": (
+        "renamed or delisted: TATAMOTORS.NS it trades as TMPV.NS since 2025-10 (Tata Motors "
+        "demerger: the passenger-vehicle company kept the listing; commercial vehicles listed "
+        "apart as TMCV); see `rerating data renames`")}
+    assert set(err.value.partial["ticker"]) == {"RELIANCE.NS"}  # never swapped for TMPV.NS
+    # the user's own rows win, and a symbol nobody renamed is still an unknown symbol
+    mine = tmp_path / "renames.csv"
+    mine.write_text("old,new,date,note\nFOOBAR,,2026-01,merged into BAZ\n")
+    p = provider(fake_yahoo, renames=Renames.from_file(mine))
+    with pytest.raises(ProviderError) as err:
+        p.fetch("prices", Query.of(["FOOBAR.NS", "NOSUCH.NS"], "2026-04-01", "2026-04-30"))
+    assert err.value.failures["FOOBAR.NS"].startswith(
+        "renamed or delisted: FOOBAR.NS delisted in 2026-01 (merged into BAZ)")
+    assert err.value.failures["NOSUCH.NS"].startswith("unknown symbol: ")
+    assert main(["--data-dir", str(tmp_path), "data", "renames"]) == 0
+    out = capsys.readouterr().out
+    assert "  TATAMOTORS   -> TMPV" in out and "  FOOBAR       -> (delisted)" in out
+
+
 def test_eps_history_quarters(fake_yahoo) -> None:
     df = provider(fake_yahoo).fetch("eps_history", Query.of("RELIANCE.NS"))
     assert list(df.period_end.dt.strftime("%Y-%m-%d")) == \

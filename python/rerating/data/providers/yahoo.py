@@ -26,6 +26,7 @@ import pandas as pd
 from rerating.data import model
 from rerating.data.indices import IndexMap
 from rerating.data.providers.base import Provider, Query
+from rerating.data.renames import RENAMED, Renames
 from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
 
 _INDEX_MAP = IndexMap()
@@ -80,8 +81,10 @@ def yahoo_symbol(ticker: str, exchange: str = "NSE") -> str:
 
 
 def classify_failure(reason: str) -> str:
-    """``rate_limited``, ``transient``, ``server_error``, ``malformed_answer``, ``network`` or
-    ``unknown_symbol`` for a yfinance error (``error`` when none fits)."""
+    """``rate_limited``, ``transient``, ``server_error``, ``malformed_answer``, ``network``,
+    ``renamed`` or ``unknown_symbol`` for a yfinance error (``error`` when none fits)."""
+    if reason.startswith(RENAMED):
+        return "renamed"
     if _RATE.search(reason):
         return "rate_limited"
     if _TRANSIENT.search(reason):
@@ -157,9 +160,12 @@ class YahooProvider(Provider):
 
     def __init__(self, session: Any = None, *, max_workers: int = 4, timeout: float = 30.0,
                  retries: int = 3, backoff: float = 2.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 renames: Renames | None = None) -> None:
         super().__init__()
         self.session = session
+        #: symbol changes and delistings: an unknown symbol that is in here is explained
+        self.renames = renames or Renames()
         #: symbol -> Yahoo's own words for its last error answer ("Internal Server Error:
         #: Duplicate key …"), read from the response where the session lets us see it
         self.said: dict[str, str] = {}
@@ -340,8 +346,14 @@ class YahooProvider(Provider):
         data = self._conform(table, pd.concat(frames, ignore_index=True)) if frames \
             else model.empty(model.TABLES[table])
         if failed:
-            raise _failure(table, {t: why + (f" (Yahoo said: {self.said[t]})" if t in self.said
-                                             else "") for t, why in failed.items()}, data)
+            worded = {}
+            for t, why in failed.items():
+                known = self.renames.lookup(t)
+                if known is not None and classify_failure(why) == "unknown_symbol":
+                    worded[t] = known.describe(t)  # explained, never swapped silently
+                else:
+                    worded[t] = why + (f" (Yahoo said: {self.said[t]})" if t in self.said else "")
+            raise _failure(table, worded, data)
         return data
 
     @staticmethod
@@ -419,8 +431,9 @@ def _failure(table: str, failed: dict[str, str], partial: pd.DataFrame) -> Provi
     kind = {t: classify_failure(why) for t, why in failed.items()}
     kinds = set(kind.values())
     # the request URL adds nothing a reader can act on (and carries the session crumb)
-    detail = {t: f"{_LABELS.get(kind[t], kind[t].replace('_', ' '))}: "
-                 f"{_URL.sub('', why).replace(_NO_CHART, 'an answer with no chart in it')}"
+    detail = {t: why if kind[t] == "renamed" else
+              f"{_LABELS.get(kind[t], kind[t].replace('_', ' '))}: "
+              f"{_URL.sub('', why).replace(_NO_CHART, 'an answer with no chart in it')}"
               for t, why in failed.items()}
     cls: type[ProviderError] = ProviderError
     if kinds == {"rate_limited"}:
