@@ -122,3 +122,42 @@ def test_import_prices_says_what_it_recognised_and_replaced(tmp_path: Path, caps
     assert "1 prices rows were already stored with the same values" in out
     code, _, err = run(capsys, *d, "data", "import", "prices", str(mine), "--dayfirst", "--monthfirst")
     assert code == 2 and "exclude each other" in err
+
+
+@pytest.mark.parametrize("args", [
+    ["model", "build", "DEVALPER.DEMO", "-o", "{tmp}/m.xlsx"],
+    ["comps", "build", "demo-small", "-o", "{tmp}/c.xlsx"],
+    ["dashboard", "build", "-o", "{tmp}/d.xlsx", "--no-progress"],
+    ["report", "--out", "{tmp}/r", "--no-progress"],
+])
+def test_a_future_as_of_is_said_and_the_book_stamped_with_the_datas_date(
+        demo_store, tmp_path: Path, capsys, args) -> None:  # type: ignore[no-untyped-def]
+    filled = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    code, out, err = run(capsys, "--data-dir", str(demo_store.root), *filled, "--as-of", "2030-01-01")
+    assert code == 0, err
+    assert "as of 2026-04-30" in out and "2030" not in out
+    assert ("--as-of 2030-01-01 is after the last stored session: the numbers and the stamp are "
+            "as of 2026-04-30") in err
+
+
+def test_refresh_with_a_future_as_of_keeps_the_datas_date(demo_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    d = ("--data-dir", str(demo_store.root))
+    m = tmp_path / "m.xlsx"
+    assert run(capsys, *d, "model", "build", "DEVALPER.DEMO", "-o", str(m), "--as-of", "2026-03-31")[0] == 0
+    code, out, err = run(capsys, *d, "refresh", str(m), "--as-of", "2028-01-01")
+    assert code == 0 and "as of 2026-04-30" in out and "after the last stored session" in err
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ("04/03/2026", "could be day first or month first; write it as YYYY-MM-DD"),
+    ("next week", "is not a date; use YYYY-MM-DD"),
+])
+def test_dates_typed_on_the_command_line_are_never_guessed(demo_store, tmp_path: Path, capsys,
+                                                           given: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "--data-dir", str(demo_store.root), "model", "build", "DEVALPER.DEMO",
+                       "-o", str(tmp_path / "m.xlsx"), "--as-of", given)
+    assert code == 2 and words in err
+    # a day above 12 decides the order, as in a file: 31/03/2026 is 31 March
+    code, out, _ = run(capsys, "--data-dir", str(demo_store.root), "model", "build", "DEVALPER.DEMO",
+                       "-o", str(tmp_path / "n.xlsx"), "--as-of", "31/03/2026")
+    assert code == 0 and "as of 2026-03-31" in out

@@ -549,16 +549,28 @@ def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, sou
 
     t = ticker.strip().upper()
     store = _prepare(ctx, source, [t], progress)
-    _built(engine.build(content.dcf(store, t, _as_of(as_of)), out, overwrite=overwrite))
+    result = engine.build(content.dcf(store, t, _as_of(as_of)), out, overwrite=overwrite)
+    _built(result)
+    _say_as_of(as_of, result.as_of)
 
 
 def _as_of(text: str | None) -> pd.Timestamp | None:
+    """``--as-of`` by the one date parser (ISO always works; an ambiguous 04/03/2026 is
+    refused, never read one way here and another in a file)."""
     if text is None:
         return None
-    try:
-        return pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise InputError(f"--as-of {text!r} is not a date like 2026-04-30") from None
+    from rerating.data.parsing import parse_date_text
+
+    return parse_date_text(text, "--as-of")
+
+
+def _say_as_of(asked: str | None, used: pd.Timestamp) -> None:
+    """One line when the data's date is not the date asked for, saying which and why."""
+    req = _as_of(asked)
+    if req is not None and req.normalize() > pd.Timestamp(used).normalize():
+        click.echo(f"  --as-of {req:%Y-%m-%d} is after the last stored session: the numbers and "
+                   f"the stamp are as of {pd.Timestamp(used):%Y-%m-%d}, the latest data "
+                   "(refresh the data to go further)", err=True)
 
 
 @cli.group("comps")
@@ -588,6 +600,7 @@ def comps_build(ctx: click.Context, universe: str, benchmark: str | None, window
     store = _prepare(ctx, source, [*names, bench], progress)
     c = content.comps(store, names, bench, window, _as_of(as_of), universe=universe)
     _built(engine.build(c, out, overwrite=overwrite))
+    _say_as_of(as_of, c.as_of)
 
 
 @cli.group("dashboard")
@@ -618,6 +631,7 @@ def dashboard_build(ctx: click.Context, small_index: str | None, large_index: st
     store = _prepare(ctx, source, [si, li, *small, *large], progress)
     c = content.dashboard(store, si, li, small, large, window, _as_of(as_of), universe=u)
     _built(engine.build(c, out, overwrite=overwrite))
+    _say_as_of(as_of, c.as_of)
 
 
 @cli.command("refresh")
@@ -636,6 +650,7 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
                for t in str(meta.get(k) or "").split(",") if t]
     store = _prepare(ctx, source, tickers, progress)
     r = engine.refresh(file, store, _as_of(as_of))
+    _say_as_of(as_of, r.as_of)
     tag = "[SYNTHETIC] " if r.synthetic else ""
     top = "; ".join(f"{item} {'n/a' if ch is None else f'{ch:+.1%}'}" for item, _, _, ch, _ in r.changes[:3])
     click.echo(f"{tag}Refreshed {r.path} ({r.template}, as of {r.as_of:%Y-%m-%d}, source "
@@ -671,6 +686,7 @@ def report_cmd(ctx: click.Context, universe: str | None, small_index: str | None
     tag = "[SYNTHETIC] " if rep.context["synthetic"] else ""
     click.echo(f"{tag}Report as of {rep.context['as_of_iso']} from {_label(rep.context['source'])}: "
                f"{rep.pdf}, {rep.html}, {dash.path}")
+    _say_as_of(as_of, pd.Timestamp(rep.context["as_of_iso"]))
 
 
 @cli.group()

@@ -284,3 +284,21 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
 
 def _first_line(s: pd.Series, value: str) -> int:
     return line_of(s.index[(s == value).to_numpy()][0])
+
+
+def parse_date_text(text: str, what: str) -> pd.Timestamp:
+    """One date typed by a user (an option such as ``--as-of``), read by the same rules as a
+    file's date column: ISO always works, ``30 Apr 2026`` too; ``04/03/2026`` could be either
+    order and is refused rather than guessed, unless a field above 12 decides it."""
+    t = str(text).strip()
+    if not t:
+        raise InputError(f"{what} is blank; give a date like 2026-04-30")
+    try:
+        parsed = dates(pd.Series([t]), what)
+    except InputError as exc:
+        if "day first or month first" in str(exc):
+            raise InputError(f"{what} {t!r} could be day first or month first; write it as "
+                             "YYYY-MM-DD (e.g. 2026-04-30)") from None
+        raise InputError(f"{what} {t!r} is not a date; use YYYY-MM-DD (e.g. 2026-04-30) or "
+                         "30 Apr 2026") from None
+    return pd.Timestamp(parsed.values.iloc[0])

@@ -63,9 +63,11 @@ def _source_of(frame: pd.DataFrame) -> str:
 
 
 def _as_of(prices: pd.DataFrame, as_of: Any) -> pd.Timestamp:
+    """The date of the data: the last session with a price on or before ``as_of`` (a book
+    asked for a later date is stamped with the date its numbers are from, not the request)."""
     if prices.empty:
         raise CacheMiss("no prices on or before the as-of date")
-    return pd.Timestamp(prices["date"].max()) if as_of is None else pd.Timestamp(as_of)
+    return pd.Timestamp(prices["date"].max())
 
 
 def _price_source(store: Store, ticker: str, as_of: Any) -> str:

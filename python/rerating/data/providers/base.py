@@ -51,6 +51,10 @@ def date_window(start: object, end: object) -> tuple[pd.Timestamp | None, pd.Tim
 def _ts(value: object, name: str) -> pd.Timestamp | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str):  # typed by a user: the one date parser, which never guesses
+        from rerating.data.parsing import parse_date_text
+
+        return parse_date_text(value, name)
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
