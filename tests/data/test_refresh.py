@@ -65,3 +65,26 @@ def test_snapshots_and_index_valuations_land_with_provenance(store) -> None:  # 
         frame = store.read(table)
         assert (frame.source == "demo:synthetic").all(), table
         assert frame.fetched_at.notna().all(), table
+
+
+def test_an_interrupted_refresh_keeps_what_arrived_and_resumes(store) -> None:  # type: ignore[no-untyped-def]
+    """A long refresh commits at checkpoints: stopped during its third batch (Ctrl-C), the first
+    two batches are in the store, and the next run asks only for the tickers still missing."""
+    import pytest
+
+    class Interrupted(RecordingDemo):
+        def extract_data(self, table, query):  # type: ignore[no-untyped-def]
+            if len(self.queries) == 2:
+                raise KeyboardInterrupt
+            return super().extract_data(table, query)
+
+    p = Interrupted()
+    names = p.universe("demo-large")[:12]
+    with pytest.raises(KeyboardInterrupt):
+        refresh(store, p, names, start="2026-01-01", end="2026-04-30", tables=["prices"],
+                batch_size=4, checkpoint_seconds=0.0)
+    assert sorted(store.read("prices")["ticker"].unique()) == sorted(names[:8])
+    again = RecordingDemo()
+    refresh(store, again, names, start="2026-01-01", end="2026-04-30", tables=["prices"], batch_size=4)
+    assert [q.tickers for _, q in again.queries] == [tuple(names[8:])]
+    assert sorted(store.read("prices")["ticker"].unique()) == sorted(names)

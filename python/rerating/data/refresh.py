@@ -16,6 +16,7 @@ kept but reported (``warnings``): a source that has not yet adjusted a split sho
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from rerating.errors import NetworkError, ProviderError
 Progress = Callable[[str, int, int], None]
 
 SNAPSHOT_MAX_AGE = pd.Timedelta(hours=12)
+#: a long refresh commits what has arrived at least this often (seconds)
+CHECKPOINT_SECONDS = 30.0
 DEFAULT_TABLES = ("prices", "fundamentals", "estimates", "eps_history", "index_valuation")
 
 
@@ -63,8 +66,13 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
             start: object = None, end: object = None,
             tables: Iterable[str] = DEFAULT_TABLES, batch_size: int = 50,
             snapshot_max_age: pd.Timedelta = SNAPSHOT_MAX_AGE,
-            progress: Progress | None = None) -> RefreshReport:
-    """Fetch what ``store`` lacks for ``tickers`` from ``provider`` and commit it."""
+            progress: Progress | None = None,
+            checkpoint_seconds: float = CHECKPOINT_SECONDS) -> RefreshReport:
+    """Fetch what ``store`` lacks for ``tickers`` from ``provider`` and commit it.
+
+    What has arrived is committed at least every ``checkpoint_seconds`` (and at the end of each
+    table), so a long refresh (Nifty 500, 20 years) that is interrupted or killed keeps what it
+    fetched, and running it again asks only for the rest."""
     wanted = Query.of(list(tickers), start, end)
     end_ts = wanted.end or pd.Timestamp.today().normalize()
     report = RefreshReport(provider.source)
@@ -84,6 +92,7 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
         report.up_to_date[table] = len(names) - sum(len(v) for v in plan.values())
         total = sum(len(v) for v in plan.values())
         done = 0
+        last_commit = time.monotonic()
         with store.writer() as w:
             for first, group in plan.items():
                 for i in range(0, len(group), batch_size):
@@ -100,6 +109,9 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                     w.upsert(table, frame)
                     report.rows[table] = report.rows.get(table, 0) + len(frame)
                     done += len(batch)
+                    if time.monotonic() - last_commit >= checkpoint_seconds:
+                        w.commit()  # a checkpoint: an interruption now loses nothing fetched
+                        last_commit = time.monotonic()
                     if progress:
                         progress(table, done, total)
                 if report.unreachable:
