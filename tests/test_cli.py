@@ -161,3 +161,31 @@ def test_dates_typed_on_the_command_line_are_never_guessed(demo_store, tmp_path:
     code, out, _ = run(capsys, "--data-dir", str(demo_store.root), "model", "build", "DEVALPER.DEMO",
                        "-o", str(tmp_path / "n.xlsx"), "--as-of", "31/03/2026")
     assert code == 0 and "as of 2026-03-31" in out
+
+
+def test_unknown_universe_and_suffixless_ticker_are_named(demo_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    d = ("--data-dir", str(demo_store.root))
+    code, _, err = run(capsys, *d, "comps", "build", "nosuchuniverse", "-o", str(tmp_path / "c.xlsx"))
+    assert code == 2 and "universe 'nosuchuniverse' is neither built in nor saved; known: demo, " \
+        "demo-small" in err
+    code, _, err = run(capsys, *d, "model", "build", "devalper", "-o", str(tmp_path / "m.xlsx"))
+    assert code == 2 and "ticker DEVALPER is not in the store; did you mean DEVALPER.DEMO?" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_refresh_summary_says_what_happened(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    d = ("--data-dir", str(tmp_path))
+    args = ("data", "refresh", "--source", "demo", "--tickers", "LARGE50.DEMO", "--no-progress")
+    code, out, _ = run(capsys, *d, *args)
+    assert code == 0 and re.search(r"Refreshed 1 of 1 tickers from demo:synthetic .*: [\d,]+ rows "
+                                   r"written \(prices [\d,]+, index_valuation [\d,]+\); store", out)
+    code, out, _ = run(capsys, *d, *args)
+    assert code == 0 and out.startswith("Up to date: the store already holds what demo:synthetic")
+    assert "()" not in out
+
+
+def test_report_takes_dash_o_like_every_writing_command(demo_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, "--data-dir", str(demo_store.root), "report", "-o", str(tmp_path / "r"),
+                         "--no-progress")
+    assert code == 0, err
+    assert (tmp_path / "r" / "report.pdf").exists() and str(tmp_path / "r") in out

@@ -100,9 +100,16 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
                    err=True)
         ctx.exit(1)
         return
-    click.echo(f"Refreshed {len(set(names))} tickers from {_label(report.source)}: "
-               f"{total:,} rows written ({', '.join(f'{k} {v:,}' for k, v in report.rows.items())}); "
-               f"store {settings.data_dir}")
+    n, failed = len(set(names)), len(report.failed_tickers)
+    written = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
+    if total == 0 and not failed:
+        click.echo(f"Up to date: the store already holds what {_label(report.source)} has for "
+                   f"the {n} tickers; nothing written; store {settings.data_dir}")
+    else:
+        click.echo(f"Refreshed {n - failed} of {n} tickers from {_label(report.source)}: "
+                   f"{total:,} rows written{f' ({written})' if written else ''}"
+                   f"{f'; {failed} failed, listed below' if failed else ''}; "
+                   f"store {settings.data_dir}")
     _tell_faults(report, settings)
     if report.failures:
         ctx.exit(1)
@@ -425,7 +432,7 @@ def _steps(progress: bool):  # type: ignore[no-untyped-def]
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the files the demo writes (default: ./rerating-demo).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.pass_context
@@ -549,9 +556,40 @@ def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, sou
 
     t = ticker.strip().upper()
     store = _prepare(ctx, source, [t], progress)
+    _known_ticker(store, t)
     result = engine.build(content.dcf(store, t, _as_of(as_of)), out, overwrite=overwrite)
     _built(result)
     _say_as_of(as_of, result.as_of)
+
+
+def _known_ticker(store, t: str) -> None:  # type: ignore[no-untyped-def]
+    """A ticker the store lacks that is a stored ticker without its exchange suffix (reliance
+    for RELIANCE.NS) is named, not reported as missing prices."""
+    held = {c.ticker for c in store.coverage("prices")}
+    if t in held or "." in t or t.startswith("^"):
+        return
+    near = sorted(h for h in held if h.split(".")[0] == t)
+    if near:
+        raise InputError(f"ticker {t} is not in the store; did you mean {' or '.join(near)}? "
+                         "(tickers carry their exchange: .NS for NSE, .BO for BSE)")
+
+
+def _known_universe(ctx: click.Context, name: str) -> None:
+    """A single word that is neither a universe nor a stored ticker is an unknown universe."""
+    from rerating.data.universe import builtin_universes, is_universe
+
+    settings = _settings(ctx)
+    if "," in name or " " in name.strip() or is_universe(name, settings.data_dir):
+        return
+    held = {c.ticker for c in _store(ctx).coverage("prices")}
+    if name.strip().upper() in held or "." in name:
+        return
+    folder = settings.data_dir / "universes"
+    saved = sorted(p.stem for p in [*folder.glob("*.txt"), *folder.glob("*.csv")]) \
+        if folder.exists() else []
+    raise InputError(f"universe {name!r} is neither built in nor saved; known: "
+                     f"{', '.join([*builtin_universes(), *saved])} (or give tickers, "
+                     "comma-separated)")
 
 
 def _as_of(text: str | None) -> pd.Timestamp | None:
@@ -595,6 +633,7 @@ def comps_build(ctx: click.Context, universe: str, benchmark: str | None, window
     from rerating.data.universe import resolve_universe
     from rerating.workbooks import content, engine
 
+    _known_universe(ctx, universe)
     names = resolve_universe(universe, _settings(ctx).data_dir)
     bench = _demo_default(benchmark, LARGE_INDEX, "--benchmark", source).upper()
     store = _prepare(ctx, source, [*names, bench], progress)
@@ -664,7 +703,7 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
 @click.option("--benchmark", default=None, help="Large-cap index (default LARGE50.DEMO on demo data).")
 @click.option("--large-universe", default=None, help="Large-cap stocks, for revision breadth (default demo-large).")
 @click.option("--window", default="MTD", show_default=True, help="Rally window for the value-trap screen.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("rerating-report"),
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("rerating-report"),
               show_default=True, help="Output folder.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="A folder with your own report.html.j2 (restyle without touching Python).")

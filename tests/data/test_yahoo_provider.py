@@ -192,7 +192,7 @@ def test_the_cli_notes_no_coverage_and_exits_0(fake_yahoo, tmp_path, monkeypatch
                  "--no-progress"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "Refreshed 2 tickers from yahoo" in out
+    assert "Refreshed 2 of 2 tickers from yahoo" in out
     assert "  note estimates TCS.NS: no analyst coverage: Yahoo has no consensus estimates for it" in err
     assert "unknown symbol" not in err and "failed" not in err
 
