@@ -84,6 +84,15 @@ def test_generated_vba_declares_every_function_with_its_optional_arguments() -> 
 
 
 # -- good input, checked against the core ------------------------------------------------------
+def test_a_rate_typed_as_a_percent_is_refused_with_the_decimal_to_use() -> None:
+    # RR_JUSTIFIED_PE(50, 5, 10) returned 60.0: payout 5,000%, growth 500%, coe 1,000%
+    assert one(call("RR_JUSTIFIED_PE", 50, 5, 10)) == \
+        "#VALUE! payout 50 looks like a percent: use 0.5 (or type 50%)"
+    assert one(call("RR_JUSTIFIED_PE", "50%", "5%", "10%")) == pytest.approx(10.5)
+    assert one(call("RR_COE", 7, 1.2, 0.055)) == "#VALUE! rf 7 looks like a percent: use 0.07 (or type 7%)"
+    assert one(call("RR_COE", 0.07, 1.2, 0.055)) == pytest.approx(0.136)  # beta above 1 is fine
+
+
 def test_dcf_functions_match_the_core() -> None:
     assert one(call("RR_COE", 0.07, 1.2, 0.055)) == pytest.approx(0.136)
     assert one(call("RR_JUSTIFIED_PE", 0.5, 0.05, 0.10)) == pytest.approx(10.5)

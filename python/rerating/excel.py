@@ -105,6 +105,15 @@ def number(v: Any, name: str, default: float | None = None, *, required: bool = 
     return x
 
 
+def rate(v: Any, name: str, default: float | None = None, *, required: bool = True) -> float | None:
+    """A rate or ratio typed as a decimal (0.12, or "12%"). Above 1 it was almost surely typed
+    as a percent (50 for 50%): refused with the decimal to use, never taken as 5,000%."""
+    x = number(v, name, default, required=required)
+    if x is not None and abs(x) > 1:
+        raise InputError(f"{name} {x:g} looks like a percent: use {x / 100:g} (or type {x:g}%)")
+    return x
+
+
 def integer(v: Any, name: str, default: int | None = None) -> int | None:
     x = number(v, name, None if default is None else float(default))
     if x is None:

@@ -516,7 +516,7 @@ def RR_VALUE_TRAPS(universe, window="1M", as_of=None, rally_quantile=0.8, max_re
      erp="Equity risk premium, decimal (0.055 = 5.5%)")
 def RR_COE(rf, beta, erp):
     """Cost of equity by CAPM: rf + beta x ERP."""
-    return dcf.cost_of_equity(excel.number(rf, "rf"), excel.number(beta, "beta"), excel.number(erp, "erp"))
+    return dcf.cost_of_equity(excel.rate(rf, "rf"), excel.number(beta, "beta"), excel.rate(erp, "erp"))
 
 
 _BASIS_DOC = "Optional. trailing (default: on last year's EPS) or forward (on next year's)"
@@ -528,8 +528,8 @@ _BASIS_DOC = "Optional. trailing (default: on last year's EPS) or forward (on ne
      coe="Cost of equity, decimal (see RR_COE)", basis=_BASIS_DOC)
 def RR_JUSTIFIED_PE(payout, growth, coe, basis="trailing"):
     """P/E justified by stable growth (Gordon): payout x (1 + g) / (coe - g) on trailing EPS."""
-    return dcf.justified_pe(excel.number(payout, "payout"), excel.number(growth, "growth"),
-                            excel.number(coe, "coe"), basis=_basis(basis))
+    return dcf.justified_pe(excel.rate(payout, "payout"), excel.rate(growth, "growth"),
+                            excel.rate(coe, "coe"), basis=_basis(basis))
 
 
 @udf("DCF", "=RR_JUSTIFIED_PB(0.15, 0.05, 0.10)", "a multiple (times book)",
@@ -540,9 +540,9 @@ def RR_JUSTIFIED_PE(payout, growth, coe, basis="trailing"):
      basis="Optional. trailing (default: ROE on last year's EPS) or forward (next year's EPS)")
 def RR_JUSTIFIED_PB(roe, growth, coe, payout=None, basis="trailing"):
     """P/B justified by stable growth, on the same convention as RR_JUSTIFIED_PE."""
-    return dcf.justified_pb(excel.number(roe, "roe"), excel.number(growth, "growth"),
-                            excel.number(coe, "coe"),
-                            payout=excel.number(payout, "payout", required=False),
+    return dcf.justified_pb(excel.rate(roe, "roe"), excel.rate(growth, "growth"),
+                            excel.rate(coe, "coe"),
+                            payout=excel.rate(payout, "payout", required=False),
                             basis=_basis(basis))
 
 
@@ -553,9 +553,9 @@ def RR_JUSTIFIED_PB(roe, growth, coe, payout=None, basis="trailing"):
      basis=_BASIS_DOC)
 def RR_TWO_STAGE_PE(payout_high, growth_high, years, payout_stable, growth_stable, coe, basis="trailing"):
     """P/E of a high-growth period followed by stable growth for ever."""
-    return dcf.two_stage_pe(excel.number(payout_high, "payout_high"), excel.number(growth_high, "growth_high"),
-                            excel.integer(years, "years"), excel.number(payout_stable, "payout_stable"),
-                            excel.number(growth_stable, "growth_stable"), excel.number(coe, "coe"),
+    return dcf.two_stage_pe(excel.rate(payout_high, "payout_high"), excel.rate(growth_high, "growth_high"),
+                            excel.integer(years, "years"), excel.rate(payout_stable, "payout_stable"),
+                            excel.rate(growth_stable, "growth_stable"), excel.rate(coe, "coe"),
                             basis=_basis(basis))
 
 
@@ -564,8 +564,8 @@ def RR_TWO_STAGE_PE(payout_high, growth_high, years, payout_stable, growth_stabl
      basis=_BASIS_DOC)
 def RR_IMPLIED_GROWTH(pe, payout, coe, basis="trailing"):
     """Reverse DCF: the perpetual growth the market implies at today's P/E."""
-    return dcf.implied_growth(excel.number(pe, "pe"), excel.number(payout, "payout"),
-                              excel.number(coe, "coe"), basis=_basis(basis))
+    return dcf.implied_growth(excel.number(pe, "pe"), excel.rate(payout, "payout"),
+                              excel.rate(coe, "coe"), basis=_basis(basis))
 
 
 @udf("DCF", "=RR_IMPLIED_ERP(10.5, 0.5, 0.05, 0.07, 1)", "a decimal (0.03 = 3%)",
@@ -573,8 +573,8 @@ def RR_IMPLIED_GROWTH(pe, payout, coe, basis="trailing"):
      rf="Risk-free rate, decimal", beta="Beta to the market (1 = market risk)", basis=_BASIS_DOC)
 def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
     """Reverse DCF: the equity risk premium the market implies at today's P/E."""
-    return dcf.implied_erp(excel.number(pe, "pe"), excel.number(payout, "payout"),
-                           excel.number(growth, "growth"), excel.number(rf, "rf"),
+    return dcf.implied_erp(excel.number(pe, "pe"), excel.rate(payout, "payout"),
+                           excel.rate(growth, "growth"), excel.rate(rf, "rf"),
                            excel.number(beta, "beta"), basis=_basis(basis))
 
 
@@ -595,13 +595,13 @@ def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", gr
     """Fair P/E after the equity risk premium moves, holding the growth the market implies today (fade model by default)."""
     out = excel.choice(output, "output", ("pe", "factor", "growth"), "pe")
     which = excel.choice(model, "model", ("fade", "gordon"), "fade")
-    res = dcf.multiple_adjustment(excel.number(pe, "pe"), excel.number(erp_from, "erp_from"),
-                                  excel.number(erp_to, "erp_to"), excel.number(rf, "rf"),
-                                  excel.number(beta, "beta"), excel.number(payout, "payout"),
+    res = dcf.multiple_adjustment(excel.number(pe, "pe"), excel.rate(erp_from, "erp_from"),
+                                  excel.rate(erp_to, "erp_to"), excel.rate(rf, "rf"),
+                                  excel.number(beta, "beta"), excel.rate(payout, "payout"),
                                   basis=_basis(basis),
-                                  growth_change=excel.number(growth_change, "growth_change", 0.0),
+                                  growth_change=excel.rate(growth_change, "growth_change", 0.0),
                                   model=which,
-                                  terminal_growth=excel.number(terminal_growth, "terminal_growth",
+                                  terminal_growth=excel.rate(terminal_growth, "terminal_growth",
                                                                dcf.FADE_DEFAULTS["terminal_growth"]),
                                   years_high=excel.number(years_high, "years_high",
                                                           dcf.FADE_DEFAULTS["years_high"]),
@@ -618,8 +618,8 @@ def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", gr
      mid_year="Optional. TRUE discounts each year's flow from mid-year")
 def RR_DCF_VALUE(cash_flows, discount_rate, terminal_growth=None, terminal_multiple=None, mid_year=False):
     """Present value of explicit cash flows plus a terminal value (perpetuity growth or exit multiple)."""
-    return dcf.dcf_value(excel.numbers(cash_flows, "cash_flows"), excel.number(discount_rate, "discount_rate"),
-                         terminal_growth=excel.number(terminal_growth, "terminal_growth", required=False),
+    return dcf.dcf_value(excel.numbers(cash_flows, "cash_flows"), excel.rate(discount_rate, "discount_rate"),
+                         terminal_growth=excel.rate(terminal_growth, "terminal_growth", required=False),
                          terminal_multiple=excel.number(terminal_multiple, "terminal_multiple", required=False),
                          mid_year=excel.boolean(mid_year, "mid_year"))
 
