@@ -17,6 +17,7 @@ import pandas as pd
 
 from rerating import __version__
 from rerating.data import model
+from rerating.data.providers import PROVIDERS
 from rerating.errors import InputError, RerateError
 from rerating.settings import Settings
 from rerating.tracebacks import record
@@ -60,7 +61,7 @@ def data() -> None:
 
 
 @data.command("refresh")
-@click.option("--source", type=click.Choice(["demo", "yahoo"]), default="demo", show_default=True,
+@click.option("--source", type=click.Choice(list(PROVIDERS)), default="demo", show_default=True,
               help="Where the data comes from; demo is synthetic and offline.")
 @click.option("--universe", "universes", multiple=True,
               help="A built-in or saved universe name (demo, demo-small, nifty50, …); repeatable.")
@@ -489,7 +490,7 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
 
 
 # -- workbooks -----------------------------------------------------------------------------------
-SOURCE = click.option("--source", type=click.Choice(["store", "demo", "yahoo"]), default="store",
+SOURCE = click.option("--source", type=click.Choice(["store", *PROVIDERS]), default="store",
                       show_default=True,
                       help="store: what is cached; demo/yahoo: bring those tickers up to date first.")
 AS_OF = click.option("--as-of", "as_of", default=None, help="Data as of this date (YYYY-MM-DD; default: latest).")
