@@ -68,6 +68,21 @@ def test_report_numbers_are_the_cores(published, demo_store) -> None:  # type: i
     assert dash.path == out / "rally_dashboard.xlsx" and dash.path.exists()
 
 
+def test_the_median_stocks_split_adds_up(published) -> None:  # type: ignore[no-untyped-def]
+    # "The median stock returned +15.0%, of which the market and its sector account for
+    # +17.0%" put a part above the whole; the note now splits one stock's return, which adds up
+    rep = published[0]
+    table = rep.context["series"]["table"]
+    ranked = table["return"].sort_values(kind="stable")
+    mid = ranked.index[(len(ranked) - 1) // 2]
+    broad = table.loc[mid, "market_part"] + table.loc[mid, "sector_part"]
+    own = table.loc[mid, "idiosyncratic_return"]
+    assert abs(table.loc[mid, "return"] - (broad + own)) < 1e-12
+    html = rep.html.read_text()
+    assert (f"The median stock, {mid}, returned {table.loc[mid, 'return']:+.1%}:\nmarket and "
+            f"sector {broad:+.1%}, stock-specific {own:+.1%}.") in html
+
+
 def test_the_erp_and_terminal_tables_are_measured(published) -> None:  # type: ignore[no-untyped-def]
     rep = published[0]
     s = rep.context["series"]

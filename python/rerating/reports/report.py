@@ -107,6 +107,8 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     breadth = rally.breadth(closes[spec.small], window=spec.window)
     broad = table["market_part"] + table["sector_part"]
     own = int((table["idiosyncratic_return"] > broad).sum())
+    ranked = table["return"].dropna().sort_values(kind="stable")
+    mid = str(ranked.index[(len(ranked) - 1) // 2])  # the median stock (the lower one if even)
     # revision breadth over time
     hist = store.read("estimates", spec.small + spec.large)
     hist = hist[(hist["period"] == "0y") & (hist["as_of"] <= f.as_of)]
@@ -155,8 +157,10 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "n_loss": len(loss_names), "loss_names": ", ".join(loss_names[:6]),
         "agg_pe": f"{agg_out.value:.1f}", "agg_pe_with_losses": f"{agg_in:.1f}",
         "agg_used": agg_out.n_used,
-        "median_return": _pct(float(table["return"].median())),
-        "median_broad": _pct(float(broad.median())), "n_own": own,
+        # the median stock's own split, which adds up (medians of the parts would not)
+        "median_name": mid, "median_return": _pct(float(table.loc[mid, "return"])),
+        "median_broad": _pct(float(broad[mid])),
+        "median_own": _pct(float(table.loc[mid, "idiosyncratic_return"])), "n_own": own,
         "share_own": f"{own / len(table):.0%}",
         "watch": [{"ticker": t, "name": str(r["name"]), "date": f"{pd.Timestamp(r['next_results_date']):%d %b %Y}",
                    "trap": t in traps.index} for t, r in watch.iterrows()],
