@@ -58,6 +58,7 @@ def test_report_numbers_are_the_cores(published, demo_store) -> None:  # type: i
     gordon = dcf.multiple_adjustment(pe_now, 0.055, 0.05, 0.07, 1.0, payout, model="gordon")
     assert f"The single-stage (Gordon) figure, the naive bound, is {gordon.new_pe:.1f}" in html
     assert "rerating.analytics" not in html  # no module paths in reader-facing text
+    assert "The next results of the value-trap candidates and of the ten best performers" in html
     table = rally.rally_table(closes[spec.small], closes[LARGE_INDEX], "MTD")
     traps = revisions.value_traps(table["return"], revisions.eps_revision(
         est.set_index("ticker")["eps_now"], est.set_index("ticker")["eps_30d_ago"]))
