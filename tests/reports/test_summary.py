@@ -25,7 +25,10 @@ def test_findings_match_plain_pandas(demo_store, f) -> None:  # type: ignore[no-
     v = demo_store.read("index_valuation").pivot(index="date", columns="index", values="pe")
     gap = v[SMALL_INDEX] / v[LARGE_INDEX] - 1
     assert f.gap == pytest.approx(gap.iloc[-1])
-    assert f.gap_percentile == pytest.approx((gap <= gap.iloc[-1]).mean())
+    # one base for both percentiles, as the dashboard: month-end gaps (this month's is today's)
+    month_end = gap.dropna().resample("ME").last().dropna()
+    assert f.gap_percentile == pytest.approx((month_end <= month_end.iloc[-1]).mean())
+    assert f.gap_before_percentile == pytest.approx((month_end.iloc[:-1] <= month_end.iloc[-2]).mean())
     assert f.source == "demo:synthetic"
     assert len(f.value_traps) == 8
     assert set(f.value_traps.index) == set(demo_market().companies.query("story == 'value_trap'").ticker)

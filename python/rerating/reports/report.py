@@ -140,6 +140,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "rank": f.rank.rank, "count": f.rank.count,
         "pe_small": f"{f.pe_small:.1f}", "pe_large": f"{f.pe_large:.1f}", "gap": _pct(f.gap),
         "gap_pct": ordinal_percentile(f.gap_percentile), "gap_before": _pct(f.gap_before),
+        "gap_since": f.gap_since.strftime("%B %Y"),
         "gap_before_pct": ordinal_percentile(f.gap_before_percentile),
         "peak": peak.strftime("%B %Y"), "peak_pe": f"{pe_m.loc[peak, spec.small_index]:.1f}",
         "before": before.strftime("%B %Y"), "before_pe": f"{pe_m.loc[before, spec.small_index]:.1f}",

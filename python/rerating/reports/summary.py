@@ -30,6 +30,7 @@ class Findings:
     gap_percentile: float
     gap_before: float
     gap_before_percentile: float
+    gap_since: pd.Timestamp
     breadth_small: float
     breadth_large: float
     value_traps: pd.DataFrame
@@ -58,8 +59,11 @@ def findings(store: Store, small_index: str, large_index: str, small: list[str],
         source=source, as_of=closes.index[-1], index=small_index,
         month_return=float(monthly.iloc[-1]), best=best, rank=rank,
         pe_small=float(pe[small_index].iloc[-1]), pe_large=float(pe[large_index].iloc[-1]),
-        gap=float(gap_hist.iloc[-1]), gap_percentile=valuation.gap_percentile(gap_hist),
+        # one base for both statements (and the dashboard's): month-end gaps, this month's
+        # being today's
+        gap=float(gap_hist.iloc[-1]), gap_percentile=valuation.gap_percentile(month_end),
         gap_before=float(before), gap_before_percentile=valuation.gap_percentile(month_end.iloc[:-1]),
+        gap_since=pd.Timestamp(month_end.index[0]),
         breadth_small=float(b_small), breadth_large=float(b_large), value_traps=traps)
 
 
@@ -85,8 +89,9 @@ def summary_lines(f: Findings) -> list[str]:
         f"What happened: {f.index} returned {f.month_return:+.1%} in {month}: {best}; "
         f"rank {f.rank.rank} of {f.rank.count} months.",
         f"Why: small-cap P/E {f.pe_small:.1f} vs large-cap {f.pe_large:.1f} (gap {f.gap:+.1%}, "
-        f"{ordinal_percentile(f.gap_percentile)} of daily history); before the rally the gap was "
-        f"{f.gap_before:+.1%} ({ordinal_percentile(f.gap_before_percentile)} of month-ends).",
+        f"{ordinal_percentile(f.gap_percentile)} of month-end gaps since {f.gap_since:%b %Y}); "
+        f"before the rally it was {f.gap_before:+.1%} ({ordinal_percentile(f.gap_before_percentile)} "
+        "of month-end gaps up to then).",
         f"Revisions: 30-day EPS revision breadth (current FY) small caps {f.breadth_small:+.2f} "
         f"vs large caps {f.breadth_large:+.2f}.",
         f"Risk: {len(f.value_traps)} value-trap candidates (top-quintile rally, estimates not "
