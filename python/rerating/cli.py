@@ -295,15 +295,13 @@ def _run_import(ctx: click.Context, path: Path, ticker: str | None, dayfirst: bo
     for w in report.warnings[:10]:
         click.echo(f"  {w}", err=True)
     written = []
-    for table, n in report.rows.items():
-        frame = pd.concat([getattr(f, table) for f in report.files])
-        key = model.TABLES[table].key[0]
-        names = frame[key].unique()
+    for table, (names, first, last) in report.written.items():
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        kind = ("ticker" if key == "ticker" else "index") if len(names) == 1 else \
-            ("tickers" if key == "ticker" else "indices")
-        written.append(f"{n:,} {table} rows for {len(names)} {kind} "
-                       f"({shown}; {frame['date'].min():%Y-%m-%d} to {frame['date'].max():%Y-%m-%d})")
+        ticker = model.TABLES[table].key[0] == "ticker"
+        kind = ("ticker" if ticker else "index") if len(names) == 1 else \
+            ("tickers" if ticker else "indices")
+        written.append(f"{report.rows[table]:,} {table} rows for {len(names)} {kind} "
+                       f"({shown}; {first:%Y-%m-%d} to {last:%Y-%m-%d})")
     what = "; ".join(written) if written else "nothing new (every row was already stored)"
     source = (f"import:{report.files[0].name}" if len(report.files) == 1
               else "import:<each file's name>")

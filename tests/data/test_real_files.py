@@ -203,6 +203,19 @@ def test_folder_of_bhavcopies_is_one_history(tmp_path: Path) -> None:
     assert store.manifest()["generation"] == 1  # one commit for the folder
 
 
+def test_two_files_saying_two_things_about_one_day_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "bhav"
+    folder.mkdir()
+    text = (FILES / "sec_bhavdata_full_07062024.csv").read_text()
+    (folder / "a.csv").write_text(text)
+    (folder / "b.csv").write_text(text.replace("2932.50", "2940.00"))
+    store = Store(tmp_path / "store")
+    with pytest.raises(InputError, match=r"^RELIANCE.NS has different values for 2024-06-07 in "
+                                         r"a.csv and b.csv; import one of them$"):
+        import_into_store(store, folder, ImportOptions(today=TODAY))
+    assert not store.exists()
+
+
 def test_folder_with_one_bad_file_imports_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "bhav"
     folder.mkdir()

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from rerating.data import model
-from rerating.data.providers.files import Imported, ImportOptions, read_file, read_folder
+from rerating.data.providers.files import (
+    Imported,
+    ImportOptions,
+    conflicting_rows,
+    read_file,
+    read_folder,
+)
 from rerating.data.store import Store
 from rerating.errors import InputError
 
@@ -31,6 +37,8 @@ class ImportReport:
     kept: dict[str, int] = field(default_factory=dict)  # rows left as stored (replace=False)
     same: dict[str, int] = field(default_factory=dict)  # rows already stored with these values
     warnings: list[str] = field(default_factory=list)
+    #: table -> (keys written, first date, last date), of what was committed
+    written: dict[str, tuple[list[str], pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
 
 
 def read_paths(path: str | Path, opts: ImportOptions) -> list[Imported]:
@@ -70,6 +78,8 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
             for table, frame in staged.items():
                 w.upsert(table, frame)
     report.rows = {t: len(f) for t, f in staged.items()}
+    report.written = {t: (list(f[model.TABLES[t].key[0]].unique()), f["date"].min(), f["date"].max())
+                      for t, f in staged.items()}
     return report
 
 
@@ -77,16 +87,13 @@ def _one_value_per_key(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Across files (a folder of bhavcopies): one key, one value, or refuse naming both files."""
     spec = model.TABLES[table]
     key = list(spec.key)
-    dup = frame[frame.duplicated(key, keep=False)]
-    if not dup.empty:
-        cols = list(_VALUES[table])
-        differs = dup.groupby(key)[cols].nunique(dropna=False).gt(1).any(axis=1)
-        if differs.any():
-            k, d = differs[differs].index[0]
-            files = sorted(dup[(dup[key[0]] == k) & (dup[key[1]] == d)]["source"].unique())
-            raise InputError(f"{k} has different values for {d:%Y-%m-%d} in "
-                             f"{' and '.join(f.removeprefix(model.IMPORT_PREFIX) for f in files)}; "
-                             "import one of them")
+    clash = conflicting_rows(frame, key, list(_VALUES[table]))
+    if clash is not None:
+        k, d = clash.iloc[0][key[0]], clash.iloc[0][key[1]]
+        files = sorted(clash["source"].unique())
+        raise InputError(f"{k} has different values for {d:%Y-%m-%d} in "
+                         f"{' and '.join(f.removeprefix(model.IMPORT_PREFIX) for f in files)}; "
+                         "import one of them")
     return frame.drop_duplicates(key, keep="last")
 
 
@@ -129,12 +136,9 @@ def _fmt(x: float) -> str:
 def _jumps(history: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     """One-session moves no listed stock makes, on the dates this import brings (an unadjusted
     split or bonus in a bhavcopy series, or a wrong file)."""
-    from rerating.data.refresh import JUMP_BOUNDS
+    from rerating.data.refresh import one_session_jumps
 
-    f = history.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
-    ratio = (f["close"] / f.groupby("ticker", sort=False)["close"].shift()).to_numpy()
-    lo, hi = JUMP_BOUNDS
-    odd = f.assign(ratio=ratio)[(ratio < lo) | (ratio > hi)]
+    odd = one_session_jumps(history)
     if odd.empty:
         return []
     fresh = pd.MultiIndex.from_frame(new[["ticker", "date"]])

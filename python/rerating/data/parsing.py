@@ -44,6 +44,10 @@ DAYFIRST = "dayfirst"
 MONTHFIRST = "monthfirst"
 
 
+class AmbiguousDates(InputError):
+    """Every date of a column could be day first or month first, and nothing decides it."""
+
+
 @dataclass
 class TextTable:
     """A delimited file as a frame of strings, with what was learnt reading it."""
@@ -130,10 +134,10 @@ def read_table(path: str | Path) -> TextTable:
     data, name = read_bytes(p)
     text, encoding = decode(data, name)
     text = text.lstrip("\ufeff")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
+    first = next((ln for ln in io.StringIO(text) if ln.strip()), None)  # not the whole file
+    if first is None:
         raise InputError(f"{name} is empty")
-    delimiter = _delimiter(lines[0], name)
+    delimiter = _delimiter(first, name)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                             skipinitialspace=True, skip_blank_lines=True, engine="c")
@@ -265,7 +269,7 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
             word = "day" if layout_order[0] == DAYFIRST else "month"
             chosen, how = layout_order[0], f"dates read {word} first ({layout_order[1]})"
         else:
-            raise InputError(
+            raise AmbiguousDates(
                 f"{label}: every date could be day first or month first (e.g. "
                 f"{next(iter(numeric))!r}); say which with --dayfirst (Indian style, 01/12/2026 = "
                 "1 December) or --monthfirst (US style, 01/12/2026 = 12 January), or use "
@@ -295,10 +299,10 @@ def parse_date_text(text: str, what: str) -> pd.Timestamp:
         raise InputError(f"{what} is blank; give a date like 2026-04-30")
     try:
         parsed = dates(pd.Series([t]), what)
-    except InputError as exc:
-        if "day first or month first" in str(exc):
-            raise InputError(f"{what} {t!r} could be day first or month first; write it as "
-                             "YYYY-MM-DD (e.g. 2026-04-30)") from None
+    except AmbiguousDates:
+        raise InputError(f"{what} {t!r} could be day first or month first; write it as "
+                         "YYYY-MM-DD (e.g. 2026-04-30)") from None
+    except InputError:
         raise InputError(f"{what} {t!r} is not a date; use YYYY-MM-DD (e.g. 2026-04-30) or "
                          "30 Apr 2026") from None
     return pd.Timestamp(parsed.values.iloc[0])

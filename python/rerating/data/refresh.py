@@ -191,14 +191,19 @@ def _keep_one_basis(store: Store, w, provider: Provider, frame: pd.DataFrame,  #
     return frame[~frame["ticker"].isin(names)]
 
 
-def _flag_jumps(frame: pd.DataFrame, report: RefreshReport) -> None:
+def one_session_jumps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a prices frame whose close moved beyond :data:`JUMP_BOUNDS` from the same
+    ticker's previous row, with the move as ``ratio`` (shared by the refresh and the importer)."""
     if len(frame) < 2:
-        return
+        return frame.iloc[:0].assign(ratio=pd.Series(dtype=float))
     f = frame.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
     ratio = (f["close"] / f.groupby("ticker", sort=False)["close"].shift()).to_numpy()
     lo, hi = JUMP_BOUNDS
-    odd = f.assign(ratio=ratio)[(ratio < lo) | (ratio > hi)]
-    for r in odd.itertuples(index=False):
+    return f.assign(ratio=ratio)[(ratio < lo) | (ratio > hi)]
+
+
+def _flag_jumps(frame: pd.DataFrame, report: RefreshReport) -> None:
+    for r in one_session_jumps(frame).itertuples(index=False):
         report.warnings.setdefault("prices", {})[r.ticker] = (
             f"close moved {r.ratio - 1:+.1%} in one session to {r.date.date()}, which listed "
             "stocks almost never do: an unadjusted split or bonus at the source? Kept; check it")

@@ -456,11 +456,17 @@ def _unknown(table: TextTable, why: str = "") -> InputError:
                       "ticker,date,close")
 
 
-def recognise(table: TextTable) -> Layout:
-    """The layout whose required columns the header holds, or a one-line refusal."""
+def _columns(table: TextTable) -> dict[str, str]:
+    """Normalised header name -> the header as written (the first of equal names wins)."""
     cols: dict[str, str] = {}
     for c in table.frame.columns:
         cols.setdefault(_norm(c), c)
+    return cols
+
+
+def recognise(table: TextTable, cols: dict[str, str] | None = None) -> Layout:
+    """The layout whose required columns the header holds, or a one-line refusal."""
+    cols = _columns(table) if cols is None else cols
     for layout in LAYOUTS:
         if layout.key == "wide" and len(table.frame.columns) < 2:
             continue
@@ -475,11 +481,8 @@ def read_file(path: str | Path, opts: ImportOptions | None = None) -> Imported:
     table = read_table(path)
     if table.frame.empty:
         raise InputError(f"{table.name} has a header but no rows")
-    layout = recognise(table)
-    cols: dict[str, str] = {}
-    for c in table.frame.columns:
-        cols.setdefault(_norm(c), c)
-    return layout.read(table, cols, opts)
+    cols = _columns(table)
+    return recognise(table, cols).read(table, cols, opts)
 
 
 def read_folder(folder: str | Path, opts: ImportOptions | None = None) -> list[Imported]:
@@ -542,14 +545,24 @@ def _check_rows(name: str, frame: pd.DataFrame, key: str, values: list[str],
         raise InputError(f"{name}: {len(future)} date(s) after today ({today:%Y-%m-%d}), e.g. "
                          f"line {r.line}: {r.date:%Y-%m-%d}; if day and month are swapped, pass "
                          "--dayfirst or --monthfirst")
-    dup = frame[frame.duplicated([key, "date"], keep=False)]
-    if not dup.empty:
-        differs = dup.groupby([key, "date"])[values].nunique(dropna=False).gt(1).any(axis=1)
-        if differs.any():
-            k, d = differs[differs].index[0]
-            lines = dup[(dup[key] == k) & (dup["date"] == d)]["line"].tolist()
-            raise InputError(f"{name}: {k} has different values for {d:%Y-%m-%d} on lines "
-                             f"{', '.join(map(str, lines))}; keep one and import again")
+    clash = conflicting_rows(frame, [key, "date"], values)
+    if clash is not None:
+        k, d = clash.iloc[0][key], clash.iloc[0]["date"]
+        raise InputError(f"{name}: {k} has different values for {d:%Y-%m-%d} on lines "
+                         f"{', '.join(map(str, clash['line']))}; keep one and import again")
+
+
+def conflicting_rows(frame: pd.DataFrame, key: list[str], values: list[str]) -> pd.DataFrame | None:
+    """The rows of the first key that appears more than once with different ``values`` (a
+    file, or files, saying two things about one day), or None when every repeat agrees."""
+    dup = frame[frame.duplicated(key, keep=False)]
+    if dup.empty:
+        return None
+    differs = dup.groupby(key)[values].nunique(dropna=False).gt(1).any(axis=1)
+    if not differs.any():
+        return None
+    first = differs[differs].index[0]
+    return dup[(dup[key] == pd.Series(first, index=key)).all(axis=1)]
 
 
 def _check_sessions(name: str, prices: pd.DataFrame, notes: list[str]) -> None:
