@@ -153,7 +153,7 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
 
     kwargs = {} if source == "demo" else {
         "max_workers": settings.max_workers, "timeout": settings.fetch_timeout,
-        "renames": Renames.from_file(settings.data_dir / "renames.csv")}
+        "renames": Renames.from_file(settings.renames_file)}
     provider = get_provider(source, **kwargs)
     if source == "demo" and start is None:
         start = "2005-01-01"
@@ -368,6 +368,7 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         resolve_universe,
         save_members,
         save_universe,
+        saved_universes,
     )
 
     settings = _settings(ctx)
@@ -388,9 +389,7 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         return
     for name, desc in builtin_universes().items():
         click.echo(f"  {name:<14} {desc}")
-    folder = settings.data_dir / "universes"
-    saved = sorted([*folder.glob("*.txt"), *folder.glob("*.csv")])
-    for p in saved:
+    for p in saved_universes(settings.data_dir):
         click.echo(f"  {p.stem:<14} saved ({p})")
 
 
@@ -404,7 +403,7 @@ def data_renames(ctx: click.Context) -> None:
     """
     from rerating.data.renames import Renames
 
-    path = _settings(ctx).data_dir / "renames.csv"
+    path = _settings(ctx).renames_file
     for r in Renames.from_file(path).all():
         click.echo(f"  {r.old:<12} -> {r.new or '(delisted)':<12} {r.date:<8} {r.note}")
     click.echo(f"Add yours to {path} (columns old,new,date,note).")
@@ -575,7 +574,7 @@ def _known_ticker(store, t: str) -> None:  # type: ignore[no-untyped-def]
 
 def _known_universe(ctx: click.Context, name: str) -> None:
     """A single word that is neither a universe nor a stored ticker is an unknown universe."""
-    from rerating.data.universe import builtin_universes, is_universe
+    from rerating.data.universe import builtin_universes, is_universe, saved_universes
 
     settings = _settings(ctx)
     if "," in name or " " in name.strip() or is_universe(name, settings.data_dir):
@@ -583,9 +582,7 @@ def _known_universe(ctx: click.Context, name: str) -> None:
     held = {c.ticker for c in _store(ctx).coverage("prices")}
     if name.strip().upper() in held or "." in name:
         return
-    folder = settings.data_dir / "universes"
-    saved = sorted(p.stem for p in [*folder.glob("*.txt"), *folder.glob("*.csv")]) \
-        if folder.exists() else []
+    saved = [p.stem for p in saved_universes(settings.data_dir)]
     raise InputError(f"universe {name!r} is neither built in nor saved; known: "
                      f"{', '.join([*builtin_universes(), *saved])} (or give tickers, "
                      "comma-separated)")

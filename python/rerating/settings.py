@@ -46,6 +46,11 @@ class Settings:
         return self.index_map or self.data_dir / "index_map.csv"
 
     @property
+    def renames_file(self) -> Path:
+        """The user's symbol changes and delistings (``old,new,date,note``)."""
+        return self.data_dir / "renames.csv"
+
+    @property
     def log_file(self) -> Path:
         """Where tracebacks of internal errors go (printed by ``rerating doctor``)."""
         return self.log_dir / "rerating.log"

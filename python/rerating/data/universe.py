@@ -39,22 +39,6 @@ def builtin_universes() -> dict[str, str]:
     }
 
 
-def _looks_like_constituents(p: Path) -> bool:
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    for enc in ("utf-8-sig", "utf-16", "cp1252"):
-        try:
-            first = head.decode(enc).splitlines()[0].lower()
-        except (UnicodeDecodeError, IndexError):
-            continue
-        if "symbol" in first and "company name" in first:
-            return True
-    return False
-
-
 def read_constituents(path: str | Path) -> tuple[pd.DataFrame, str]:
     """An NSE constituent list: members (ticker, company_name, industry, series, isin) and the
     layout recognised. Refuses any other file."""
@@ -68,15 +52,18 @@ def read_constituents(path: str | Path) -> tuple[pd.DataFrame, str]:
 
 
 def read_universe_file(path: str | Path) -> list[str]:
+    from rerating.data.parsing import decode, read_bytes
+
     p = Path(path)
-    if _looks_like_constituents(p):
-        return read_constituents(p)[0]["ticker"].tolist()
+    if not p.exists():
+        raise InputError(f"universe file {p} does not exist")
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError(f"universe file {p} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+        text, _ = decode(*read_bytes(p))  # the importer's encodings: BOM, UTF-16, cp1252
+    except OSError as exc:
         raise InputError(f"universe file {p} cannot be read as text: {exc}") from exc
+    head = next((ln.lower() for ln in text.lstrip("\ufeff").splitlines() if ln.strip()), "")
+    if "symbol" in head and "company name" in head:  # an NSE constituent list
+        return read_constituents(p)[0]["ticker"].tolist()
     tickers = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip().strip(",")
@@ -103,6 +90,12 @@ def _saved(key: str, data_dir: Path) -> Path | None:
     return None
 
 
+def saved_universes(data_dir: Path) -> list[Path]:
+    """The universes saved under ``data_dir`` (ticker lists and imported NSE lists)."""
+    folder = Path(data_dir) / "universes"
+    return sorted([*folder.glob("*.txt"), *folder.glob("*.csv")])
+
+
 def members(name: str, data_dir: Path) -> pd.DataFrame | None:
     """Company names and industries of a universe imported from an NSE list (else None)."""
     p = _saved(name.strip().lower(), data_dir)
@@ -127,10 +120,8 @@ def resolve_universe(name_or_tickers: str | list[str], data_dir: Path | None = N
     # A saved list wins over a built-in one of the same name: it is the newer NSE file.
     saved = _saved(key, data_dir) if data_dir is not None else None
     if saved is not None:
-        if saved.suffix == ".csv":
-            return pd.read_csv(saved, dtype=str, keep_default_na=False,
-                               encoding="utf-8-sig")["ticker"].tolist()
-        return read_universe_file(saved)
+        listed = members(key, data_dir) if saved.suffix == ".csv" and data_dir else None
+        return listed["ticker"].tolist() if listed is not None else read_universe_file(saved)
     if key == "nifty50":
         return [f"{t}.NS" for t in NIFTY50]
     if "," in text or " " in text:
