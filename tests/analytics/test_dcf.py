@@ -287,6 +287,21 @@ class TestArrays:
         np.testing.assert_allclose(pe, [10.5, 0.4 * 1.06 / 0.05, 0.3 * 1.02 / 0.07])
         np.testing.assert_allclose(dcf.implied_growth(pe, payout, r), g)
 
+    def test_fade_model_arrays_equal_its_one_path_floats(self) -> None:
+        # two implementations of one formula (floats for one stock, arrays for many): same sums
+        payout, gh = np.array([0.2, 0.3, 0.15]), np.array([0.15, -0.05, 0.30])
+        n, m, gt = np.array([2, 0, 10]), np.array([2, 5, 10]), np.array([0.05, 0.04, 0.06])
+        r, ps = np.array([0.10, 0.11, 0.125]), np.array([0.5, 0.6, 0.53])
+        for basis in ("trailing", "forward"):
+            pe = dcf.fade_pe(payout, gh, n, m, gt, r, ps, basis=basis)
+            one = [dcf.fade_pe(*(float(x[i]) for x in (payout, gh, n, m, gt, r, ps)), basis=basis)
+                   for i in range(3)]
+            np.testing.assert_allclose(pe, one, rtol=1e-13)
+        assert dcf.fade_pe(payout, gh, n, m, gt, r, ps)[0] == pytest.approx(12.28647, abs=1e-5)
+        np.testing.assert_allclose(
+            dcf.fade_implied_growth(dcf.fade_pe(payout, gh, n, m, gt, r, ps), payout, n, m, gt, r, ps),
+            gh, atol=1e-9)
+
     def test_multiple_adjustment(self) -> None:
         res = dcf.multiple_adjustment(np.array([10.5, 10.5]), 0.03, np.array([0.02, 0.03]), 0.07, 1.0,
                                       0.5, model="gordon")

@@ -200,12 +200,12 @@ def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> d
 
     g_t = spec.terminal_growth
     if not np.isfinite(payout):
-        return _no_meaning(spec, pe_now, "the store holds no dividend yield for the index, so its "
+        return _no_meaning(spec, "the store holds no dividend yield for the index, so its "
                            "payout is unknown; import the niftyindices P/E-P/B-yield file")
     try:
         adj = fade(spec.erp_to, g_t)
     except InputError as exc:  # no growth path justifies today's P/E: say so, print no number
-        return _no_meaning(spec, pe_now, str(exc))
+        return _no_meaning(spec, str(exc))
     naive = gordon(spec.erp_to)
     g_naive = float(dcf.implied_growth(pe_now, payout, adj.coe_from))
     erp_grid = []
@@ -221,10 +221,8 @@ def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> d
     ps = stable_payout(g_t)
     g_h = float(adj.implied_growth)
     words = {
-        "model": (f"fade model: {spec.years_high} years at the implied growth, fading over "
-                  f"{spec.years_fade} years to {g_t:.1%} terminal"),
+        "model": _model_words(spec),
         "implied_growth": f"{g_h:.1%}",
-        "implied_vs_terminal": "below" if g_h < g_t else "above",
         "payout_path": (f"payout {payout:.0%} rising to {ps:.0%} in the terminal stage (1 - "
                         f"terminal growth / ROE of {pb_now / pe_now:.1%})" if ps > payout
                         else f"payout {payout:.0%} throughout"),
@@ -245,10 +243,13 @@ def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> d
             "terminal_grid": terminal_grid, "words": words}
 
 
-def _no_meaning(spec: ReportSpec, pe_now: float, why: str) -> dict[str, Any]:
-    words = {"fade_error": why, "model": (f"fade model: {spec.years_high} years at the implied "
-                                          f"growth, fading over {spec.years_fade} years to "
-                                          f"{spec.terminal_growth:.1%} terminal")}
+def _model_words(spec: ReportSpec) -> str:
+    return (f"fade model: {spec.years_high} years at the implied growth, fading over "
+            f"{spec.years_fade} years to {spec.terminal_growth:.1%} terminal")
+
+
+def _no_meaning(spec: ReportSpec, why: str) -> dict[str, Any]:
+    words = {"fade_error": why, "model": _model_words(spec)}
     return {"adjustment": None, "gordon": float("nan"), "erp_grid": [], "terminal_grid": [],
             "words": words}
 
