@@ -184,6 +184,7 @@ def data_status(ctx: click.Context) -> None:
     store = _store(ctx)
     if not store.exists():
         click.echo(f"The store at {store.root} is empty; run `rerating data refresh`.")
+        _universe_status(ctx)
         return
     click.echo(f"Store: {store.root} (generation {store.manifest()['generation']})")
     now = pd.Timestamp.now(tz="UTC")
@@ -203,6 +204,17 @@ def data_status(ctx: click.Context) -> None:
             click.echo(f"  {table:<16} {len(items):>4} tickers  {first.date()} .. {last.date()}  "
                        f"rows {sum(c.rows for c in items):>9,}  source {_label(source)}  "
                        f"fetched {fetched:%Y-%m-%d %H:%M} UTC ({age_h:.1f} h ago){stale}")
+    _universe_status(ctx)
+
+
+def _universe_status(ctx: click.Context) -> None:
+    """Built-in constituent lists older than six months (their members have changed since)."""
+    from rerating.data.universe import BUILTIN_LISTS, universe_flag
+
+    for name in BUILTIN_LISTS:
+        flag = universe_flag(name, _settings(ctx).data_dir)
+        if flag:
+            click.echo(f"  universe {name:<8} OLD: {flag}")
 
 
 @data.command("export")
@@ -353,25 +365,39 @@ def import_valuation_cmd(ctx: click.Context, file: Path, index_name: str | None,
 @click.option("--tickers", default=None, help="Comma-separated tickers to save.")
 @click.option("--import", "import_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="An NSE constituent list (ind_nifty…list.csv) to save as a universe.")
+@click.option("--update", "update_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="A newer NSE list for a built-in universe (ind_nifty50list.csv "
+              "replaces nifty50).")
 @click.pass_context
 def data_universes(ctx: click.Context, save_name: str | None, tickers: str | None,
-                   import_file: Path | None) -> None:
+                   import_file: Path | None, update_file: Path | None) -> None:
     """List the built-in and saved universes, save one, or import an NSE constituent list.
 
     \b
-    Example:
+    Examples:
+      rerating data universes
       rerating data universes --import ind_niftysmallcap250list.csv --save smallcap250
+      rerating data universes --update ind_nifty50list.csv
     """
     from rerating.data.universe import (
+        BUILTIN_LISTS,
         builtin_universes,
         read_constituents,
         resolve_universe,
         save_members,
         save_universe,
         saved_universes,
+        universe_flag,
     )
 
     settings = _settings(ctx)
+    if update_file:
+        name = (save_name or _universe_name(update_file)).lower()
+        if name not in BUILTIN_LISTS:
+            raise InputError(f"{update_file.name} names universe {name!r}, which is not a built-in "
+                             f"list ({', '.join(BUILTIN_LISTS)}); use --import to save it as a new "
+                             "universe, or --save NAME to say which list it replaces")
+        import_file, save_name = update_file, name
     if import_file:
         members, layout = read_constituents(import_file)
         name = save_name or _universe_name(import_file)
@@ -387,10 +413,16 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         path = save_universe(save_name, resolve_universe(tickers), settings.data_dir)
         click.echo(f"Saved universe {save_name} to {path}")
         return
+    saved = {p.stem: p for p in saved_universes(settings.data_dir)}
     for name, desc in builtin_universes().items():
+        if name in saved:
+            desc += f" (replaced by your saved list {saved[name].name})"
         click.echo(f"  {name:<14} {desc}")
-    for p in saved_universes(settings.data_dir):
-        click.echo(f"  {p.stem:<14} saved ({p})")
+        flag = universe_flag(name, settings.data_dir)
+        if flag:
+            click.echo(f"  {'':<14} OLD: {flag}")
+    for stem, p in saved.items():
+        click.echo(f"  {stem:<14} saved ({p}){_saved_list_date(p)}")
 
 
 @data.command("renames")
@@ -407,6 +439,16 @@ def data_renames(ctx: click.Context) -> None:
     for r in Renames.from_file(path).all():
         click.echo(f"  {r.old:<12} -> {r.new or '(delisted)':<12} {r.date:<8} {r.note}")
     click.echo(f"Add yours to {path} (columns old,new,date,note).")
+
+
+def _saved_list_date(path: Path) -> str:
+    """', imported 2026-11-02 from ind_…csv' for a saved NSE list (blank for a ticker list)."""
+    if path.suffix != ".csv":
+        return ""
+    head = pd.read_csv(path, dtype=str, nrows=1, keep_default_na=False, encoding="utf-8-sig")
+    if head.empty or "imported_at" not in head.columns:
+        return ""
+    return f", imported {head['imported_at'].iloc[0][:10]} from {head['source'].iloc[0]}"
 
 
 def _universe_name(path: Path) -> str:
@@ -530,8 +572,22 @@ def _rally_subjects(ctx: click.Context, small_index: str | None, large_index: st
     si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
     li = _demo_default(large_index, LARGE_INDEX, large_flag, source).upper()
     u = _demo_default(universe, "demo-small", "--universe", source)
-    large = resolve_universe(_demo_default(large_universe, "demo-large", "--large-universe", source), d)
-    return si, li, u, resolve_universe(u, d), large
+    lu = _demo_default(large_universe, "demo-large", "--large-universe", source)
+    large = resolve_universe(lu, d)
+    _universe_label(ctx, lu)
+    return si, li, _universe_label(ctx, u), resolve_universe(u, d), large
+
+
+def _universe_label(ctx: click.Context, name: str) -> str:
+    """The universe's name as books and notes show it: a built-in NSE list older than six
+    months carries its date there, and the command says so once."""
+    from rerating.data.universe import BUILTIN_LISTS, universe_flag
+
+    flag = universe_flag(name, _settings(ctx).data_dir)
+    if flag is None:
+        return name
+    click.echo(f"note: {flag}", err=True)
+    return f"{name} (NSE list of {BUILTIN_LISTS[name.strip().lower()].date}, over six months old)"
 
 
 @cli.group("model")
@@ -633,7 +689,8 @@ def comps_build(ctx: click.Context, universe: str, benchmark: str | None, window
     names = resolve_universe(universe, _settings(ctx).data_dir)
     bench = _demo_default(benchmark, LARGE_INDEX, "--benchmark", source).upper()
     store = _prepare(ctx, source, [*names, bench], progress)
-    c = content.comps(store, names, bench, window, _as_of(as_of), universe=universe)
+    c = content.comps(store, names, bench, window, _as_of(as_of),
+                      universe=_universe_label(ctx, universe))
     _built(engine.build(c, out, overwrite=overwrite))
     _say_as_of(as_of, c.as_of)
 

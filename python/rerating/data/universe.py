@@ -1,4 +1,4 @@
-"""Named lists of tickers: built-in (demo market, Nifty 50), saved by the analyst, or a file.
+"""Named lists of tickers: built-in (demo market, NSE lists with their dates), saved by the analyst, or a file.
 
 A universe file is plain text, one ticker per line (blank lines and ``#`` comments are ignored),
 or an NSE constituent list (``Company Name,Industry,Symbol,Series,ISIN Code``), whose symbols
@@ -9,34 +9,76 @@ become ``SYMBOL.NS``. A list imported with ``rerating data universes --import`` 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from rerating.errors import InputError
 
-# Nifty 50 constituents as published in 2025 (NSE symbols). Index membership changes twice a
-# year: save your own universe (`rerating data universes --save`) for the current list.
-NIFTY50 = (
-    "ADANIENT ADANIPORTS APOLLOHOSP ASIANPAINT AXISBANK BAJAJ-AUTO BAJFINANCE BAJAJFINSV BEL "
-    "BHARTIARTL CIPLA COALINDIA DRREDDY EICHERMOT ETERNAL GRASIM HCLTECH HDFCBANK HDFCLIFE "
-    "HEROMOTOCO HINDALCO HINDUNILVR ICICIBANK INDUSINDBK INFY ITC JIOFIN JSWSTEEL KOTAKBANK LT "
-    "M&M MARUTI NESTLEIND NTPC ONGC POWERGRID RELIANCE SBILIFE SBIN SHRIRAMFIN SUNPHARMA "
-    "TATACONSUM TATAMOTORS TATASTEEL TCS TECHM TITAN TRENT ULTRACEMCO WIPRO"
-).split()
-
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,40}$")
+
+STALE_DAYS = 183  # NSE rebalances its indices every six months (March and September)
+
+
+@dataclass(frozen=True)
+class BuiltinList:
+    """A real index membership shipped as package data, with its date and source."""
+
+    name: str
+    index: str  # the index name NSE uses
+    file: str
+    date: str  # ISO date of the list
+    source: str
+
+    def frame(self) -> pd.DataFrame:
+        with resources.files("rerating.data.lists").joinpath(self.file).open("rb") as fh:
+            return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+    def age_days(self, today: date | None = None) -> int:
+        return ((today or date.today()) - date.fromisoformat(self.date)).days
+
+    def stale(self, today: date | None = None) -> str | None:
+        """One line when the list is older than six months, else None."""
+        age = self.age_days(today)
+        if age <= STALE_DAYS:
+            return None
+        return (f"the built-in {self.index} list is dated {self.date} ({age // 30} months old); "
+                f"NSE has rebalanced since: rerating data universes --update "
+                f"ind_{self.name}list.csv")
+
+
+# The source and date of each list is in python/rerating/data/lists/SOURCES.md.
+BUILTIN_LISTS = {
+    "nifty50": BuiltinList(
+        "nifty50", "NIFTY 50", "nifty50.csv", "2026-01-07",
+        "NSE index-constituent list via niftyterminal 0.5.1 (PyPI)"),
+}
 
 
 def builtin_universes() -> dict[str, str]:
     """Name -> description of every built-in universe."""
-    return {
+    out = {
         "demo": "all 300 synthetic demo companies and the 2 demo indices",
         "demo-small": "250 synthetic demo small caps",
         "demo-large": "50 synthetic demo large caps",
         "demo-indices": "the synthetic demo small-cap and large-cap indices",
-        "nifty50": "Nifty 50 constituents (NSE, 2025 list; Yahoo .NS symbols)",
     }
+    for name, lst in BUILTIN_LISTS.items():
+        out[name] = (f"{lst.index}: {len(lst.frame())} members, list of {lst.date}, "
+                     f"source {lst.source}")
+    return out
+
+
+def universe_flag(name: str, data_dir: Path | None = None, today: date | None = None) -> str | None:
+    """The staleness line of a built-in list (None when fresh, saved by the analyst, or not a
+    built-in list): shown by `data universes`, `data status` and every book built from it."""
+    key = name.strip().lower()
+    if key not in BUILTIN_LISTS or (data_dir is not None and _saved(key, data_dir) is not None):
+        return None
+    return BUILTIN_LISTS[key].stale(today)
 
 
 def read_constituents(path: str | Path) -> tuple[pd.DataFrame, str]:
@@ -97,8 +139,12 @@ def saved_universes(data_dir: Path) -> list[Path]:
 
 
 def members(name: str, data_dir: Path) -> pd.DataFrame | None:
-    """Company names and industries of a universe imported from an NSE list (else None)."""
-    p = _saved(name.strip().lower(), data_dir)
+    """Company names and industries of a universe from an NSE list, saved or built in (else
+    None)."""
+    key = name.strip().lower()
+    p = _saved(key, data_dir)
+    if p is None and key in BUILTIN_LISTS:
+        return BUILTIN_LISTS[key].frame()
     if p is None or p.suffix != ".csv":
         return None
     return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -122,8 +168,8 @@ def resolve_universe(name_or_tickers: str | list[str], data_dir: Path | None = N
     if saved is not None:
         listed = members(key, data_dir) if saved.suffix == ".csv" and data_dir else None
         return listed["ticker"].tolist() if listed is not None else read_universe_file(saved)
-    if key == "nifty50":
-        return [f"{t}.NS" for t in NIFTY50]
+    if key in BUILTIN_LISTS:
+        return BUILTIN_LISTS[key].frame()["ticker"].tolist()
     if "," in text or " " in text:
         return resolve_universe([t for t in re.split(r"[,\s]+", text) if t])
     if key in builtin_universes() or not text:
