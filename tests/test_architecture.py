@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PKG = Path(__file__).resolve().parents[1] / "python" / "rerating"
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "python" / "rerating"
 
 
 def imports(path: Path) -> set[str]:
@@ -34,3 +35,15 @@ def test_only_the_yahoo_provider_imports_yfinance() -> None:
     users = {p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py")
              if any(m.startswith("yfinance") for m in imports(p))}
     assert users <= {"data/providers/yahoo.py", "cli.py"}  # cli only prints its version
+
+
+def test_published_under_apache_2() -> None:
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert meta["license"] == "Apache-2.0" and meta["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.lstrip().startswith("Apache License") and "Version 2.0, January 2004" in text
+    # data shipped from other projects carries their licence beside it
+    sources = (ROOT / "python" / "rerating" / "data" / "lists" / "SOURCES.md").read_text()
+    assert "MIT License" in sources and "niftyterminal" in sources
