@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -49,9 +50,71 @@ def _label(source: str) -> str:
               help="Never use the network; a store miss is an error ($RERATING_OFFLINE).")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, offline: bool | None) -> None:
-    """Rerating Desk: market data, analytics and model workbooks for Indian equities."""
+    """Rerating Desk: market data, analytics and model workbooks for Indian equities.
+
+    \b
+    Examples:
+      rerating demo                                  # the whole job on SYNTHETIC data, offline
+      rerating data refresh --source yahoo --universe nifty50
+      rerating report --small-index NIFTYSMLCAP250.NS --large-index ^NSEI --small my250 --large nifty50
+    """
     ctx.ensure_object(dict)
     ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, offline=offline or None)
+
+
+@cli.result_callback()
+@click.pass_context
+def _exit_status(ctx: click.Context, result: object, **_: object) -> object:
+    """Exit status 1 whenever a fetch failed, in every command (the book or note is still
+    built from what is stored, and says it is stale)."""
+    return 1 if ctx.meta.get("fetch_failed") else result
+
+
+# -- one vocabulary: each concept has one option name, one default and one help text ----------
+SOURCE = click.option(
+    "--source", type=click.Choice(["store", *PROVIDERS]), default="store", show_default=True,
+    help="Where the numbers come from. store: what is stored (data refresh: each ticker from "
+         "its own source: demo tickers from the demo market, the rest from Yahoo); demo: the "
+         "SYNTHETIC demo market; yahoo: Yahoo Finance, fetched first.")
+AS_OF = click.option("--as-of", "as_of", default=None,
+                     help="Data as of this date (YYYY-MM-DD; 04/03/2026 is refused as ambiguous; "
+                          "default: the last stored session).")
+OUT_FILE = click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                        help="The workbook to write (.xlsx).")
+OVERWRITE = click.option("--overwrite", is_flag=True, help="Rebuild over an existing file (a backup is kept).")
+PROGRESS = click.option("--progress/--no-progress", default=True, show_default=True,
+                        help="Progress bars and step timings on the terminal (never in a pipe).")
+WINDOW = click.option("--window", default="MTD", show_default=True,
+                      help="Rally window: MTD (month to date), 1M, 3M, 6M, YTD, 1Y, or 20D for 20 sessions.")
+SMALL_INDEX = click.option("--small-index", default=None,
+                           help="Small-cap index: a Yahoo symbol or NSE name (NIFTYSMLCAP250.NS, "
+                                "'NIFTY SMALLCAP 250'); default SMALL250.DEMO on demo data.")
+LARGE_INDEX = click.option("--large-index", default=None,
+                           help="Large-cap index, the benchmark (^NSEI, 'NIFTY 50'); default "
+                                "LARGE50.DEMO on demo data.")
+SMALL = click.option("--small", default=None,
+                     help="Small-cap stocks: a universe name or comma-separated tickers "
+                          "(default demo-small on demo data).")
+LARGE = click.option("--large", default=None,
+                     help="Large-cap stocks, for revision breadth: a universe name or tickers "
+                          "(default demo-large on demo data).")
+
+
+def _old_name(old: str, new: str) -> Callable[[Callable], Callable]:
+    """A renamed option keeps working, hidden, and says its new name once."""
+    dest = new.lstrip("-").replace("-", "_")
+
+    def keep(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            click.echo(f"note: {old} is now {new}", err=True)
+            ctx.meta.setdefault("renamed", {})[dest] = value
+
+    return click.option(old, default=None, hidden=True, expose_value=False, callback=keep)
+
+
+def _given(ctx: click.Context, name: str, value: str | None) -> str | None:
+    """An option's value, from its new name or the old one it replaced."""
+    return value if value is not None else ctx.meta.get("renamed", {}).get(name)
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -61,8 +124,7 @@ def data() -> None:
 
 
 @data.command("refresh")
-@click.option("--source", type=click.Choice(list(PROVIDERS)), default="demo", show_default=True,
-              help="Where the data comes from; demo is synthetic and offline.")
+@SOURCE
 @click.option("--universe", "universes", multiple=True,
               help="A built-in or saved universe name (demo, demo-small, nifty50, …); repeatable.")
 @click.option("--tickers", default=None, help="Comma-separated tickers, e.g. RELIANCE.NS,TCS.NS.")
@@ -70,12 +132,19 @@ def data() -> None:
               help="A text file with one ticker per line.")
 @click.option("--start", default=None, help="First date for tickers not yet stored (YYYY-MM-DD).")
 @click.option("--end", default=None, help="Last date (default: today).")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@PROGRESS
 @click.pass_context
 def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], tickers: str | None,
                  universe_file: Path | None, start: str | None, end: str | None,
                  progress: bool) -> None:
-    """Fetch what the store lacks (only missing dates) and cache it."""
+    """Fetch what the store lacks (only missing dates) and cache it.
+
+    \b
+    Examples:
+      rerating data refresh                      # what is stored, each from its own source
+      rerating data refresh --source demo        # the whole SYNTHETIC demo market, offline
+      rerating data refresh --source yahoo --universe nifty50 --start 2015-01-01
+    """
     from rerating.data.universe import is_universe, read_universe_file, resolve_universe
 
     settings = _settings(ctx)
@@ -89,8 +158,55 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
         names += resolve_universe(tickers, settings.data_dir)
     if universe_file:
         names += read_universe_file(universe_file)
+    failed_any = False
+    for src, group in _refresh_plan(settings, source, names):
+        failed_any |= _refresh_and_say(ctx, settings, src, group, start, end, progress)
+    if failed_any:
+        ctx.exit(1)
+
+
+def _is_demo_ticker(t: str) -> bool:
+    return t.upper().endswith(".DEMO")
+
+
+def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tuple[str, list[str]]]:
+    """Which source each ticker is refreshed from. Synthetic demo tickers never go to Yahoo
+    (Yahoo does not know them: asking would only mark the synthetic data stale)."""
+    from rerating.data.store import Store
+    from rerating.data.universe import resolve_universe
+
+    names = list(dict.fromkeys(names))
+    if source == "store":
+        if not names:
+            names = [c.ticker for c in Store(settings.data_dir).coverage("prices")]
+        if not names:
+            click.echo("The store is empty: filling it with the SYNTHETIC demo market "
+                       "(--source yahoo --universe nifty50 for real prices)", err=True)
+            return [("demo", resolve_universe("demo"))]
+        demo = [t for t in names if _is_demo_ticker(t)]
+        live = [t for t in names if not _is_demo_ticker(t)]
+        return [(src, g) for src, g in (("demo", demo), ("yahoo", live)) if g]
     if not names:
-        names = resolve_universe("demo" if source == "demo" else "nifty50")
+        if source == "demo":
+            return [("demo", resolve_universe("demo"))]
+        raise InputError(f"say what to fetch from {source}: --universe nifty50, --tickers "
+                         "RELIANCE.NS,TCS.NS or --universe-file FILE")
+    if source != "demo":
+        demo = [t for t in names if _is_demo_ticker(t)]
+        names = [t for t in names if not _is_demo_ticker(t)]
+        if demo and not names:
+            raise InputError(f"{', '.join(demo[:3])}{' …' if len(demo) > 3 else ''} are SYNTHETIC "
+                             f"demo tickers, which {source} does not know: use --source demo "
+                             "(or store)")
+        if demo:
+            click.echo(f"note: {len(demo)} SYNTHETIC demo tickers not sent to {source} "
+                       f"({', '.join(demo[:3])}{' …' if len(demo) > 3 else ''})", err=True)
+    return [(source, names)]
+
+
+def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names: list[str],
+                     start: str | None, end: str | None, progress: bool) -> bool:
+    """One refresh and its summary line; True when anything failed (exit status 1)."""
     report = _run_refresh(settings, source, names, start, end, progress)
     total = sum(report.rows.values())
     if report.unreachable:
@@ -99,8 +215,7 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
         click.echo(f"cannot reach {_SOURCE_NAMES.get(source, source)}: no network "
                    f"({report.unreachable}); stopped at the first unreachable answer; {kept}",
                    err=True)
-        ctx.exit(1)
-        return
+        return True
     n, failed = len(set(names)), len(report.failed_tickers)
     written = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
     if total == 0 and not failed:
@@ -112,8 +227,7 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
                    f"{f'; {failed} failed, listed below' if failed else ''}; "
                    f"store {settings.data_dir}")
     _tell_faults(report, settings)
-    if report.failures:
-        ctx.exit(1)
+    return bool(report.failures)
 
 
 def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped-def]
@@ -227,7 +341,12 @@ def _universe_status(ctx: click.Context) -> None:
 @click.pass_context
 def data_export(ctx: click.Context, table: str, out: Path, tickers: str | None, start: str | None,
                 end: str | None) -> None:
-    """Write a store table to CSV (text that could run as a formula is defused)."""
+    """Write a store table to CSV (text that could run as a formula is defused).
+
+    \b
+    Example:
+      rerating data export prices --tickers nifty50 --start 2025-04-01 -o prices.csv
+    """
     from rerating.data.export import write_csv
     from rerating.data.providers.base import date_window
     from rerating.data.universe import resolve_universe
@@ -474,10 +593,15 @@ def _steps(progress: bool):  # type: ignore[no-untyped-def]
 @cli.command()
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the files the demo writes (default: ./rerating-demo).")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@PROGRESS
 @click.pass_context
 def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
-    """Run the whole job offline on the SYNTHETIC demo market: store, workbooks, report."""
+    """Run the whole job offline on the SYNTHETIC demo market: store, workbooks, report.
+
+    \b
+    Example:
+      rerating demo -o rerating-demo
+    """
     from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
     from rerating.data.store import Store
     from rerating.reports.report import ReportSpec, publish
@@ -529,21 +653,15 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
 
 
 # -- workbooks -----------------------------------------------------------------------------------
-SOURCE = click.option("--source", type=click.Choice(["store", *PROVIDERS]), default="store",
-                      show_default=True,
-                      help="store: what is cached; demo/yahoo: bring those tickers up to date first.")
-AS_OF = click.option("--as-of", "as_of", default=None, help="Data as of this date (YYYY-MM-DD; default: latest).")
-OUT_FILE = click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                        help="The workbook to write (.xlsx).")
-OVERWRITE = click.option("--overwrite", is_flag=True, help="Rebuild over an existing file (a backup is kept).")
-PROGRESS = click.option("--progress/--no-progress", default=True, show_default=True)
-
-
 def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool):  # type: ignore[no-untyped-def]
-    """The store, after refreshing ``tickers`` from ``source`` when it is a provider."""
+    """The store, after refreshing ``tickers`` from ``source`` when it is a provider. A failed
+    fetch is said per ticker and makes the command exit 1 after building from what is stored
+    (labelled STALE), the status `data refresh` gives the same failure."""
     if source != "store":
-        report = _run_refresh(_settings(ctx), source, tickers, None, None, progress)
-        _tell_faults(report, _settings(ctx))
+        settings = _settings(ctx)
+        for src, group in _refresh_plan(settings, source, tickers):
+            if _refresh_and_say(ctx, settings, src, group, None, None, progress):
+                ctx.meta["fetch_failed"] = True
     return _store(ctx)
 
 
@@ -562,20 +680,24 @@ def _demo_default(value: str | None, demo: str, what: str, source: str) -> str:
 
 
 def _rally_subjects(ctx: click.Context, small_index: str | None, large_index: str | None,
-                    large_flag: str, universe: str | None, large_universe: str | None,
+                    small: str | None, large: str | None,
                     source: str) -> tuple[str, str, str, list[str], list[str]]:
     """Indices and stock universes of the rally views; the demo's when the source is demo/store."""
-    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX
+    from rerating.data.providers.demo import LARGE_INDEX as DEMO_LARGE
+    from rerating.data.providers.demo import SMALL_INDEX as DEMO_SMALL
     from rerating.data.universe import resolve_universe
 
     d = _settings(ctx).data_dir
-    si = _demo_default(small_index, SMALL_INDEX, "--small-index", source).upper()
-    li = _demo_default(large_index, LARGE_INDEX, large_flag, source).upper()
-    u = _demo_default(universe, "demo-small", "--universe", source)
-    lu = _demo_default(large_universe, "demo-large", "--large-universe", source)
-    large = resolve_universe(lu, d)
+    si = _demo_default(small_index, DEMO_SMALL, "--small-index", source).upper()
+    li = _demo_default(_given(ctx, "large_index", large_index), DEMO_LARGE, "--large-index",
+                       source).upper()
+    u = _demo_default(_given(ctx, "small", small), "demo-small", "--small", source)
+    lu = _demo_default(_given(ctx, "large", large), "demo-large", "--large", source)
+    for name in (u, lu):
+        _known_universe(ctx, name)
+    large_t = resolve_universe(lu, d)
     _universe_label(ctx, lu)
-    return si, li, _universe_label(ctx, u), resolve_universe(u, d), large
+    return si, li, _universe_label(ctx, u), resolve_universe(u, d), large_t
 
 
 def _universe_label(ctx: click.Context, name: str) -> str:
@@ -605,7 +727,13 @@ def model_group() -> None:
 @click.pass_context
 def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, source: str,
                 as_of: str | None, progress: bool) -> None:
-    """Write a DCF model workbook for TICKER."""
+    """Write a DCF model workbook for TICKER (with its exchange: RELIANCE.NS).
+
+    \b
+    Examples:
+      rerating model build DEVALPER.DEMO -o dcf.xlsx           # SYNTHETIC demo company
+      rerating model build RELIANCE.NS --source yahoo -o dcf_reliance.xlsx
+    """
     from rerating.workbooks import content, engine
 
     t = ticker.strip().upper()
@@ -670,24 +798,32 @@ def comps_group() -> None:
 
 @comps_group.command("build")
 @click.argument("universe", default="demo-small")
-@click.option("--benchmark", default=None, help="Benchmark index (default LARGE50.DEMO on demo data).")
-@click.option("--window", default="1M", show_default=True, help="Rally window: 1M, MTD, 3M, YTD, 20D…")
+@LARGE_INDEX
+@_old_name("--benchmark", "--large-index")
+@WINDOW
 @OUT_FILE
 @OVERWRITE
 @SOURCE
 @AS_OF
 @PROGRESS
 @click.pass_context
-def comps_build(ctx: click.Context, universe: str, benchmark: str | None, window: str, out: Path,
+def comps_build(ctx: click.Context, universe: str, large_index: str | None, window: str, out: Path,
                 overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
-    """Write a comps workbook for UNIVERSE (a universe name or comma-separated tickers)."""
-    from rerating.data.providers.demo import LARGE_INDEX
+    """Write a comps workbook for UNIVERSE (a universe name or comma-separated tickers).
+
+    \b
+    Examples:
+      rerating comps build -o comps.xlsx                      # demo-small against LARGE50.DEMO
+      rerating comps build smallcap250 --large-index ^NSEI --window 3M -o comps.xlsx
+    """
+    from rerating.data.providers.demo import LARGE_INDEX as DEMO_LARGE
     from rerating.data.universe import resolve_universe
     from rerating.workbooks import content, engine
 
     _known_universe(ctx, universe)
     names = resolve_universe(universe, _settings(ctx).data_dir)
-    bench = _demo_default(benchmark, LARGE_INDEX, "--benchmark", source).upper()
+    bench = _demo_default(_given(ctx, "large_index", large_index), DEMO_LARGE, "--large-index",
+                          source).upper()
     store = _prepare(ctx, source, [*names, bench], progress)
     c = content.comps(store, names, bench, window, _as_of(as_of),
                       universe=_universe_label(ctx, universe))
@@ -701,11 +837,13 @@ def dashboard_group() -> None:
 
 
 @dashboard_group.command("build")
-@click.option("--small-index", default=None, help="Small-cap index (default SMALL250.DEMO on demo data).")
-@click.option("--large-index", default=None, help="Large-cap index (default LARGE50.DEMO on demo data).")
-@click.option("--universe", default=None, help="Small-cap stocks (default demo-small).")
-@click.option("--large-universe", default=None, help="Large-cap stocks, for revision breadth (default demo-large).")
-@click.option("--window", default="MTD", show_default=True)
+@SMALL_INDEX
+@LARGE_INDEX
+@SMALL
+@LARGE
+@_old_name("--universe", "--small")
+@_old_name("--large-universe", "--large")
+@WINDOW
 @OUT_FILE
 @OVERWRITE
 @SOURCE
@@ -713,15 +851,22 @@ def dashboard_group() -> None:
 @PROGRESS
 @click.pass_context
 def dashboard_build(ctx: click.Context, small_index: str | None, large_index: str | None,
-                    universe: str | None, large_universe: str | None, window: str, out: Path,
+                    small: str | None, large: str | None, window: str, out: Path,
                     overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
-    """Write the small-cap rally dashboard workbook."""
+    """Write the small-cap rally dashboard workbook.
+
+    \b
+    Examples:
+      rerating dashboard build -o dashboard.xlsx              # the SYNTHETIC demo market
+      rerating dashboard build --small-index NIFTYSMLCAP250.NS --large-index ^NSEI \\
+          --small smallcap250 --large nifty50 -o dashboard.xlsx
+    """
     from rerating.workbooks import content, engine
 
-    si, li, u, small, large = _rally_subjects(ctx, small_index, large_index, "--large-index",
-                                              universe, large_universe, source)
-    store = _prepare(ctx, source, [si, li, *small, *large], progress)
-    c = content.dashboard(store, si, li, small, large, window, _as_of(as_of), universe=u)
+    si, li, u, small_t, large_t = _rally_subjects(ctx, small_index, large_index, small, large,
+                                                  source)
+    store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
+    c = content.dashboard(store, si, li, small_t, large_t, window, _as_of(as_of), universe=u)
     _built(engine.build(c, out, overwrite=overwrite))
     _say_as_of(as_of, c.as_of)
 
@@ -733,7 +878,12 @@ def dashboard_build(ctx: click.Context, small_index: str | None, large_index: st
 @PROGRESS
 @click.pass_context
 def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, progress: bool) -> None:
-    """Bring a workbook built from a template up to date; the analyst's work is left as it was."""
+    """Bring a workbook built from a template up to date; the analyst's work is left as it was.
+
+    \b
+    Example:
+      rerating refresh dcf_reliance.xlsx --source yahoo       # a backup is kept beside it
+    """
     from rerating.workbooks import engine
 
     meta = engine.inspect(file)
@@ -751,11 +901,14 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
 
 
 @cli.command("report")
-@click.option("--universe", default=None, help="Small-cap stocks (default demo-small on demo data).")
-@click.option("--small-index", default=None, help="Small-cap index (default SMALL250.DEMO on demo data).")
-@click.option("--benchmark", default=None, help="Large-cap index (default LARGE50.DEMO on demo data).")
-@click.option("--large-universe", default=None, help="Large-cap stocks, for revision breadth (default demo-large).")
-@click.option("--window", default="MTD", show_default=True, help="Rally window for the value-trap screen.")
+@SMALL_INDEX
+@LARGE_INDEX
+@SMALL
+@LARGE
+@_old_name("--benchmark", "--large-index")
+@_old_name("--universe", "--small")
+@_old_name("--large-universe", "--large")
+@WINDOW
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("rerating-report"),
               show_default=True, help="Output folder.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
@@ -764,16 +917,23 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
 @AS_OF
 @PROGRESS
 @click.pass_context
-def report_cmd(ctx: click.Context, universe: str | None, small_index: str | None, benchmark: str | None,
-               large_universe: str | None, window: str, out: Path, template_dir: Path | None,
-               source: str, as_of: str | None, progress: bool) -> None:
-    """Write the research note (HTML + PDF) and the rally_dashboard.xlsx behind it."""
+def report_cmd(ctx: click.Context, small_index: str | None, large_index: str | None,
+               small: str | None, large: str | None, window: str, out: Path,
+               template_dir: Path | None, source: str, as_of: str | None, progress: bool) -> None:
+    """Write the research note (HTML + PDF) and the rally_dashboard.xlsx behind it.
+
+    \b
+    Examples:
+      rerating report                                         # the SYNTHETIC demo market
+      rerating report --small-index NIFTYSMLCAP250.NS --large-index ^NSEI \\
+          --small smallcap250 --large nifty50 -o note
+    """
     from rerating.reports.report import ReportSpec, publish
 
-    si, li, u, small, large = _rally_subjects(ctx, small_index, benchmark, "--benchmark",
-                                              universe, large_universe, source)
-    store = _prepare(ctx, source, [si, li, *small, *large], progress)
-    spec = ReportSpec(si, li, small, large, universe=u, window=window, as_of=_as_of(as_of))
+    si, li, u, small_t, large_t = _rally_subjects(ctx, small_index, large_index, small, large,
+                                                  source)
+    store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
+    spec = ReportSpec(si, li, small_t, large_t, universe=u, window=window, as_of=_as_of(as_of))
     rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))
     tag = "[SYNTHETIC] " if rep.context["synthetic"] else ""
     click.echo(f"{tag}Report as of {rep.context['as_of_iso']} from {_label(rep.context['source'])}: "
@@ -789,7 +949,13 @@ def addin() -> None:
 @addin.command("install")
 @click.option("--dry-run", is_flag=True, help="Say what would be done, change nothing.")
 def addin_install(dry_run: bool) -> None:
-    """Install the xlwings add-in and point it at rerating.udfs (Windows)."""
+    """Install the xlwings add-in and point it at rerating.udfs (Windows; run it from the
+    project's environment, so Excel calls this Python).
+
+    \b
+    Example:
+      .venv\\Scripts\\rerating addin install --dry-run
+    """
     import subprocess
 
     from rerating.addin import install_plan, write_config
@@ -812,9 +978,15 @@ def addin_install(dry_run: bool) -> None:
 
 @addin.command("starter")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("Rerating.xlsm"), show_default=True)
+              default=Path("Rerating.xlsm"), show_default=True,
+              help="The macro-enabled workbook to write (.xlsm).")
 def addin_starter(out: Path) -> None:
-    """A macro-enabled starter workbook wired to rerating.udfs and this Python."""
+    """A macro-enabled starter workbook wired to rerating.udfs and this Python.
+
+    \b
+    Example:
+      rerating addin starter -o Rerating.xlsm
+    """
     from rerating.addin import starter_workbook
 
     click.echo(f"Wrote {starter_workbook(out)}: enable macros, run ImportPythonUDFs once.")
@@ -824,7 +996,12 @@ def addin_starter(out: Path) -> None:
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the reference here (default: print it).")
 def addin_functions(out: Path | None) -> None:
-    """The RR_ function reference (addin/FUNCTIONS.md) generated from the code."""
+    """The RR_ function reference (addin/FUNCTIONS.md) generated from the code.
+
+    \b
+    Example:
+      rerating addin functions -o FUNCTIONS.md
+    """
     from rerating.addin import functions_markdown
 
     text = functions_markdown()
