@@ -74,6 +74,18 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, demo_store) -> dict[str, P
     files["renamed"] = d / "renamed.xlsx"
     files["renamed"].write_bytes(buf.getvalue())
     files["model"] = model
+    # plausible mistakes: a template copied and refreshed as if it were a book; report
+    # template folders that are empty or hold a template with a syntax error
+    for name in ("dcf_model", "comps", "rally_dashboard"):
+        files[f"tpl_{name}"] = d / f"my_{name}.xlsx"
+        files[f"tpl_{name}"].write_bytes((ROOT / "templates" / f"{name}.xlsx").read_bytes())
+    files["tpl_empty"] = d / "empty_templates"
+    files["tpl_empty"].mkdir()
+    files["tpl_bad"] = d / "bad_templates"
+    files["tpl_bad"].mkdir()
+    (files["tpl_bad"] / "report.html.j2").write_text("<h1>{{ title }}</h1>\n{% if synthetic %}\n")
+    files["png"] = d / "chart.csv"  # a picture saved with the wrong extension
+    files["png"].write_bytes(bytes.fromhex("89504E470D0A1A0A") + b"\0" * 200)
     return files
 
 
@@ -139,6 +151,19 @@ CASES = [
     (["refresh", "{hostile:truncated}"], 2, "not a workbook"),
     (["refresh", "{hostile:theirs}"], 2, "not made from a Rerating Desk template"),
     (["refresh", "{hostile:renamed}"], 2, "rr_price"),
+    # -- plausible actions that ended in an internal error (exit 70)
+    (["refresh", "{hostile:tpl_dcf_model}"], 2, "the dcf_model template itself"),
+    (["refresh", "{hostile:tpl_comps}"], 2, "rerating comps build UNIVERSE"),
+    (["refresh", "{hostile:tpl_rally_dashboard}"], 2, "rerating dashboard build"),
+    (["report", "--template-dir", "{hostile:tpl_empty}", "-o", "{tmp}/r", "--no-progress"], 2,
+     "holds no report.html.j2"),
+    (["report", "--template-dir", "{hostile:tpl_bad}", "-o", "{tmp}/r", "--no-progress"], 2,
+     "report.html.j2, line 2"),
+    (["data", "import", "prices", "{hostile:png}"], 2, "chart.csv"),
+    (["data", "refresh", "--universe-file", "{hostile:png}", "--no-progress"], 2, "chart.csv"),
+    (["data", "universes", "--import", "{hostile:model}"], 2, "model.xlsx"),
+    (["model", "build", "DEVALPER.DEMO", "-o", "{tmp}"], 2, "directory"),
+    (["data", "export", "prices", "--tickers", "DEVALPER.DEMO", "-o", "{tmp}"], 2, "directory"),
 ]
 
 

@@ -257,10 +257,21 @@ def _no_meaning(spec: ReportSpec, why: str) -> dict[str, Any]:
 def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,
            progress: Callable[[str], None] | None = None) -> Report:
     """Write report.html, report.pdf and charts/*.png into ``out_dir``."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, TemplateError, select_autoescape
 
+    if template_dir is not None and not (Path(template_dir) / "report.html.j2").is_file():
+        raise InputError(f"--template-dir {template_dir} holds no report.html.j2; copy the "
+                         f"built-in one from {TEMPLATES / 'report.html.j2'} and edit it there")
     say = progress or (lambda _msg: None)
+    loaders = [str(template_dir)] if template_dir else []
+    env = Environment(loader=FileSystemLoader([*loaders, str(TEMPLATES)]),
+                      autoescape=select_autoescape(["html", "j2"]))
+    try:  # a syntax error in the analyst's template is found before anything is written
+        template = env.get_template("report.html.j2")
+    except TemplateError as exc:
+        raise _template_error(exc) from exc
     out_dir = Path(out_dir)
+    made = [p for p in (out_dir, out_dir / "charts") if not p.exists()]
     (out_dir / "charts").mkdir(parents=True, exist_ok=True)
     say("computing the findings")
     ctx, s = context(store, spec)
@@ -275,17 +286,36 @@ def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | N
                                             out_dir / "charts" / "rally_vs_revision.png", footer, syn),
     }
     ctx["charts"] = {k: f"charts/{p.name}" for k, p in paths.items()}
-    loaders = [str(template_dir)] if template_dir else []
-    env = Environment(loader=FileSystemLoader([*loaders, str(TEMPLATES)]),
-                      autoescape=select_autoescape(["html", "j2"]))
     say("writing HTML and PDF")
-    html = env.get_template("report.html.j2").render(**ctx, for_pdf=False)
+    try:
+        html = template.render(**ctx, for_pdf=False)
+        for_pdf = template.render(**ctx, for_pdf=True)
+    except TemplateError as exc:  # the analyst's own template: nothing of this run is left
+        for p in paths.values() if made else ():
+            p.unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
+        raise _template_error(exc) from exc
     html_path = out_dir / "report.html"
     atomic_write_bytes(html_path, html.encode("utf-8"))
     pdf_path = out_dir / "report.pdf"
-    _pdf(env.get_template("report.html.j2").render(**ctx, for_pdf=True), out_dir, pdf_path)
+    _pdf(for_pdf, out_dir, pdf_path)
     ctx["series"] = s
     return Report(html_path, pdf_path, paths, ctx)
+
+
+def _template_error(exc: Exception) -> InputError:
+    """The file and line of a report-template error, as an editor would show them."""
+    import traceback
+
+    where = getattr(exc, "filename", None) or "report.html.j2"
+    line = getattr(exc, "lineno", None)
+    if line is None:  # a render error: jinja puts the template's line in the traceback
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+        if frames:
+            where, line = frames[-1].filename, frames[-1].lineno
+    return InputError(f"report template {where}{f', line {line}' if line else ''}: "
+                      f"{getattr(exc, 'message', None) or exc}")
 
 
 def publish(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,

@@ -363,6 +363,12 @@ def _refuse_if_open(path: Path) -> None:
 def content_for(meta: dict[str, Any], store: Store, as_of: Any = None) -> content.Content:
     """Content for a workbook built earlier, from what its _rerating sheet records."""
     t = meta["template"]
+    needs = {"dcf_model": "subject.ticker", "comps": "subject.universe"}.get(t, "subject.small")
+    if not meta.get(needs):
+        build = {"dcf_model": "model build TICKER", "comps": "comps build UNIVERSE"}.get(
+            t, "dashboard build")
+        raise WorkbookError(f"this is the {t} template itself, not a book built from it, so it "
+                            f"has no subject to refresh: make one with `rerating {build} -o FILE`")
     if t == "dcf_model":
         return content.dcf(store, str(meta["subject.ticker"]), as_of)
     if t == "comps":
