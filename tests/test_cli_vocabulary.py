@@ -64,7 +64,7 @@ def test_old_names_keep_working_and_say_the_new_one(demo_store, tmp_path: Path, 
     shutil.copytree(demo_store.root, d)
     code = main(["--data-dir", str(d), "comps", "build", "demo-small", "--benchmark", "LARGE50.DEMO",
                  "-o", str(tmp_path / "c.xlsx")])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 0, err
     assert "note: --benchmark is now --large-index" in err
 
@@ -122,7 +122,7 @@ def test_a_failed_fetch_exits_1_in_every_command(demo_store, fake_yahoo, tmp_pat
     capsys.readouterr()
     code = main([*args, "comps", "build", "RELIANCE.NS,TCS.NS", "--large-index", "^NSEI",
                  "--source", "yahoo", "-o", str(tmp_path / "c.xlsx"), "--no-progress"])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 1, err
     assert (tmp_path / "c.xlsx").exists()  # built from what arrived
     assert "failed prices TCS.NS" in err and "STALE" in err
