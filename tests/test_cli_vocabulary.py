@@ -126,3 +126,21 @@ def test_a_failed_fetch_exits_1_in_every_command(demo_store, fake_yahoo, tmp_pat
     assert code == 1, err
     assert (tmp_path / "c.xlsx").exists()  # built from what arrived
     assert "failed prices TCS.NS" in err and "STALE" in err
+
+
+def test_a_failed_fetch_does_not_advise_the_step_that_just_failed(fake_yahoo, tmp_path: Path,
+                                                                  monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`model build FOO.NS --source yahoo` with no network ended by advising `rerating data
+    refresh`."""
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+    fake_yahoo.failures["FOO.NS"] = "dns"
+    code = main(["--data-dir", str(tmp_path), "model", "build", "FOO.NS", "--source", "yahoo",
+                 "-o", str(tmp_path / "m.xlsx"), "--no-progress"])
+    _, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 2, err
+    assert lines[0].startswith("cannot reach Yahoo Finance: no network")
+    assert lines[1].startswith("error: nothing stored for FOO.NS and the fetch above failed")
+    assert "data refresh" not in err and "data import prices FILE" in lines[1]
+    assert not (tmp_path / "m.xlsx").exists()

@@ -300,3 +300,29 @@ def test_internal_errors_go_to_the_log_file_doctor_prints(tmp_path, monkeypatch)
     assert Settings.from_env().log_file == tmp_path / "logs" / "rerating.log"
     text = (tmp_path / "logs" / "rerating.log").read_text()
     assert "Excel function RR_COE" in text and "IndexError" in text
+
+
+def test_with_no_network_the_first_call_names_the_network(fake_yahoo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Empty store, no network: the first RR_PRICE answered `#N/A unknown ticker RELIANCE.NS`
+    and only the second named the network. The yfinance adapter runs through yfinance's own
+    code; only the transport answers with a DNS failure."""
+    from rerating.data.providers.yahoo import YahooProvider
+
+    fake_yahoo.failures["RELIANCE.NS"] = "dns"
+    data = access.MarketData(
+        Settings(data_dir=tmp_path / "store", log_dir=tmp_path, offline=False),
+        provider_for=lambda t: YahooProvider(session=fake_yahoo.session(), sleep=lambda s: None,
+                                             retries=0),
+        batch_window=0.0)
+    access.use(data)
+    try:
+        first = one(call("RR_PRICE", "RELIANCE.NS"))
+        second = one(call("RR_PRICE", "RELIANCE.NS"))
+        info = one(call("RR_INFO", "RELIANCE.NS", "pe"))
+    finally:
+        access.use(None)
+    for got in (first, second, info):
+        assert got.startswith("#N/A RELIANCE.NS is not in the store and Yahoo Finance cannot be "
+                              "reached: no network"), got
+        assert "unknown ticker" not in got
+    assert data.fetches == 1  # the second cell did not knock again

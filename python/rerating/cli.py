@@ -19,7 +19,7 @@ import pandas as pd
 from rerating import __version__
 from rerating.data import model
 from rerating.data.providers import PROVIDERS
-from rerating.errors import InputError, RerateError
+from rerating.errors import CacheMiss, InputError, RerateError
 from rerating.settings import Settings
 from rerating.tracebacks import record
 
@@ -160,7 +160,7 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
         names += read_universe_file(universe_file)
     failed_any = False
     for src, group in _refresh_plan(settings, source, names):
-        failed_any |= _refresh_and_say(ctx, settings, src, group, start, end, progress)
+        failed_any |= bool(_refresh_and_say(ctx, settings, src, group, start, end, progress))
     if failed_any:
         ctx.exit(1)
 
@@ -205,8 +205,8 @@ def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tup
 
 
 def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names: list[str],
-                     start: str | None, end: str | None, progress: bool) -> bool:
-    """One refresh and its summary line; True when anything failed (exit status 1)."""
+                     start: str | None, end: str | None, progress: bool) -> set[str]:
+    """One refresh and its summary line; the tickers that failed (exit status 1 if any)."""
     report = _run_refresh(settings, source, names, start, end, progress)
     total = sum(report.rows.values())
     if report.unreachable:
@@ -215,7 +215,7 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
         click.echo(f"cannot reach {_SOURCE_NAMES.get(source, source)}: no network "
                    f"({report.unreachable}); stopped at the first unreachable answer; {kept}",
                    err=True)
-        return True
+        return set(names)
     n, failed = len(set(names)), len(report.failed_tickers)
     written = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
     if total == 0 and not failed:
@@ -227,7 +227,7 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
                    f"{f'; {failed} failed, listed below' if failed else ''}; "
                    f"store {settings.data_dir}")
     _tell_faults(report, settings)
-    return bool(report.failures)
+    return report.failed_tickers
 
 
 def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped-def]
@@ -258,7 +258,6 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
     from rerating.data.providers import get_provider
     from rerating.data.refresh import refresh
     from rerating.data.store import Store
-    from rerating.errors import CacheMiss
 
     if source == "yahoo" and settings.offline:
         raise CacheMiss("offline mode: refusing to fetch from Yahoo Finance; drop --offline "
@@ -657,12 +656,23 @@ def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool
     """The store, after refreshing ``tickers`` from ``source`` when it is a provider. A failed
     fetch is said per ticker and makes the command exit 1 after building from what is stored
     (labelled STALE), the status `data refresh` gives the same failure."""
-    if source != "store":
-        settings = _settings(ctx)
-        for src, group in _refresh_plan(settings, source, tickers):
-            if _refresh_and_say(ctx, settings, src, group, None, None, progress):
-                ctx.meta["fetch_failed"] = True
-    return _store(ctx)
+    if source == "store":
+        return _store(ctx)
+    settings = _settings(ctx)
+    failed: set[str] = set()
+    for src, group in _refresh_plan(settings, source, tickers):
+        failed |= _refresh_and_say(ctx, settings, src, group, None, None, progress)
+    store = _store(ctx)
+    if failed:
+        ctx.meta["fetch_failed"] = True
+        held = {c.ticker for c in store.coverage("prices")}
+        lacking = sorted(t for t in failed if t not in held)
+        if lacking:  # advising `data refresh`, the step that just failed, would not help
+            raise CacheMiss(f"nothing stored for {', '.join(lacking[:5])}"
+                            f"{' …' if len(lacking) > 5 else ''} and the fetch above failed: check "
+                            "the symbol (NSE tickers end in .NS), retry when the source answers, "
+                            "or import a downloaded file with `rerating data import prices FILE`")
+    return store
 
 
 def _built(result) -> None:  # type: ignore[no-untyped-def]

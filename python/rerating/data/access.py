@@ -22,8 +22,17 @@ from rerating.data.providers import get_provider
 from rerating.data.providers.base import Provider
 from rerating.data.refresh import refresh
 from rerating.data.store import Store
-from rerating.errors import CacheMiss, ProviderError, StoreError, UnknownTicker
+from rerating.errors import (
+    CacheMiss,
+    NetworkError,
+    ProviderError,
+    RerateError,
+    StoreError,
+    UnknownTicker,
+)
 from rerating.settings import Settings
+
+_SOURCE_NAMES = {"yahoo": "Yahoo Finance", "demo": "the demo market"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,9 @@ class MarketData:
         self._checked = 0.0
         # (table, ticker) -> rows; ("wide:<field>", tickers) and ("latest:<table>", ticker) too
         self._cache: dict[tuple[str, str], Any] = {}
-        self._failed: dict[str, tuple[float, str]] = {}
+        #: ticker -> (when, why, the source was unreachable): a failed fetch is not retried
+        #: for ``retry_after`` seconds, and every cell asking says the same real cause
+        self._failed: dict[str, tuple[float, str, bool]] = {}
         self._pending: set[str] = set()
         self._inflight: threading.Event | None = None
         self.fetches = 0  # refreshes started on a miss, for tests and benchmarks
@@ -131,7 +142,7 @@ class MarketData:
             self._fetch_missing([t])
             frame = self._read("prices", t)
             if frame.empty:
-                raise UnknownTicker(t, hint="no prices in the store or from the source")
+                raise self._missing(t)
         return frame
 
     def closes(self, tickers: Iterable[str], field: str = "close") -> pd.DataFrame:
@@ -150,7 +161,7 @@ class MarketData:
             frames = self._read_many("prices", names)
             still = [t for t in names if frames[t].empty]
             if still:
-                raise UnknownTicker(still[0], hint="no prices in the store or from the source")
+                raise self._missing(still[0])
         wide = pd.DataFrame({t: frames[t][field] for t in names}).sort_index()
         with self._lock:
             self._cache[key] = wide
@@ -182,6 +193,8 @@ class MarketData:
         if frame.empty:
             self._fetch_missing([t])
             frame = self._read(table, t)
+            if frame.empty and self._failed.get(t, (0, "", False))[2]:
+                raise self._missing(t)  # the network, not a missing table, is the cause
             if frame.empty:
                 raise CacheMiss(f"the store has no {table} for {t}; run `rerating data refresh "
                                 f"--tickers {t}`")
@@ -237,7 +250,7 @@ class MarketData:
             for t in tickers:
                 failed = self._failed.get(t)
                 if failed and now - failed[0] < self.retry_after:
-                    raise UnknownTicker(t, hint=f"fetch failed {now - failed[0]:.0f}s ago: {failed[1]}")
+                    raise self._missing(t, f"fetch failed {now - failed[0]:.0f}s ago: ")
             live = [t for t in tickers if not t.endswith(".DEMO")]
             if live and self.settings.offline:
                 raise CacheMiss(f"{live[0]} is not in the store and offline mode forbids fetching it")
@@ -268,18 +281,37 @@ class MarketData:
         for names in groups.values():
             provider = self._provider_for(names[0])
             self.fetches += 1
+            unreachable = False
             try:
                 report = refresh(self.store, provider, names,
                                  start="2005-01-01" if provider.name == "demo" else None)
                 failed = report.failures.get("prices", {})
+                if report.unreachable:  # the first answer said no network: nobody was asked
+                    unreachable = True
+                    failed = {t: f"{_SOURCE_NAMES.get(provider.name, provider.name)} cannot be "
+                                 f"reached: no network ({report.unreachable})" for t in names}
+            except NetworkError as exc:
+                unreachable = True
+                failed = {t: f"{_SOURCE_NAMES.get(provider.name, provider.name)} cannot be "
+                             f"reached: no network ({exc})" for t in names}
             except ProviderError as exc:
                 failed = exc.failures or {t: str(exc) for t in names}
             except UnknownTicker as exc:
                 failed = {exc.ticker: str(exc)}
             with self._lock:
                 for t, why in failed.items():
-                    self._failed[t] = (time.monotonic(), why)
+                    self._failed[t] = (time.monotonic(), why, unreachable)
                 self._cache.clear()
+
+    def _missing(self, t: str, when: str = "") -> RerateError:
+        """Why ``t`` has no prices: the network when the source could not be reached (from the
+        first call on, not only the second), else an unknown ticker with the source's words."""
+        failed = self._failed.get(t)
+        if failed is None:
+            return UnknownTicker(t, hint="no prices in the store or from the source")
+        if failed[2]:
+            return CacheMiss(f"{t} is not in the store and {failed[1]}")
+        return UnknownTicker(t, hint=f"{when}{failed[1]}")
 
 
 _shared: MarketData | None = None
