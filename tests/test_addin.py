@@ -31,8 +31,19 @@ def test_windows_install_writes_xlwings_config_and_keeps_other_keys(tmp_path: Pa
 
 def test_mac_and_web_are_told_the_truth(tmp_path: Path) -> None:
     plan = install_plan(home=tmp_path, platform="darwin")
-    assert not plan.supported and plan.commands == []
+    assert not plan.supported
     assert "Windows" in plan.note and "Mac" in plan.note
+    assert r".venv\Scripts\rerating addin install" in plan.note  # from the project's environment
+
+
+def test_dry_run_prints_the_plan_on_any_os(capsys) -> None:  # type: ignore[no-untyped-def]
+    from rerating.cli import main
+
+    assert main(["addin", "install", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Would write: " in out and "xlwings.conf" in out
+    assert "  UDF Modules = rerating.udfs" in out
+    assert "would run: " in out and "-m xlwings addin install" in out
 
 
 def test_starter_workbook_is_xlwings_standalone_wired_to_rerating(tmp_path: Path) -> None:
@@ -55,4 +66,24 @@ def test_starter_workbook_is_xlwings_standalone_wired_to_rerating(tmp_path: Path
     conf = {r[0].value: r[1].value for r in wb["xlwings.conf"].iter_rows(min_row=1, max_row=9)}
     assert conf["UDF Modules"] == "rerating.udfs"
     assert conf["Interpreter_Win"] == r"C:\Py & Co\python.exe"  # escaped in XML, intact here
-    assert "ImportPythonUDFs" in wb["Start"]["A3"].value
+    start = [c.value for c in wb["Start"]["A"] if c.value]
+    assert any("ImportPythonUDFs" in line for line in start)
+    assert any("Trust access to the VBA project object model" in line for line in start)
+    assert any(".xlsm" in line for line in start)
+    assert not any("pip install rerating" in line for line in start)  # as the README says
+    assert any(r".venv\Scripts\pip install -e ." in line for line in start)
+    texts = [c.value for row in wb["xlwings.conf"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any("Rename this sheet" in t or "leading underscore" in t for t in texts)  # xlwings' placeholder
+    assert any(t.startswith("These settings point Excel at the Python") for t in texts)
+
+
+def test_starter_refuses_a_non_windows_interpreter_unless_given(tmp_path: Path) -> None:
+    import pytest
+
+    from rerating.addin import starter_workbook
+    from rerating.errors import InputError
+
+    with pytest.raises(InputError, match="not a Windows one"):
+        starter_workbook(tmp_path / "R.xlsm", platform="linux")
+    assert not (tmp_path / "R.xlsm").exists()
+    assert starter_workbook(tmp_path / "R.xlsm", r"D:\desk\python.exe", platform="linux").exists()

@@ -21,6 +21,10 @@ def functions_markdown() -> str:
     from rerating.udfs import REGISTRY
 
     lines = ["# RR_ function reference", "",
+             "Hosts: the RR_ functions run in Windows desktop Excel (xlwings COM UDFs; set-up in "
+             "the README, \"In Excel (Windows)\"). Excel for Mac, Excel on the web and "
+             "LibreOffice Calc open the workbooks the command line builds but do not run these "
+             "functions.", "",
              "Generated from `python/rerating/udfs.py` by `rerating addin functions`; do not edit "
              "by hand. Rates are decimals (0.12 = 12%). Dates may be Excel dates, ISO text "
              "(2026-04-30) or blank. Errors come back as text starting with `#` that names the "
@@ -56,15 +60,20 @@ def install_plan(home: Path | None = None, platform: str | None = None) -> Insta
     home = home or Path(os.path.expanduser("~"))
     config = {"UDF Modules": "rerating.udfs", "Interpreter_Win": sys.executable,
               "Show Console": "False"}
+    commands = [[sys.executable, "-m", "xlwings", "addin", "install"]]
     if not platform.startswith("win"):
-        return InstallPlan(home / ".xlwings" / "xlwings.conf", config, [], False,
-                           "RR_ functions run in desktop Excel on Windows (xlwings COM UDFs). "
-                           "On Excel for Mac and Excel on the web they are not available; use "
-                           "`rerating` on the command line and open the workbooks it builds "
-                           "and refreshes, whose formulas are plain Excel.")
-    return InstallPlan(home / ".xlwings" / "xlwings.conf", config,
-                       [[sys.executable, "-m", "xlwings", "addin", "install"]], True,
-                       "Then in Excel: xlwings tab > Import Functions (once per workbook).")
+        return InstallPlan(home / ".xlwings" / "xlwings.conf", config, commands, False,
+                           "RR_ functions run in desktop Excel on Windows (xlwings COM UDFs): "
+                           "run this from the project's environment on Windows "
+                           r"(.venv\Scripts\rerating addin install), where Interpreter_Win "
+                           "becomes that Python. On Excel for Mac and Excel on the web they "
+                           "are not available; use `rerating` on the command line and open the "
+                           "workbooks it builds and refreshes, whose formulas are plain Excel.")
+    return InstallPlan(home / ".xlwings" / "xlwings.conf", config, commands, True,
+                       "Then in Excel: tick File > Options > Trust Center > Trust Center "
+                       "Settings > Macro Settings > 'Trust access to the VBA project object "
+                       "model', and in a workbook saved as .xlsm use xlwings tab > Import "
+                       "Functions (once per workbook).")
 
 
 def write_config(plan: InstallPlan) -> None:
@@ -84,16 +93,40 @@ def write_config(plan: InstallPlan) -> None:
 
 
 STARTER_LINES = (
-    "Rerating Desk starter workbook",
-    "1. pip install rerating (or the wheel you were given) into the Python named in the "
-    "xlwings.conf sheet (Interpreter_Win).",
-    "2. Enable macros, then run the macro ImportPythonUDFs (Alt+F8) once: it imports the RR_ "
+    "Rerating Desk starter workbook (Windows desktop Excel)",
+    "1. The Python named in the xlwings.conf sheet (Interpreter_Win) must hold rerating: in the "
+    r"project folder, py -m venv .venv, then .venv\Scripts\pip install -e . (not in WSL: "
+    "Windows Excel cannot use a Linux environment).",
+    "2. Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick "
+    "'Trust access to the VBA project object model' (ImportPythonUDFs writes a VBA module).",
+    "3. Keep this workbook as .xlsm (macro-enabled): the RR_ functions live in its VBA project.",
+    "4. Enable macros, then run the macro ImportPythonUDFs (Alt+F8) once: it imports the RR_ "
     "functions from rerating.udfs, as set in xlwings.conf (UDF Modules).",
-    "3. Type a function, e.g. =RR_JUSTIFIED_PE(0.5, 0.05, 0.10) gives 10.5; "
-    '=RR_BEST_SINCE("SMALL250.DEMO") after `rerating demo` has filled the store.',
+    "5. Type a function, e.g. =RR_JUSTIFIED_PE(0.5, 0.05, 0.10) gives 10.5; "
+    r'=RR_BEST_SINCE("SMALL250.DEMO") after .venv\Scripts\rerating demo has filled the store.',
+    "Functions read the store in RERATING_DATA_DIR or the per-user default (rerating doctor "
+    "prints it); a store chosen with --data-dir on the command line is not seen here.",
     "The function reference is addin/FUNCTIONS.md. Rates are decimals (0.12 = 12%).",
     "Demo tickers (.DEMO) are SYNTHETIC: fictional companies for trying things out.",
 )
+CONF_NOTE = ("These settings point Excel at the Python that runs the RR_ functions "
+             "(Interpreter_Win) and at rerating.udfs (UDF Modules). They override the xlwings "
+             "add-in's own settings for this workbook.")
+
+
+def _windows_interpreter(interpreter: str | None, platform: str) -> str:
+    """The Python Excel will start: this one on Windows; elsewhere it must be given, since a
+    Linux or macOS path in Interpreter_Win only fails later, inside Excel."""
+    if interpreter:
+        return interpreter
+    if platform.startswith("win"):
+        return sys.executable
+    from rerating.errors import InputError
+
+    raise InputError(f"this Python ({sys.executable}) is not a Windows one, and Windows Excel "
+                     "cannot start it: run `rerating addin starter` from the project's "
+                     r"environment on Windows, or give --interpreter C:\path\to\.venv\Scripts"
+                     r"\python.exe")
 
 
 def _inline(ref: str, text: str, style: str = "") -> str:
@@ -108,7 +141,7 @@ def _replace_once(xml: str, pattern: str, repl: str, what: str) -> str:
     return new
 
 
-def starter_workbook(out: Path, interpreter: str | None = None) -> Path:
+def starter_workbook(out: Path, interpreter: str | None = None, platform: str | None = None) -> Path:
     """A macro-enabled workbook wired to rerating.udfs, from xlwings' own standalone starter.
 
     Every part of xlwings' file is copied byte for byte (its VBA project included) except the
@@ -120,7 +153,7 @@ def starter_workbook(out: Path, interpreter: str | None = None) -> Path:
     from rerating.data.store import atomic_write_bytes
 
     source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
-    interpreter = interpreter or sys.executable
+    interpreter = _windows_interpreter(interpreter, platform or sys.platform)
     with zipfile.ZipFile(source) as z:
         parts = {i.filename: (i, z.read(i.filename)) for i in z.infolist()}
     wb = parts["xl/workbook.xml"][1].decode("utf-8")
@@ -133,6 +166,13 @@ def starter_workbook(out: Path, interpreter: str | None = None) -> Path:
         raise RuntimeError("xlwings' starter workbook changed shape: A6 not found")
     conf = _replace_once(conf, r'<row r="6"[^>]*>' + re.escape(a6.group(0)),
                          '<row r="6">' + a6.group(0) + _inline("B6", "rerating.udfs", "1"), "row 6")
+    # xlwings' own instructions (rows 13-17: "Rename this sheet … to activate it") no longer
+    # apply to an activated sheet: one line of ours instead
+    conf = _replace_once(conf, r'<row r="13".*?</row>\s*<row r="14".*?</row>\s*<row r="15".*?'
+                         r'</row>\s*<row r="16".*?</row>\s*<row r="17".*?</row>',
+                         f'<row r="13">{_inline("A13", CONF_NOTE)}</row>', "xlwings' instructions")
+    conf = _replace_once(conf, r'<dimension ref="A1:B17"\s*/>', '<dimension ref="A1:B13"/>',
+                         "the conf dimension")
     start = parts["xl/worksheets/sheet1.xml"][1].decode("utf-8")
     rows = "".join(f'<row r="{i}">{_inline(f"A{i}", line)}</row>'
                    for i, line in enumerate(STARTER_LINES, start=1))

@@ -212,7 +212,11 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
     if report.unreachable:
         kept = (f"kept the {total:,} rows that arrived before it" if total
                 else "nothing changed in the store")
-        click.echo(f"cannot reach {_SOURCE_NAMES.get(source, source)}: no network "
+        from rerating.settings import https_proxy
+
+        proxy = https_proxy()
+        how = f"through the proxy {proxy} (HTTPS_PROXY)" if proxy else "no network"
+        click.echo(f"cannot reach {_SOURCE_NAMES.get(source, source)}: {how} "
                    f"({report.unreachable}); stopped at the first unreachable answer; {kept}",
                    err=True)
         return set(names)
@@ -971,14 +975,17 @@ def addin_install(dry_run: bool) -> None:
     from rerating.addin import install_plan, write_config
 
     plan = install_plan()
-    click.echo(plan.note if not plan.supported else f"Config: {plan.config_file}")
+    if dry_run or plan.supported:  # the plan, on any OS
+        click.echo(f"{'Would write' if dry_run else 'Config'}: {plan.config_file}")
+        for key, value in plan.config.items():
+            click.echo(f"  {key} = {value}")
+        for cmd in plan.commands:
+            click.echo(f"  {'would run' if dry_run else 'run'}: " + " ".join(cmd))
     if not plan.supported:
+        click.echo(plan.note)
         return
-    for key, value in plan.config.items():
-        click.echo(f"  {key} = {value}")
-    for cmd in plan.commands:
-        click.echo("  run: " + " ".join(cmd))
     if dry_run:
+        click.echo(plan.note)
         return
     write_config(plan)
     for cmd in plan.commands:
@@ -990,7 +997,10 @@ def addin_install(dry_run: bool) -> None:
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("Rerating.xlsm"), show_default=True,
               help="The macro-enabled workbook to write (.xlsm).")
-def addin_starter(out: Path) -> None:
+@click.option("--interpreter", default=None,
+              help=r"The Windows Python Excel should start (default: this one, on Windows; "
+                   r"required elsewhere), e.g. C:\desk\.venv\Scripts\python.exe.")
+def addin_starter(out: Path, interpreter: str | None) -> None:
     """A macro-enabled starter workbook wired to rerating.udfs and this Python.
 
     \b
@@ -999,7 +1009,10 @@ def addin_starter(out: Path) -> None:
     """
     from rerating.addin import starter_workbook
 
-    click.echo(f"Wrote {starter_workbook(out)}: enable macros, run ImportPythonUDFs once.")
+    if out.suffix.lower() != ".xlsm":
+        raise InputError(f"{out.name}: the starter holds macros, so it must be saved as .xlsm")
+    click.echo(f"Wrote {starter_workbook(out, interpreter)}: open it in Windows Excel, enable "
+               "macros and run ImportPythonUDFs once (steps on its Start sheet).")
 
 
 @addin.command("functions")
@@ -1025,18 +1038,36 @@ def addin_functions(out: Path | None) -> None:
 @cli.command()
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
-    """Where things are: store, log file, versions."""
+    """Where things are: the store this command and Excel read, log file, proxy, versions.
+
+    \b
+    Example:
+      rerating doctor
+    """
+    import os
+
     import numpy
     import openpyxl
     import yfinance
 
+    from rerating.settings import https_proxy
+
     s = _settings(ctx)
-    click.echo(f"rerating {__version__}  python {sys.version.split()[0]}")
+    excel = Settings.from_env()  # what Excel's Python reads: no --data-dir reaches it
+    click.echo(f"rerating {__version__}  python {sys.version.split()[0]}  ({sys.executable})")
     click.echo(f"pandas {pd.__version__}  numpy {numpy.__version__}  openpyxl {openpyxl.__version__}  "
                f"yfinance {yfinance.__version__}")
     click.echo(f"store     {s.data_dir}")
+    if excel.data_dir != s.data_dir:
+        click.echo(f"          Excel's RR_ functions read {excel.data_dir} instead: --data-dir "
+                   "reaches this command only; set RERATING_DATA_DIR (for Excel, as a user "
+                   "environment variable) to point both at one store")
+    else:
+        how = "RERATING_DATA_DIR" if os.environ.get("RERATING_DATA_DIR") else "the per-user default"
+        click.echo(f"          Excel's RR_ functions read the same store ({how})")
     click.echo(f"log file  {s.log_file}")
     click.echo(f"offline   {s.offline}")
+    click.echo(f"proxy     {https_proxy() or 'none (HTTPS_PROXY unset): Yahoo is reached directly'}")
 
 
 def _os_message(e: OSError) -> str:

@@ -73,3 +73,14 @@ class Settings:
         if "data_dir" in given:
             given["data_dir"] = Path(str(given["data_dir"])).expanduser()
         return replace(settings, **given)  # type: ignore[arg-type]
+
+
+def https_proxy(env: Mapping[str, str] | None = None) -> str | None:
+    """The proxy HTTPS requests go through (``HTTPS_PROXY``, as curl and requests read it), with
+    any password masked, or None. Yahoo requests honour it without any setting of ours."""
+    import re
+
+    env = os.environ if env is None else env
+    value = next((env[k] for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+                  if env.get(k)), None)
+    return re.sub(r"//([^:/@]+):[^@/]+@", r"//\1:***@", value) if value else None
