@@ -1,4 +1,4 @@
-"""The seams between rooms (STYLE.md): the analytics core imports nothing of ours but errors,
+"""The seams between rooms (python/ARCHITECTURE.md): the analytics core imports nothing of ours but errors,
 and nothing outside the providers talks to yfinance."""
 
 from __future__ import annotations
@@ -47,3 +47,19 @@ def test_published_under_apache_2() -> None:
     # data shipped from other projects carries their licence beside it
     sources = (ROOT / "python" / "rerating" / "data" / "lists" / "SOURCES.md").read_text()
     assert "MIT License" in sources and "niftyterminal" in sources
+
+
+def test_every_path_the_docs_and_docstrings_cite_exists() -> None:
+    """STYLE.md and tests/data/test_provider_contract.py were cited while missing."""
+    import re
+
+    cited = re.compile(r"(?<![\w/.])((?:python|tests|benchmarks|templates|addin|reports)/[\w/.\-]+"
+                       r"\.(?:py|md|xlsx|j2|csv|json))")
+    files = [ROOT / "README.md", ROOT / "pyproject.toml", *(ROOT / "python").glob("*.md"),
+             *PKG.rglob("*.py"), *PKG.rglob("*.md"), *(ROOT / "tests").glob("**/*.py")]
+    missing = {(str(f.relative_to(ROOT)), ref) for f in files
+               for ref in cited.findall(f.read_text(encoding="utf-8"))
+               if "*" not in ref and not (ROOT / ref).exists()
+               and not (PKG / ref).exists() and not (PKG / "reports" / ref).exists()}
+    assert not missing, sorted(missing)
+    assert not [f for f in PKG.rglob("*.py") if "STYLE.md" in f.read_text(encoding="utf-8")]

@@ -1,7 +1,7 @@
 """``rerating report``: the research note's exhibits as HTML and PDF, plus the dashboard workbook.
 
 The numbers come from ``rerating.analytics`` over the store (``summary.findings`` and a few
-more); the words and layout live in ``templates/report.html.j2`` (Jinja2), which a team can
+more); the words and layout live in ``reports/templates/report.html.j2`` (Jinja2), which a team can
 restyle without touching Python. The PDF is rendered from the same HTML by xhtml2pdf (pure
 Python, so it works on a fresh machine without system libraries).
 """
