@@ -320,10 +320,37 @@ def dcf_model(out: Path) -> None:
     _row(v, 27, "Justified P/B (ROE x justified P/E: same payout)", "=val_roe*val_justified_pe", MULT, "val_justified_pb", wb)
     _row(v, 28, "P/E at the current price", "=IF(rr_eps_ttm>0,rr_price/rr_eps_ttm,NA())", MULT, "val_pe", wb)
     _row(v, 29, "Growth implied by the price", "=(val_pe*val_coe-in_payout)/(val_pe+in_payout)", PCT, "val_implied_growth", wb)
-    _row(v, 31, "Target price (DCF, perpetuity)", "=val_dcf_perpetuity", NUM, "val_target", wb)
+    # One headline target, its method named; every other per-share value is a cross-check
+    # that says which assumption makes it differ (FIXED, not TEXT: no locale format strings).
+    _row(v, 31, "Target price (headline): DCF, dividends + perpetuity growth", "=val_dcf_perpetuity",
+         NUM, "val_target", wb, "The model's one target. The rows below are cross-checks, not targets.")
+    v.cell(31, 1).font = HEAD
     _row(v, 32, "Upside to target", "=val_target/rr_price-1", PCT, "val_upside", wb)
     v.conditional_formatting.add("B32", CellIsRule(operator="greaterThan", formula=["0"], font=Font(color="FF007A33")))
     v.conditional_formatting.add("B32", CellIsRule(operator="lessThan", formula=["0"], font=Font(color="FFC00000")))
+    for j, h in enumerate(("Cross-checks (not targets)", "Per share", "vs price", "What it assumes differently"), 1):
+        v.cell(34, j, h).font = HEAD
+    pct = lambda x, d=1: f'FIXED(({x})*100,{d},TRUE)&"%"'  # noqa: E731
+    checks = [
+        (35, "Cross-check: DCF with an exit P/E", "=val_dcf_exit", "val_check_exit",
+         '="exit P/E "&FIXED(in_exit_pe,1,TRUE)&"x year-5 EPS; the perpetuity at "&'
+         + pct("in_terminal_growth") + '&" growth implies "&FIXED(B19/INDEX(val_eps,val_n),1,TRUE)&"x"'),
+        (36, "Cross-check: fair P/E (fade) x revised EPS (Multiples)", "=mul_target", "val_check_fade",
+         '="the price implies "&' + pct("mul_implied_growth") + '&" growth for "&mul_years_high&'
+         '" years, fading over "&mul_years_fade&"; the DCF assumes "&' + pct("INDEX(in_growth,1)", 0)
+         + '&" falling to "&' + pct("INDEX(in_growth,5)", 0) + '&" over 5 years, then "&'
+         + pct("in_terminal_growth") + '&"; also ERP "&' + pct("in_erp_change", 2)
+         + '&" and EPS "&' + pct("in_eps_change", 0)),
+        (37, "Cross-check: justified P/E x trailing EPS", "=val_justified_pe*rr_eps_ttm",
+         "val_check_justified",
+         '="justified P/E "&FIXED(val_justified_pe,1,TRUE)&"x vs "&FIXED(val_pe,1,TRUE)&"x at the '
+         'price: the price implies "&' + pct("val_implied_growth") + '&" growth for ever, the DCF "&'
+         + pct("in_terminal_growth") + '&" after year 5"'),
+    ]
+    for r, label, formula, name, why in checks:
+        _row(v, r, label, formula, NUM, name, wb)
+        v.cell(r, 3, f"=B{r}/rr_price-1").number_format = PCT
+        v.cell(r, 4, why).font = Font(italic=True, color="FF595959")
     v.column_dimensions["A"].width = 40
     for col in "BCDEF":
         v.column_dimensions[col].width = 15
@@ -379,8 +406,9 @@ def dcf_model(out: Path) -> None:
          "Explodes as the cost of equity nears that growth: not for targets")
     _row(m, 19, "EPS, trailing", "=rr_eps_ttm", NUM)
     _row(m, 20, "EPS after the revision", "=B19*(1+in_eps_change)", NUM)
-    _row(m, 21, "Target price: fair P/E (fade) x revised EPS", "=mul_new_pe*B20", NUM, "mul_target", wb)
-    _row(m, 22, "Upside", "=B21/rr_price-1", PCT, "mul_upside", wb)
+    _row(m, 21, "Cross-check: fair P/E (fade) x revised EPS", "=mul_new_pe*B20", NUM, "mul_target", wb,
+         "Not a target: the model's one target is on the Valuation sheet, which says why they differ")
+    _row(m, 22, "vs price", "=B21/rr_price-1", PCT, "mul_upside", wb)
     _row(m, 24, "Consensus EPS (FY1) revision, 30 days", "=(rr_eps_fy1-rr_eps_fy1_30d)/ABS(rr_eps_fy1_30d)", PCT, "mul_rev_30d", wb)
     _row(m, 25, "Consensus EPS (FY1) revision, 90 days", "=(rr_eps_fy1-rr_eps_fy1_90d)/ABS(rr_eps_fy1_90d)", PCT, "mul_rev_90d", wb)
     _row(m, 26, "Revision breadth, 30 days", "=IF(rr_up_30d+rr_down_30d=0,\"\",(rr_up_30d-rr_down_30d)/(rr_up_30d+rr_down_30d))", "0.00", "mul_breadth", wb)
