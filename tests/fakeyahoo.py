@@ -14,7 +14,8 @@ adjusted, so the close halves overnight).
 Coverage, as Yahoo answers thinly covered Indian stocks: ``nocoverage`` (prices and profile
 served, but the earningsTrend module answers HTTP 404 "No fundamentals data found for any of the
 summaryTypes=earningsTrend") and ``thin`` (earningsTrend served with every figure ``raw: 0``, no
-analysts and ``endDate: null``, the shape Yahoo sends for a stock nobody covers).
+analysts and ``endDate: null``, the shape Yahoo sends for a stock nobody covers), and
+``silentcounts`` (every revision count 0 while the consensus trend moved).
 """
 
 from __future__ import annotations
@@ -207,6 +208,13 @@ class FakeYahoo(BaseAdapter):
         full = self.summaries[sym]
         if mode == "thin":
             full = {**full, "earningsTrend": _thin_trend()}
+        if mode == "silentcounts":  # consensus moved, revision counts all 0 (seen live)
+            trend = json.loads(json.dumps(full["earningsTrend"]))
+            for row in trend["trend"]:
+                for k in row.get("epsRevisions", {}):
+                    if k.startswith(("up", "down")):
+                        row["epsRevisions"][k] = {"raw": 0, "fmt": "0"}
+            full = {**full, "earningsTrend": trend}
         picked = {m: full[m] for m in modules if m in full}
         return self._respond(request, 200, json.dumps({"quoteSummary": {"result": [picked], "error": None}}))
 

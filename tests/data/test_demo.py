@@ -113,3 +113,19 @@ def test_annual_eps_is_the_sum_of_fiscal_quarters(demo) -> None:  # type: ignore
     fy26 = q.loc["2025-06-30":"2026-03-31"]
     assert len(fy26) == 4
     assert a.loc["2026-03-31"] == round(fy26.sum(), 2)
+
+
+def test_revision_counts_tell_the_consensus_story() -> None:
+    """The demo DCF book showed consensus EPS up 6.2% in 30 days with 0 upgrades and 0
+    downgrades. Whenever a consensus moved, more analysts revised that way than the other."""
+    from rerating.data.providers.demo import demo_market
+
+    e = demo_market().estimates
+    change = (e["eps_now"] - e["eps_30d_ago"]) / e["eps_30d_ago"].abs()
+    rose, fell = change > 0.005, change < -0.005
+    assert rose.sum() > 1000 and fell.sum() > 1000  # both directions are exercised
+    assert (e.loc[rose, "up_30d"] > e.loc[rose, "down_30d"]).all()
+    assert (e.loc[fell, "down_30d"] > e.loc[fell, "up_30d"]).all()
+    assert (e["up_7d"] <= e["up_30d"]).all() and (e["down_7d"] <= e["down_30d"]).all()
+    g = e[(e["ticker"] == "GAURISTE.DEMO") & (e["period"] == "0y")].iloc[-1]
+    assert (g["eps_now"], g["eps_30d_ago"], g["up_30d"], g["down_30d"]) == (972.68, 942.72, 1.0, 0.0)

@@ -3,6 +3,7 @@ the transport (tests/fakeyahoo.py) by canned JSON in Yahoo's shapes."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -347,3 +348,24 @@ def test_yahoo_symbol_rejects_garbage() -> None:
 ])
 def test_classify_failure(reason: str, kind: str) -> None:
     assert classify_failure(reason) == kind
+
+
+def test_counts_of_zero_beside_a_moving_consensus_are_unknown_not_zero(fake_yahoo) -> None:
+    """The DCF book showed consensus EPS up in 30 days with 0 upgrades and 0 downgrades
+    (breadth 0.00): Yahoo sends all-zero counts for thinly covered stocks whose trend moved.
+    Those counts are stored blank and said; counts that agree with the trend are kept."""
+    fake_yahoo.failures["RELIANCE.NS"] = "silentcounts"
+    p = provider(fake_yahoo)
+    df = p.fetch("estimates", Query.of(["RELIANCE.NS", "TCS.NS"])).set_index(["ticker", "period"])
+    rel = df.loc[("RELIANCE.NS", "0y")]
+    assert (rel.eps_now, rel.eps_30d_ago) == (62.0, 60.0)  # +3.3% in the fixture's trend
+    assert np.isnan(rel.up_30d) and np.isnan(rel.down_30d)
+    assert np.isnan(rel.up_7d) and np.isnan(rel.down_7d)  # 62.0 vs 61.5: +0.8% in 7 days
+    nxt = df.loc[("RELIANCE.NS", "+1y")]  # 70.0 vs 70.0 over 7 days: zero counts are true
+    assert (nxt.up_7d, nxt.down_7d) == (0.0, 0.0) and np.isnan(nxt.up_30d)
+    assert p.notices["estimates"]["RELIANCE.NS"] == (
+        "30-day revision counts blank: Yahoo reports 0 up and 0 down while its 0y consensus "
+        "moved +3.3%; 7-day revision counts blank: Yahoo reports 0 up and 0 down while its 0y "
+        "consensus moved +0.8%")
+    assert df.loc[("TCS.NS", "+1y")].down_30d == 10.0  # TCS's real counts untouched
+    assert "TCS.NS" not in p.notices.get("estimates", {})

@@ -110,7 +110,7 @@ CASES = [
     (["report", "--out", "{hostile:text}", "--no-progress"], 2, "is a file"),
     (["report", "--template-dir", "{tmp}/no-such-dir", "--no-progress"], 2, "does not exist"),
     (["demo", "--out", "{hostile:text}", "--no-progress"], 2, "is a file"),
-    (["addin", "starter", "-o", "{hostile:text}/x.xlsm"], 2, "not a folder"),
+    (["addin", "starter", "-o", "{hostile:text}/x.xlsm", "--interpreter", r"C:\py\python.exe"], 2, "not a folder"),
     (["addin", "functions", "-o", "{tmp}"], 2, "is a directory"),
     (["data", "export", "prices", "-o", "{tmp}"], 2, "is a directory"),
     (["data", "export", "prices", "-o", "{hostile:text}/p.csv"], 2, "not a folder"),

@@ -395,6 +395,9 @@ def _estimates(rng: np.random.Generator, r_story: np.random.Generator, comp: pd.
             down30 = participation - up30
             up7 = rng.binomial(up30, 0.3)
             down7 = rng.binomial(down30, 0.3)
+            now_r, ago_r = np.round(eps_now, 2), np.round(at(m - 1), 2)
+            change = np.divide(now_r - ago_r, np.abs(ago_r), out=np.zeros(n), where=ago_r != 0)
+            up30, down30, up7, down7 = _coherent_counts(up30, down30, up7, down7, change)
             rows.append(pd.DataFrame({
                 "ticker": comp.ticker, "as_of": as_of, "period": label,
                 "eps_mean": np.round(eps_now, 2), "analyst_count": analysts,
@@ -407,6 +410,26 @@ def _estimates(rng: np.random.Generator, r_story: np.random.Generator, comp: pd.
                 "up_30d": up30.astype(float), "down_30d": down30.astype(float),
             }))
     return pd.concat(rows, ignore_index=True)
+
+
+def _coherent_counts(up: np.ndarray, down: np.ndarray, up7: np.ndarray, down7: np.ndarray,
+                     rev: np.ndarray, moved: float = 0.005) -> tuple[np.ndarray, ...]:
+    """Revision counts that tell the consensus's story: when the 30-day consensus moved by
+    more than ``moved``, more analysts revised that way than the other (at least one), so the
+    counts, the breadth and the change never contradict each other. Applied after the draws,
+    so the random stream (and everything drawn after) is unchanged."""
+    hi, lo = np.maximum(up, down), np.minimum(up, down)
+    hi7, lo7 = np.where(up >= down, up7, down7), np.where(up >= down, down7, up7)
+    tie = (hi == lo) & (hi > 0)
+    hi, lo = np.where(tie, hi + 1, hi), np.where(tie, lo - 1, lo)
+    hi = np.where(hi == 0, 1, hi)  # nobody revised, yet the consensus moved: one did
+    lo7 = np.minimum(lo7, lo)
+    rose, fell = rev > moved, rev < -moved
+    up_n = np.where(rose, hi, np.where(fell, lo, up))
+    down_n = np.where(rose, lo, np.where(fell, hi, down))
+    up7_n = np.where(rose, hi7, np.where(fell, lo7, up7))
+    down7_n = np.where(rose, lo7, np.where(fell, hi7, down7))
+    return up_n, down_n, up7_n, down7_n
 
 
 @lru_cache(maxsize=2)

@@ -342,6 +342,10 @@ class YahooProvider(Provider):
             for sym, f in built.items():
                 if f is None or f.empty:  # every period had 0 analysts: nothing to store
                     self._notice(table, sym, _NO_COVERAGE + " (Yahoo lists 0 analysts)")
+                    continue
+                said = _blank_silent_counts(f)
+                if said:
+                    self._notice(table, sym, said)
         frames = [f for f in built.values() if f is not None and not f.empty]
         data = self._conform(table, pd.concat(frames, ignore_index=True)) if frames \
             else model.empty(model.TABLES[table])
@@ -425,6 +429,23 @@ class YahooProvider(Provider):
         out = pd.DataFrame({"ticker": sym, "period_end": ends, "freq": "Q",
                             "eps": hist[col].to_numpy(dtype=float)})
         return out[np.isfinite(out["eps"])]
+
+
+def _blank_silent_counts(frame: pd.DataFrame, moved: float = 0.005) -> str | None:
+    """Yahoo often sends 0 upgrades and 0 downgrades while its own consensus moved: stored as
+    they are, the counts (breadth 0.00) and the change (+6%) would tell two stories. Such counts
+    are unknown, not zero: blanked in place, and said once."""
+    said = []
+    for days, up, down in ((30, "up_30d", "down_30d"), (7, "up_7d", "down_7d")):
+        ago = frame[f"eps_{days}d_ago"].astype(float)
+        change = (frame["eps_now"].astype(float) - ago) / ago.abs()
+        silent = (frame[up].fillna(0) + frame[down].fillna(0) == 0) & (change.abs() > moved)
+        if silent.any():
+            frame.loc[silent, [up, down]] = np.nan
+            first = frame.loc[silent].iloc[0]
+            said.append(f"{days}-day revision counts blank: Yahoo reports 0 up and 0 down while "
+                        f"its {first['period']} consensus moved {change[silent].iloc[0]:+.1%}")
+    return "; ".join(said) or None
 
 
 def _failure(table: str, failed: dict[str, str], partial: pd.DataFrame) -> ProviderError:
