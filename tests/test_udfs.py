@@ -326,3 +326,20 @@ def test_with_no_network_the_first_call_names_the_network(fake_yahoo, tmp_path: 
                               "reached: no network"), got
         assert "unknown ticker" not in got
     assert data.fetches == 1  # the second cell did not knock again
+
+
+def test_gap_percentile_uses_the_notes_month_end_base(desk, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard said 52.8% (month-end gaps) where RR_GAP_PERCENTILE said 0.5207 (every
+    session): one statement, two bases. Month-ends are the default now; day is named."""
+    v = demo_store.read("index_valuation").pivot_table(index="date", columns="index", values="pe")
+    gap = (v["SMALL250.DEMO"] / v["LARGE50.DEMO"] - 1).dropna()
+    ends = gap.groupby(gap.index.to_period("M")).tail(1)  # by hand: each month's last session
+    by_hand = float((ends <= ends.iloc[-1]).mean())
+    got = one(call("RR_GAP_PERCENTILE", "SMALL250.DEMO", "LARGE50.DEMO"))
+    assert got == pytest.approx(by_hand, abs=1e-15)
+    assert round(got * 100) == 53  # the demo note's "53rd percentile of month-end gaps"
+    daily = one(call("RR_GAP_PERCENTILE", "SMALL250.DEMO", "LARGE50.DEMO", MISSING, "pe", "day"))
+    assert daily == pytest.approx(float((gap <= gap.iloc[-1]).mean()), abs=1e-15)
+    assert daily != got
+    mar = one(call("RR_GAP_PERCENTILE", "SMALL250.DEMO", "LARGE50.DEMO", dt.datetime(2026, 3, 31)))
+    assert mar == pytest.approx(float((ends.iloc[:-1] <= ends.iloc[-2]).mean()), abs=1e-15)

@@ -381,19 +381,28 @@ def RR_VALUATION_GAP(small, large):
      history_or_small="A range of past gaps (oldest first), or the first index ticker",
      large="Optional. With an index ticker first: the index it is compared with",
      at="Optional. The date (or row number for a range) to judge; blank: the latest",
-     measure="Optional. pe (default) or pb, for index tickers")
-def RR_GAP_PERCENTILE(history_or_small, large=None, at=None, measure="pe"):
-    """How cheap a valuation gap is against its own history (share of history at or below it)."""
+     measure="Optional. pe (default) or pb, for index tickers",
+     base="Optional. For index tickers: month (default: month-end gaps, as the note and the "
+          "dashboard) or day (every session)")
+def RR_GAP_PERCENTILE(history_or_small, large=None, at=None, measure="pe", base="month"):
+    """How cheap a valuation gap is against its own history (share of history at or below it).
+    With two indices, on month-end gaps by default: the base of the note and the dashboard."""
     if excel.is_blank(large) and not isinstance(large, list):
         hist = excel.numbers(history_or_small, "history", allow_blank=True, min_count=2)
         pos = excel.integer(at, "at") if not excel.is_blank(at) else None
         return valuation.gap_percentile(hist, at=None if pos is None else pos - 1)
     m = excel.choice(measure, "measure", ("pe", "pb"), "pe")
+    b = excel.choice(base, "base", ("month", "day"), "month")
     data = _data()
-    a = data.index_valuation(excel.text(history_or_small, "history_or_small"))[m]
-    b = data.index_valuation(excel.text(large, "large"))[m]
-    gap = valuation.valuation_gap(a, b)
-    return valuation.gap_percentile(gap, at=excel.date(at, "at"))
+    gap = valuation.valuation_gap(data.index_valuation(excel.text(history_or_small, "history_or_small"))[m],
+                                  data.index_valuation(excel.text(large, "large"))[m])
+    when = excel.date(at, "at")
+    if b == "day":
+        return valuation.gap_percentile(gap, at=when)
+    upto = gap.dropna() if when is None else gap.dropna().loc[:when]
+    if upto.empty:
+        raise InputError(f"no gap on or before {when:%Y-%m-%d}")
+    return valuation.gap_percentile(valuation.month_end_values(upto))
 
 
 @udf("Valuation", "=RR_MULTIPLE_CHANGE(100, 130, 10, 11)", "a decimal",

@@ -136,6 +136,15 @@ def gap_percentile(history: Any, at: Any = None) -> float:
     return float(np.mean(values <= x))
 
 
+def month_end_values(history: pd.Series) -> pd.Series:
+    """The last value of each calendar month (the month in progress counts with its latest
+    value): the one base of the gap percentiles in the note, the dashboard and RR_GAP_PERCENTILE."""
+    s = pd.Series(history).dropna()
+    if not isinstance(s.index, pd.DatetimeIndex):
+        raise InputError("history needs dates to be taken at month-ends")
+    return s.resample("ME").last().dropna()
+
+
 def gap_zscore(history: Any, at: Any = None, lookback: int | None = None) -> float:
     """Standard deviations of the value at ``at`` from the mean of the history up to it
     (the last ``lookback`` observations when given). Sample standard deviation (ddof=1)."""

@@ -45,7 +45,7 @@ def findings(store: Store, small_index: str, large_index: str, small: list[str],
     vals = store.require("index_valuation", [small_index, large_index], end=as_of)
     pe = vals.pivot(index="date", columns="index", values="pe").dropna()
     gap_hist = valuation.valuation_gap(pe[small_index], pe[large_index])
-    month_end = gap_hist.resample("ME").last().dropna()
+    month_end = valuation.month_end_values(gap_hist)
     before = month_end.iloc[-2]
     est = latest_snapshot(store.read("estimates", small + large), as_of)
     est = est[est["period"] == "0y"].set_index("ticker")
