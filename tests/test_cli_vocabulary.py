@@ -144,3 +144,15 @@ def test_a_failed_fetch_does_not_advise_the_step_that_just_failed(fake_yahoo, tm
     assert lines[1].startswith("error: nothing stored for FOO.NS and the fetch above failed")
     assert "data refresh" not in err and "data import prices FILE" in lines[1]
     assert not (tmp_path / "m.xlsx").exists()
+
+
+def test_the_rr_functions_share_the_window_default_and_words() -> None:
+    from rerating.udfs import REGISTRY
+
+    with_window = [s for s in REGISTRY.values() if "window" in s.args]
+    assert len(with_window) >= 5
+    cli_window = options(commands()["report"])["window"]
+    for spec in with_window:
+        assert spec.defaults["window"] == cli_window.default == "MTD", spec.name
+        assert "MTD (month to date, the default), 1M, 3M" in spec.args["window"], spec.name
+    assert "MTD (month to date, the default), 1M, 3M" in cli_window.help

@@ -343,3 +343,9 @@ def test_gap_percentile_uses_the_notes_month_end_base(desk, demo_store) -> None:
     assert daily != got
     mar = one(call("RR_GAP_PERCENTILE", "SMALL250.DEMO", "LARGE50.DEMO", dt.datetime(2026, 3, 31)))
     assert mar == pytest.approx(float((ends.iloc[:-1] <= ends.iloc[-2]).mean()), abs=1e-15)
+
+
+def test_a_date_no_market_data_can_hold_is_refused_not_an_internal_error(desk) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fuzz test: 0001-01-01 ended in #ERR OutOfBoundsDatetime."""
+    got = one(call("RR_VALUE_TRAPS", "demo-small", "1M", dt.datetime(1, 1, 1)))
+    assert got == "#VALUE! as_of 0001-01-01 is outside the dates market data can hold (1900 to 2262)"

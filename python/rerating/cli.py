@@ -17,6 +17,7 @@ import click
 import pandas as pd
 
 from rerating import __version__
+from rerating.analytics import rally
 from rerating.data import model
 from rerating.data.providers import PROVIDERS
 from rerating.errors import CacheMiss, InputError, RerateError
@@ -84,8 +85,8 @@ OUT_FILE = click.option("-o", "--out", type=click.Path(dir_okay=False, path_type
 OVERWRITE = click.option("--overwrite", is_flag=True, help="Rebuild over an existing file (a backup is kept).")
 PROGRESS = click.option("--progress/--no-progress", default=True, show_default=True,
                         help="Progress bars and step timings on the terminal (never in a pipe).")
-WINDOW = click.option("--window", default="MTD", show_default=True,
-                      help="Rally window: MTD (month to date), 1M, 3M, 6M, YTD, 1Y, or 20D for 20 sessions.")
+WINDOW = click.option("--window", default=rally.DEFAULT_WINDOW, show_default=True,
+                      help=f"Rally window: {rally.WINDOW_WORDS}.")
 SMALL_INDEX = click.option("--small-index", default=None,
                            help="Small-cap index: a Yahoo symbol or NSE name (NIFTYSMLCAP250.NS, "
                                 "'NIFTY SMALLCAP 250'); default SMALL250.DEMO on demo data.")

@@ -167,17 +167,29 @@ def date(v: Any, name: str, required: bool = False) -> pd.Timestamp | None:
             raise InputError(f"{name} is blank; it needs a date")
         return None
     if isinstance(v, dt.datetime | dt.date):
-        return pd.Timestamp(v).normalize()
+        return _in_range(v, name)
     if isinstance(v, bool):
         raise InputError(f"{name} is TRUE/FALSE; it needs a date")
     if isinstance(v, int | float):
         if not 1 <= v < 2958466:  # 1900-01-01 .. 9999-12-31
             raise InputError(f"{name} {v:g} is not an Excel date")
-        return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=float(v))).normalize()
+        return _in_range(_EXCEL_EPOCH + dt.timedelta(days=float(v)), name)
     try:
-        return pd.Timestamp(str(v).strip()).normalize()
+        return _in_range(pd.Timestamp(str(v).strip()), name)
     except (ValueError, TypeError):
         raise InputError(f"{name} {v!r} is not a date; use an Excel date or YYYY-MM-DD") from None
+
+
+_FIRST, _LAST = dt.datetime(1900, 1, 1), dt.datetime(2262, 4, 11)  # what market data can hold
+
+
+def _in_range(v: Any, name: str) -> pd.Timestamp:
+    d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) \
+        if isinstance(v, dt.date) else v.to_pydatetime()
+    if not _FIRST <= d.replace(tzinfo=None) <= _LAST:
+        raise InputError(f"{name} {d.date().isoformat()} is outside the dates market data can hold "
+                         "(1900 to 2262)")
+    return pd.Timestamp(d).normalize()
 
 
 def flat(v: Any) -> list[Any]:

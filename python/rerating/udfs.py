@@ -178,13 +178,13 @@ _DATES_DOC = "Optional. When prices is a range: the matching range of dates"
 
 @udf("Rally", '=RR_RETURN("SMALL250.DEMO", "MTD")', "a decimal (0.147 = 14.7%)",
      prices=_PRICES_DOC,
-     window="Optional. 1M (default), 1W, 3M, 6M, 1Y, MTD, QTD, YTD or 20D (sessions)",
+     window="Optional. Rally window: " + rally.WINDOW_WORDS,
      as_of="Optional. Last date of the window; blank: the latest",
      dates=_DATES_DOC)
-def RR_RETURN(prices, window="1M", as_of=None, dates=None):
+def RR_RETURN(prices, window=rally.DEFAULT_WINDOW, as_of=None, dates=None):
     """Total price return over a window ending on a date."""
     s, _ = _series_or_ticker(prices, dates, "prices")
-    w = excel.text(window, "window", "1M")
+    w = excel.text(window, "window", rally.DEFAULT_WINDOW)
     t = rally.rally_table(s.to_frame("x"), s, window=w, as_of=excel.date(as_of, "as_of"))
     return excel.scalar(t.loc["x", "return"], "return")
 
@@ -254,15 +254,15 @@ def _sectors(tickers: list[str]) -> dict[str, str]:
      "a spilled table, best first, with a header row", raw=True,
      universe="Tickers: a range, one ticker, a comma-separated list, or a universe name (demo-small, nifty50, a saved one)",
      benchmark="Benchmark ticker, e.g. ^NSEI or LARGE50.DEMO",
-     window="Optional. 1M (default), 1W, 3M, 1Y, MTD, QTD, YTD or 20D",
+     window="Optional. Rally window: " + rally.WINDOW_WORDS,
      as_of="Optional. Last date of the window; blank: the latest")
-def RR_RALLY_TABLE(universe, benchmark, window="1M", as_of=None):
+def RR_RALLY_TABLE(universe, benchmark, window=rally.DEFAULT_WINDOW, as_of=None):
     """Rally ranking: return, excess over the benchmark, beta, and the market, sector and stock parts."""
     names = _universe(universe)
     data = _data()
     closes = data.closes(names)
     bench = data.prices(excel.text(benchmark, "benchmark"))["close"]
-    t = rally.rally_table(closes, bench, window=excel.text(window, "window", "1M"),
+    t = rally.rally_table(closes, bench, window=excel.text(window, "window", rally.DEFAULT_WINDOW),
                           as_of=excel.date(as_of, "as_of"), sectors=_sectors(names))
     cols = ["sector", *_TABLE_COLS] if "sector" in t.columns else _TABLE_COLS
     return excel.table(t, index_label="ticker", columns=cols, blank="")
@@ -270,14 +270,14 @@ def RR_RALLY_TABLE(universe, benchmark, window="1M", as_of=None):
 
 @udf("Rally", '=RR_BREADTH("demo-small", "MTD")', "a share (0.88 = 88% of the universe)",
      universe="Tickers: a range, one ticker, a comma-separated list, or a universe name",
-     window="Optional. Window for 'up': 1M (default), MTD, 3M…",
+     window="Optional. Window for 'up': " + rally.WINDOW_WORDS,
      as_of="Optional. The date; blank: the latest",
      measure="Optional. up (default), above_200d or at_52w_high")
-def RR_BREADTH(universe, window="1M", as_of=None, measure="up"):
+def RR_BREADTH(universe, window=rally.DEFAULT_WINDOW, as_of=None, measure="up"):
     """Share of the universe up over the window, above its 200-day average, or at a 52-week high."""
     m = excel.choice(measure, "measure", ("up", "above_200d", "at_52w_high"), "up")
     b = rally.breadth(_data().closes(_universe(universe)), as_of=excel.date(as_of, "as_of"),
-                      window=excel.text(window, "window", "1M"))
+                      window=excel.text(window, "window", rally.DEFAULT_WINDOW))
     return getattr(b, m)
 
 
@@ -285,14 +285,14 @@ def RR_BREADTH(universe, window="1M", as_of=None, measure="up"):
      "a decimal: (1 + R_a) / (1 + R_b) - 1",
      a="Ticker whose strength is measured (e.g. the small-cap index)",
      b="Ticker it is measured against (e.g. the large-cap index)",
-     window="Optional. 1M (default), 3M, 1Y, MTD, YTD or 20D",
+     window="Optional. Rally window: " + rally.WINDOW_WORDS,
      as_of="Optional. The date; blank: the latest")
-def RR_RELATIVE_STRENGTH(a, b, window="1M", as_of=None):
+def RR_RELATIVE_STRENGTH(a, b, window=rally.DEFAULT_WINDOW, as_of=None):
     """Return of one ticker relative to another over a window (small caps versus large caps)."""
     data = _data()
     rs = rally.relative_strength(data.prices(excel.text(a, "a"))["close"],
                                  data.prices(excel.text(b, "b"))["close"],
-                                 window=excel.text(window, "window", "1M"))
+                                 window=excel.text(window, "window", rally.DEFAULT_WINDOW))
     d = excel.date(as_of, "as_of")
     rs = rs.loc[:d] if d is not None else rs
     return excel.scalar(rs.iloc[-1] if len(rs) else np.nan, "relative strength (window too long)")
@@ -491,16 +491,16 @@ def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
 @udf("Revisions", '=RR_VALUE_TRAPS("demo-small", "MTD")',
      "a spilled table: ticker, return, revision, return percentile", raw=True,
      universe="Tickers: a range, one ticker, a comma-separated list, or a universe name",
-     window="Optional. Rally window: 1M (default), MTD, 3M…",
+     window="Optional. Rally window: " + rally.WINDOW_WORDS,
      as_of="Optional. Last date of the window; blank: the latest",
      rally_quantile="Optional. Return quantile a stock must reach: 0.8 (default) = top fifth",
      max_revision="Optional. Highest EPS revision that counts as 'not raised': 0 (default)",
      days="Optional. Revision look-back: 30 (default), 7, 60 or 90 days")
-def RR_VALUE_TRAPS(universe, window="1M", as_of=None, rally_quantile=0.8, max_revision=0.0, days=30):
+def RR_VALUE_TRAPS(universe, window=rally.DEFAULT_WINDOW, as_of=None, rally_quantile=0.8, max_revision=0.0, days=30):
     """Value-trap screen: stocks in the top rally quantile whose EPS estimates were not raised."""
     names = _universe(universe)
     closes = _data().closes(names)
-    w = excel.text(window, "window", "1M")
+    w = excel.text(window, "window", rally.DEFAULT_WINDOW)
     d = excel.date(as_of, "as_of")
     table = rally.rally_table(closes, closes.iloc[:, 0], window=w, as_of=d)
     k = _days(days)

@@ -21,6 +21,13 @@ _FREQ = {"W": "W", "WEEK": "W", "M": "M", "ME": "M", "MONTH": "M", "Q": "Q", "QE
 SESSIONS_PER_YEAR = 252
 
 
+#: The rally window when none is given, everywhere (CLI, RR_ functions, templates): the month so
+#: far, the seed note's "best month" question.
+DEFAULT_WINDOW = "MTD"
+#: The windows, in the words every help text uses.
+WINDOW_WORDS = "MTD (month to date, the default), 1M, 3M, 6M, YTD, 1Y, QTD, 1W, or 20D for 20 sessions"
+
+
 def _as_frame(prices: Any, name: str = "prices") -> tuple[pd.DataFrame, bool]:
     if isinstance(prices, pd.Series):
         return prices.to_frame(prices.name if prices.name is not None else "value"), True
@@ -255,7 +262,7 @@ def _nanbeta(r: np.ndarray, b: np.ndarray) -> np.ndarray:
     return beta
 
 
-def rally_table(prices: pd.DataFrame, benchmark: pd.Series, window: Any = "1M",
+def rally_table(prices: pd.DataFrame, benchmark: pd.Series, window: Any = DEFAULT_WINDOW,
                 as_of: Any = None, sectors: Any = None,
                 beta_lookback: int = SESSIONS_PER_YEAR) -> pd.DataFrame:
     """One row per ticker: the rally over ``window``, ranked, split into market, sector and
@@ -362,7 +369,7 @@ def breadth(prices: pd.DataFrame, as_of: Any = None, window: Any = "1M") -> Brea
                    float(np.mean(now[ok] >= hi[ok])), n)
 
 
-def relative_strength(a: pd.Series, b: pd.Series, window: Any = "1M") -> pd.Series:
+def relative_strength(a: pd.Series, b: pd.Series, window: Any = DEFAULT_WINDOW) -> pd.Series:
     """Return of ``a`` relative to ``b`` over a rolling ``window``, at each date:
     ``(1 + R_a) / (1 + R_b) - 1`` (small caps versus large caps)."""
     if not isinstance(a, pd.Series) or not isinstance(b, pd.Series):

@@ -150,7 +150,7 @@ def _window_prices(store: Store, tickers: list[str], window: str, as_of: Any) ->
     return wide.index[a], wide.index[s], wide.iloc[s], wide.iloc[a]
 
 
-def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = "1M",
+def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = rally.DEFAULT_WINDOW,
           as_of: Any = None, universe: str = "") -> Content:
     names = list(dict.fromkeys(t.strip().upper() for t in tickers))
     if not names:
