@@ -65,3 +65,14 @@ def test_each_cross_check_says_what_drives_its_gap(book) -> None:  # type: ignor
     assert math.isclose(got["val_check_justified"], got["val_justified_pe"] * got["rr_eps_ttm"], rel_tol=1e-12)
     for r in (35, 36, 37):
         assert math.isclose(v.cell(r, 3).value, v.cell(r, 2).value / got["rr_price"] - 1, rel_tol=1e-12)
+
+
+def test_amounts_are_in_rupee_crore_with_the_unit_in_the_header(book, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Market cap showed as raw rupees (43169562300)."""
+    wb, got = book
+    v = wb["Valuation"]
+    assert v["A9"].value == "Market cap (₹ crore)" and v["B9"].number_format == "#,##0"
+    assert got["val_mcap_cr"] == got["rr_market_cap"] / 1e7  # 1 crore = 10 million
+    assert round(got["val_mcap_cr"]) == 4317  # ₹43,169,562,300 is ₹4,317 crore
+    data = {c.value: c.row for c in wb["Data"]["A"] if isinstance(c.value, str)}
+    assert "Market cap (₹, full precision)" in data  # the data sheet keeps every rupee

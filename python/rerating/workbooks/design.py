@@ -292,9 +292,11 @@ def dcf_model(out: Path) -> None:
     v = wb.create_sheet("Valuation")
     _head(v, "DCF model: valuation", "Formulas only: dividend discount model on EPS x payout.")
     _row(v, 5, "Cost of equity (rf + beta x ERP)", "=in_rf+in_beta*in_erp", PCT, "val_coe", wb)
-    _row(v, 6, "Price", "=rr_price", NUM)
+    _row(v, 6, "Price (₹)", "=rr_price", NUM)
     _row(v, 7, "EPS, trailing (year 0)", "=rr_eps_ttm", NUM)
     _row(v, 8, "ROE (EPS / book)", "=IF(rr_bvps>0,rr_eps_ttm/rr_bvps,NA())", PCT, "val_roe", wb)
+    _row(v, 9, "Market cap (₹ crore)", f"=rr_market_cap/{CRORE}", "#,##0", "val_mcap_cr", wb,
+         "₹1 crore = ₹10 million; the Data sheet keeps full rupees")
     for j, h in enumerate(("Year", "Growth", "EPS", "Dividend", "Discount factor", "PV of dividend"), 1):
         v.cell(10, j, h).font = HEAD
     for t in range(1, 6):
@@ -427,6 +429,9 @@ def dcf_model(out: Path) -> None:
 
 
 # -- comps ----------------------------------------------------------------------------------------
+CRORE = 10_000_000  # ₹1 crore = ₹10,000,000 (100 lakh)
+
+
 def comps(out: Path) -> None:
     wb = Workbook()
     ws = wb.active
@@ -434,8 +439,11 @@ def comps(out: Path) -> None:
     _head(ws, "Comparables", "Formulas over the Data sheet. Sort or filter a copy; rows follow Data.")
     first, n = 14, COMPS_CAPACITY
     last = first + n - 1
-    heads = ("#", "Ticker", "Name", "Sector", "Price", "Market cap", "P/E TTM", "P/E FY1", "P/B",
-             "EPS rev 30d", "EPS rev 90d", "Breadth 30d", "Return", "Rank", "Value trap?", "Earnings")
+    # amounts in ₹ crore (1 crore = 10 million), as Indian analysts read them; the Data sheet
+    # keeps full rupees
+    heads = ("#", "Ticker", "Name", "Sector", "Price (₹)", "Market cap (₹ cr)", "P/E TTM", "P/E FY1",
+             "P/B", "EPS rev 30d", "EPS rev 90d", "Breadth 30d", "Return", "Rank", "Value trap?",
+             "Earnings (₹ cr)")
     for j, h in enumerate(heads, 1):
         ws.cell(first - 1, j, h).font = HEAD
 
@@ -449,7 +457,7 @@ def comps(out: Path) -> None:
         ws.cell(r, 3, f'=IF($B{r}="","",{d("rr_c_name", r)}&"")')
         ws.cell(r, 4, f'=IF($B{r}="","",{d("rr_c_sector", r)}&"")')
         ws.cell(r, 5, f'=IF($B{r}="","",{d("rr_c_price", r)})').number_format = NUM
-        ws.cell(r, 6, f'=IF($B{r}="","",{d("rr_c_mcap", r)})').number_format = "#,##0"
+        ws.cell(r, 6, f'=IF($B{r}="","",{d("rr_c_mcap", r)}/{CRORE})').number_format = "#,##0"
         ws.cell(r, 7, f'=IF($B{r}="","",IF({d("rr_c_eps_ttm", r)}>0,E{r}/{d("rr_c_eps_ttm", r)},"n/m"))').number_format = MULT
         ws.cell(r, 8, f'=IF($B{r}="","",IF({d("rr_c_eps_fy1", r)}>0,E{r}/{d("rr_c_eps_fy1", r)},"n/m"))').number_format = MULT
         ws.cell(r, 9, f'=IF($B{r}="","",IF({d("rr_c_bvps", r)}>0,E{r}/{d("rr_c_bvps", r)},"n/m"))').number_format = MULT
