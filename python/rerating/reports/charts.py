@@ -49,11 +49,24 @@ def _save(fig: plt.Figure, path: Path, footer: str, synthetic: bool) -> Path:
     return path
 
 
-def monthly_returns(returns: pd.Series, path: Path, footer: str, synthetic: bool, months: int = 60) -> Path:
-    """Bars of the last ``months`` monthly returns; the latest highlighted."""
-    r = returns.dropna().tail(months)
-    fig, ax = _figure(f"Small-cap index: monthly return, last {len(r)} months")
+def monthly_returns(returns: pd.Series, path: Path, footer: str, synthetic: bool, months: int = 60,
+                    since: pd.Timestamp | None = None) -> Path:
+    """Bars of the monthly returns back to the month the latest is compared with ("best since
+    May 2014": May 2014 is drawn and marked), at least the last ``months``; the latest highlighted."""
+    r = returns.dropna()
+    start = len(r) - months
+    if since is not None:
+        where = r.index.get_indexer([pd.Timestamp(since)], method="nearest")[0]
+        start = min(start, int(where))
+    r = r.iloc[max(start, 0):]
+    title = (f"Small-cap index: monthly return since {r.index[0]:%b %Y}" if since is not None
+             else f"Small-cap index: monthly return, last {len(r)} months")
+    fig, ax = _figure(title)
     colors = [MUTED] * (len(r) - 1) + [ACCENT]
+    k = None
+    if since is not None:
+        k = int(r.index.get_indexer([pd.Timestamp(since)], method="nearest")[0])
+        colors[k] = BLUE
     ax.bar(np.arange(len(r)), r.to_numpy(), color=colors, width=0.8)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     step = max(1, len(r) // 10)
@@ -62,6 +75,10 @@ def monthly_returns(returns: pd.Series, path: Path, footer: str, synthetic: bool
     ax.axhline(0, color=INK, linewidth=0.6)
     ax.annotate(f"{r.index[-1]:%b %Y}: {r.iloc[-1]:+.1%}", xy=(len(r) - 1, r.iloc[-1]),
                 xytext=(-10, 6), textcoords="offset points", ha="right", fontsize=8, color=ACCENT)
+    if k is not None:
+        ax.annotate(f"{r.index[k]:%b %Y}: {r.iloc[k]:+.1%}, the last month that beat it",
+                    xy=(k, r.iloc[k]), xytext=(8, 4), textcoords="offset points", ha="left",
+                    fontsize=8, color=BLUE)
     return _save(fig, path, footer, synthetic)
 
 

@@ -279,7 +279,8 @@ def render(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | N
     syn = ctx["synthetic"]
     say("drawing the charts")
     paths = {
-        "monthly": charts.monthly_returns(s["monthly"], out_dir / "charts" / "monthly_returns.png", footer, syn),
+        "monthly": charts.monthly_returns(s["monthly"], out_dir / "charts" / "monthly_returns.png", footer, syn,
+                                          since=s["findings"].best.since),
         "gap": charts.gap_band(s["gap"], out_dir / "charts" / "pe_gap.png", footer, syn),
         "breadth": charts.revision_breadth(s["breadth"], out_dir / "charts" / "revision_breadth.png", footer, syn),
         "scatter": charts.rally_vs_revision(s["returns"], s["revisions"], s["traps"],

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
@@ -21,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rerating.analytics.dcf import FADE_DEFAULTS
@@ -46,8 +48,14 @@ INPUT_FONT = Font(color="FF0000CC", bold=True)
 INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")
 TITLE = Font(bold=True, size=14)
 HEAD = Font(bold=True)
+def _iso(expr: str) -> str:
+    """A date as YYYY-MM-DD text in any Excel locale. TEXT(x, "yyyy-mm-dd") is not: its format
+    string is read in the user's language (German Excel wants "JJJJ-MM-TT")."""
+    return (f'YEAR({expr})&"-"&RIGHT("0"&MONTH({expr}),2)&"-"&RIGHT("0"&DAY({expr}),2)')
+
+
 BANNER = ('=IF(rr_is_synthetic=1,"SYNTHETIC DEMO DATA - not market prices. ","")'
-          '&"Source: "&rr_source&" | as of "&TEXT(rr_as_of,"yyyy-mm-dd")')
+          '&"Source: "&rr_source&" | as of "&' + _iso("rr_as_of"))
 
 
 def _name(wb: Workbook, name: str, ref: str) -> None:
@@ -100,6 +108,33 @@ def _owned(wb: Workbook, layout: Layout) -> None:
     meta["A1"], meta["B1"] = "template", layout.template
     meta["A2"], meta["B2"] = "template_version", TEMPLATE_VERSION
     meta.sheet_state = "veryHidden"
+
+
+def _print(ws: Worksheet, area: str, *, landscape: bool = False, titles: str | None = None) -> None:
+    """A print area, A4, fitted to one page wide (as many tall as it needs), headings repeated."""
+    ws.print_area = area
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as the area needs
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if titles:
+        ws.print_title_rows = titles
+    # each page says which sheet it is and how far in: a printed book can be put back in order
+    ws.oddHeader.left.text = "&A"
+    ws.oddHeader.right.text = "Rerating Desk"
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _low_labels(chart: BarChart | LineChart, every: int) -> None:
+    """Category labels at the bottom of the plot even when values are negative (not drawn
+    through the zero line), one label every ``every`` categories so that they do not collide."""
+    chart.x_axis.tickLblPos = "low"
+    chart.x_axis.tickLblSkip = every
+    chart.x_axis.tickMarkSkip = every
+    chart.x_axis.number_format = "mmm yy"
 
 
 def _finish(wb: Workbook, out: Path) -> None:
@@ -424,6 +459,10 @@ def dcf_model(out: Path) -> None:
     _name(wb, "fade_implied_growth", g_now)
     _name(wb, "fade_new_pe", new_pe)
     m.column_dimensions["A"].width = 46
+    _print(ws, f"A1:C{ws.max_row}")
+    _print(v, f"A1:J{v.max_row}", landscape=True)  # J: the cross-checks' words run over D:J
+    _print(s, f"A1:F{s.max_row}", landscape=True)
+    _print(m, f"A1:H{m.max_row}", landscape=True)
     _owned(wb, DCF)
     _finish(wb, out)
 
@@ -488,7 +527,7 @@ def comps(out: Path) -> None:
     for i, (label, f, fmt, name) in enumerate(summary):
         _row(ws, 4 + i, label, f, fmt, name, wb)
     ws["D4"] = "Window"
-    ws["E4"] = '=rr_window&" from "&TEXT(rr_window_start,"yyyy-mm-dd")'
+    ws["E4"] = '=rr_window&" from "&' + _iso("rr_window_start")
     ws["D5"] = "Benchmark"
     ws["E5"] = "=rr_benchmark"
     # sector medians, one row per sector named in Data
@@ -513,6 +552,7 @@ def comps(out: Path) -> None:
     ws.column_dimensions["R"].width = 22
     ws.conditional_formatting.add(f"O{first}:O{last}", CellIsRule(operator="equal", formula=['"VALUE TRAP?"'],
                                                                    fill=PatternFill("solid", fgColor="FFF4CCCC")))
+    _print(ws, f"A1:P{last}", landscape=True, titles=f"{first - 1}:{first - 1}")
     _owned(wb, COMPS)
     _finish(wb, out)
 
@@ -607,16 +647,23 @@ def rally_dashboard(out: Path) -> None:
     for j, h in enumerate(("Month", "Return", "This month", "Val. month", "P/E gap", "10th pct", "Median",
                            "90th pct", "Snapshot", "Small breadth", "Large breadth"), 14):
         hist.cell(4, j, h).font = HEAD
+    # 60 bars: the last 59 months, and first the month this one is "best since" when it is
+    # older (else the 60th month back), so the comparison the headline rests on is drawn.
+    since_idx = "IFERROR(MATCH(dash_best_since,rr_m_month,0),0)"
     for k in range(1, 61):
         r = f0 + k - 1
-        idx = f"(COUNT(rr_m_month)-60+{k})"
-        hist.cell(r, 14, f'=IF({idx}>=1,TEXT(INDEX(rr_m_month,{idx}),"mmm yy"),"")')
+        idx = (f"IF(AND({since_idx}>0,{since_idx}<COUNT(rr_m_month)-58),{since_idx},COUNT(rr_m_month)-59)"
+               if k == 1 else f"(COUNT(rr_m_month)-60+{k})")
+        # dates, shown by the cell's number format: no TEXT() format string to break in a locale
+        hist.cell(r, 14, f'=IF({idx}>=1,INDEX(rr_m_month,{idx}),"")').number_format = "mmm yy"
         hist.cell(r, 15, f'=IF({idx}>=2,INDEX(hist_ret,{idx}),NA())').number_format = PCT
         hist.cell(r, 16, f'=IF({k}=60,O{r},NA())').number_format = PCT
+        hist.cell(r, 25, f'=IF(AND({since_idx}>0,{idx}={since_idx}),O{r},NA())').number_format = PCT
+    hist.cell(4, 25, "Best since").font = HEAD
     for k in range(1, 121):
         r = f0 + k - 1
         idx = f"(COUNT(rr_v_month)-120+{k})"
-        hist.cell(r, 17, f'=IF({idx}>=1,TEXT(INDEX(rr_v_month,{idx}),"mmm yy"),"")')
+        hist.cell(r, 17, f'=IF({idx}>=1,INDEX(rr_v_month,{idx}),"")').number_format = "mmm yy"
         hist.cell(r, 18, f'=IF({idx}>=1,INDEX(hist_gap,{idx}),NA())').number_format = PCT
         hist.cell(r, 19, "=dash_gap_p10").number_format = PCT
         hist.cell(r, 20, "=dash_gap_p50").number_format = PCT
@@ -624,7 +671,7 @@ def rally_dashboard(out: Path) -> None:
     for k in range(1, 49):
         r = f0 + k - 1
         idx = f"(COUNT(rr_r_month)-48+{k})"
-        hist.cell(r, 22, f'=IF({idx}>=1,TEXT(INDEX(rr_r_month,{idx}),"mmm yy"),"")')
+        hist.cell(r, 22, f'=IF({idx}>=1,INDEX(rr_r_month,{idx}),"")').number_format = "mmm yy"
         for col, name in ((23, "hist_small_breadth"), (24, "hist_large_breadth")):
             # a month with no revisions is a gap in the chart, not a zero
             hist.cell(r, col, f'=IF({idx}>=1,IF(ISNUMBER(INDEX({name},{idx})),INDEX({name},{idx}),NA()),NA())').number_format = "0.00"
@@ -665,7 +712,7 @@ def rally_dashboard(out: Path) -> None:
         ("Rank among all months (1 = best)", "=RANK(dash_return,hist_ret)", "0", "dash_rank"),
         ("Months compared", "=COUNT(hist_ret)", "0", "dash_count"),
         ("Best month since (date)", "=SUMPRODUCT(MAX(ISNUMBER(hist_ret)*(hist_ret>=dash_return)*(rr_m_month<dash_month)*rr_m_month))", DATE, "dash_best_since"),
-        ("Best since", '=IF(dash_best_since=0,"best ever",TEXT(dash_best_since,"mmm yyyy"))', None, "dash_best_since_text"),
+        ("Best since", '=IF(dash_best_since=0,"best ever",dash_best_since)', "mmm yyyy", "dash_best_since_text"),
         ("Months in between", "=IF(dash_best_since=0,\"\",SUMPRODUCT((rr_m_month>dash_best_since)*(rr_m_month<dash_month)))", "0", "dash_between"),
         ("Why", None, None, None),
         ("P/E gap, small vs large (latest)", "=INDEX(hist_gap,COUNT(rr_v_month))", PCT, "dash_gap"),
@@ -693,13 +740,17 @@ def rally_dashboard(out: Path) -> None:
     _dashboard_multiples(wb, dash, top=5 + len(rows) + 1)
 
     bar = BarChart()
-    bar.title = "Small-cap index: monthly return, last 60 months"
+    bar.title = "Small-cap index: monthly return, last 59 months and the month it is best since"
     bar.y_axis.number_format = "0%"
     bar.add_data(Reference(hist, min_col=15, min_row=4, max_row=64), titles_from_data=True)
     bar.add_data(Reference(hist, min_col=16, min_row=4, max_row=64), titles_from_data=True)
+    bar.add_data(Reference(hist, min_col=25, min_row=4, max_row=64), titles_from_data=True)
     bar.set_categories(Reference(hist, min_col=14, min_row=5, max_row=64))
     bar.overlap = 100
+    bar.series[0].graphicalProperties.solidFill = "9AA5B1"  # muted, as in the note's chart
     bar.series[1].graphicalProperties.solidFill = "C00000"
+    bar.series[2].graphicalProperties.solidFill = "1F5F99"
+    _low_labels(bar, every=6)
     bar.height, bar.width = 8, 18
     dash.add_chart(bar, "F4")
 
@@ -708,6 +759,9 @@ def rally_dashboard(out: Path) -> None:
     line.y_axis.number_format = "0%"
     line.add_data(Reference(hist, min_col=18, max_col=21, min_row=4, max_row=124), titles_from_data=True)
     line.set_categories(Reference(hist, min_col=17, min_row=5, max_row=124))
+    _low_labels(line, every=12)
+    for ser in line.series:
+        ser.smooth = False  # a gap is a gap: no spline overshooting the band
     line.height, line.width = 8, 18
     dash.add_chart(line, "F21")
 
@@ -715,6 +769,9 @@ def rally_dashboard(out: Path) -> None:
     rev.title = "EPS revision breadth (30 days): small vs large caps"
     rev.add_data(Reference(hist, min_col=23, max_col=24, min_row=4, max_row=52), titles_from_data=True)
     rev.set_categories(Reference(hist, min_col=22, min_row=5, max_row=52))
+    _low_labels(rev, every=6)
+    for ser in rev.series:
+        ser.smooth = False
     rev.height, rev.width = 8, 18
     dash.add_chart(rev, "F38")
 
@@ -727,15 +784,29 @@ def rally_dashboard(out: Path) -> None:
     y = Reference(rally, min_col=7, min_row=s0, max_row=s_last)
     allp = Series(y, x, title="Stocks")
     allp.marker.symbol = "circle"
+    allp.marker.size = 4
+    allp.marker.graphicalProperties = GraphicalProperties(solidFill="9AA5B1")
+    allp.marker.graphicalProperties.line.solidFill = "9AA5B1"
     allp.graphicalProperties.line.noFill = True
     traps = Series(Reference(rally, min_col=9, min_row=s0, max_row=s_last),
                    Reference(rally, min_col=10, min_row=s0, max_row=s_last), title="Value traps")
     traps.marker.symbol = "diamond"
-    traps.marker.graphicalProperties.solidFill = "C00000"
+    traps.marker.size = 7
+    traps.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    traps.marker.graphicalProperties.line.solidFill = "C00000"
     traps.graphicalProperties.line.noFill = True
     sc.series.extend([allp, traps])
+    sc.scatterStyle = "lineMarker"  # the schema requires c:scatterStyle; markers, no lines drawn
+    for ax in (sc.x_axis, sc.y_axis):  # axis labels at the plot's edge, not through the zero line
+        ax.tickLblPos = "low"
+    sc.x_axis.number_format = sc.y_axis.number_format = "0%"
     sc.height, sc.width = 8, 18
     dash.add_chart(sc, "F55")
+    # the figures and the four charts (F4:P71) on one landscape page
+    _print(dash, f"A1:Q{max(dash.max_row, 72)}", landscape=True)
+    dash.page_setup.fitToHeight = 1
+    _print(hist, f"A1:Y{last}", landscape=True, titles="4:4")
+    _print(rally, f"A1:J{s_last}", landscape=True, titles="4:4")
     _owned(wb, DASHBOARD)
     _finish(wb, out)
 

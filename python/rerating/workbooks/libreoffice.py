@@ -29,10 +29,24 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def recalculate(src: Path | list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 300) -> Path:
+def _locale_items(locale: str) -> str:
+    """Profile settings that make LibreOffice read and show numbers, dates and function names
+    as a user of ``locale`` (e.g. de-DE: decimal comma, German month names)."""
+    return "".join(
+        f'<item oor:path="/org.openoffice.{path}"><prop oor:name="{prop}" oor:op="fuse">'
+        f"<value>{locale}</value></prop></item>\n"
+        for path, prop in (("Setup/L10N", "ooSetupSystemLocale"), ("Setup/L10N", "ooLocale"),
+                           ("Office.Linguistic/General", "DefaultLocale")))
+
+
+def recalculate(src: Path | list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 300,
+                locale: str | None = None) -> Path:
     """Open ``src`` in LibreOffice, recalculate every formula, save as ``fmt`` in ``out_dir``.
 
-    ``src`` may be a list (one LibreOffice start for all); the path of the first is returned."""
+    ``src`` may be a list (one LibreOffice start for all); the path of the first is returned.
+    ``locale`` (e.g. ``de-DE``) runs LibreOffice as a user of that locale, with ``LC_ALL`` set
+    to match (the locale must be installed: ``locale -a``)."""
+    import os
     srcs = [Path(p) for p in (src if isinstance(src, list) else [src])]
     exe = soffice()
     if exe is None:
@@ -43,10 +57,15 @@ def recalculate(src: Path | list[Path], out_dir: Path, fmt: str = "xlsx", timeou
     with tempfile.TemporaryDirectory(prefix="rr-lo-") as profile:
         user = Path(profile) / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_XCU)
+        xcu = _XCU if locale is None else _XCU.replace("</oor:items>", _locale_items(locale) + "</oor:items>")
+        (user / "registrymodifications.xcu").write_text(xcu)
+        env = dict(os.environ)
+        if locale is not None:
+            env["LC_ALL"] = env["LANG"] = locale.replace("-", "_") + ".UTF-8"
         cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", fmt, "--outdir", str(out_dir), *map(str, srcs)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
+                              env=env)
     outs = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in srcs]
     missing = [p.name for p, o in zip(srcs, outs, strict=True) if not o.exists()]
     if proc.returncode != 0 or missing:

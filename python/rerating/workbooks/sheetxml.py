@@ -65,7 +65,7 @@ def worksheet_xml(cells: Mapping[tuple[int, int], Any], *, date_style: int | Non
     max_c = max((c for (_, c) in cells), default=1)
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
-           f'<sheetPr><tabColor rgb="{tab_color}"/></sheetPr>'
+           f'<sheetPr><tabColor rgb="{tab_color}"/><pageSetUpPr fitToPage="1"/></sheetPr>'
            f'<dimension ref="A1:{col_letters(max_c)}{max_r}"/>'
            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" '
            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
@@ -84,6 +84,10 @@ def worksheet_xml(cells: Mapping[tuple[int, int], Any], *, date_style: int | Non
     if protect:  # no password: a guard against typing into the tool's sheet, not security
         out.append('<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" '
                    'formatRows="0" sort="0" autoFilter="0"/>')
-    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
+    # printed: A4 landscape, one page wide, each page naming its sheet (as the template's sheets)
+    out.append('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+    out.append('<headerFooter><oddHeader>&amp;L&amp;A&amp;RRerating Desk</oddHeader>'
+               '<oddFooter>&amp;RPage &amp;P of &amp;N</oddFooter></headerFooter>')
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")

@@ -1,0 +1,129 @@
+"""Books that read right wherever they are opened and printed: no locale-bound date format
+strings in formulas, the same numbers and no error values when LibreOffice runs as a German
+user, a print area on every sheet, and the dashboard on at most 3 printed pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+from rerating.workbooks import content, engine
+from rerating.workbooks.engine import template_path
+from rerating.workbooks.libreoffice import recalculate, soffice, values_by_name
+
+TEMPLATES_DIR = template_path("dcf_model").parent
+
+LO = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
+GERMAN = pytest.mark.skipif(
+    not re.search(r"^de_DE\.utf-?8$", subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout,
+                  re.I | re.M), reason="the de_DE.UTF-8 locale is not installed (.ci/run installs it)")
+# TEXT(x, "yyyy-mm-dd"), "mmm yyyy", "dd/mm" …: a format string Excel reads in the user's language
+DATE_TEXT = re.compile(r'TEXT\((?:[^"]|"[^"]*")*?,\s*"[^"]*[dmyDMY][^"]*"\s*\)')
+
+
+@pytest.fixture(scope="module")
+def books(demo_store, tmp_path_factory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("books")
+    m = demo_market()
+    built = [
+        engine.build(content.dcf(demo_store, "GAURISTE.DEMO"), out / "dcf.xlsx").path,
+        engine.build(content.comps(demo_store, m.universe("demo-small"), LARGE_INDEX, "MTD"), out / "comps.xlsx").path,
+        engine.build(content.dashboard(demo_store, SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"),
+                                       m.universe("demo-large")), out / "dashboard.xlsx").path,
+    ]
+    refreshed = out / "refreshed.xlsx"  # a refreshed book, too
+    shutil.copy(built[0], refreshed)
+    engine.refresh(refreshed, demo_store)
+    return [*built, refreshed]
+
+
+def formulas(path: Path) -> list[tuple[str, str]]:
+    with zipfile.ZipFile(path) as z:
+        return [(n, f) for n in z.namelist() if n.startswith("xl/worksheets/sheet")
+                for f in re.findall(r"<f[^>]*>([^<]*)</f>", z.read(n).decode("utf-8"))]
+
+
+def test_the_date_format_check_catches_what_it_must() -> None:
+    assert DATE_TEXT.search('"as of "&TEXT(rr_as_of,"yyyy-mm-dd")')
+    assert DATE_TEXT.search('TEXT(INDEX(rr_m_month,(COUNT(rr_m_month)-60+1)),"mmm yy")')
+    assert not DATE_TEXT.search('FIXED(in_exit_pe,1,TRUE)&"x"')
+
+
+def test_no_date_format_string_inside_any_formula(books) -> None:  # type: ignore[no-untyped-def]
+    paths = [*sorted(TEMPLATES_DIR.glob("*.xlsx")), *books]
+    assert len(paths) == 7
+    found = [(p.name, part, f) for p in paths for part, f in formulas(p) if DATE_TEXT.search(f.replace("&quot;", '"'))]
+    assert not found, found[:5]
+
+
+@LO
+@GERMAN
+def test_a_german_libreoffice_finds_the_same_numbers_and_no_errors(books, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    recalculate(books, tmp_path / "en")
+    recalculate(books, tmp_path / "de", locale="de-DE")
+    # the German run really is German: FIXED() there writes a decimal comma
+    de_dcf = openpyxl.load_workbook(tmp_path / "de" / "dcf.xlsx", data_only=True)["Valuation"]
+    assert "18,0x" in de_dcf["D35"].value
+    for p in books:
+        en, de = values_by_name(tmp_path / "en" / p.name), values_by_name(tmp_path / "de" / p.name)
+        assert en == de, p.name
+        wb_f = openpyxl.load_workbook(p)  # the formulas, to tell a deliberate NA() from an error
+        wb_v = openpyxl.load_workbook(tmp_path / "de" / p.name, data_only=True)
+        for ws in wb_v.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    v = c.value
+                    if isinstance(v, str) and re.match(r"^#(N/A|VALUE!|REF!|NAME\?|DIV/0!|NUM!|NULL!)", v):
+                        f = wb_f[ws.title][c.coordinate].value
+                        assert v == "#N/A" and isinstance(f, str) and "NA()" in f, (p.name, ws.title, c.coordinate, v, f)
+
+
+def test_every_designed_sheet_has_a_print_area_one_page_wide() -> None:
+    for path in sorted(TEMPLATES_DIR.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible" or ws.title in ("Data", "Changes"):
+                continue
+            assert ws.print_area, (path.name, ws.title)
+            assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage, (path.name, ws.title)
+            assert ws.oddHeader.left.text == "&A"  # each printed page names its sheet
+        assert wb["Data"] is not None
+
+
+def printed_pages(pdf: Path) -> dict[str, int]:
+    """Pages per sheet, read from the header every page carries (the sheet's name)."""
+    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                         text=True).stdout).group(1))
+    counts: dict[str, int] = {}
+    for i in range(1, n + 1):
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"],
+                              capture_output=True, text=True).stdout
+        sheet = text.strip().split()[0]
+        counts[sheet] = counts.get(sheet, 0) + 1
+    return counts
+
+
+@LO
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_the_dashboard_prints_on_at_most_three_pages(books, demo_store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """It printed on 81 pages: the charts beside the figures split every row across pages."""
+    from rerating.cli import main
+
+    assert main(["--data-dir", str(demo_store.root), "dashboard", "build", "-o", str(tmp_path / "cli.xlsx")]) == 0
+    from rerating.reports.report import ReportSpec, publish
+
+    m = demo_market()
+    _, dash = publish(demo_store, ReportSpec(SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"),
+                                             m.universe("demo-large"), universe="demo-small"), tmp_path / "demo")
+    for book in (tmp_path / "cli.xlsx", dash.path):
+        pdf = recalculate(book, tmp_path / "pdf" / book.parent.name, fmt="pdf")
+        pages = printed_pages(pdf)
+        assert 1 <= pages["Dashboard"] <= 3, pages
+        assert set(pages) >= {"Dashboard", "History", "Rally", "Data", "Changes"}
