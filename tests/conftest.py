@@ -14,6 +14,13 @@ if str(ROOT) not in sys.path:  # tests import tests.fakeyahoo
 
 
 @pytest.fixture(autouse=True)
+def _formulas_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands store computed values through a LibreOffice run (seconds a book); the tests of
+    that (tests/workbooks/test_cached_values.py) turn it back on, the rest do without."""
+    monkeypatch.setenv("RERATING_CACHE_VALUES", "0")
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any real socket connection is a test bug: fail loudly instead of reaching the internet."""
 

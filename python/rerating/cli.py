@@ -87,6 +87,10 @@ PROGRESS = click.option("--progress/--no-progress", default=True, show_default=T
                         help="Progress bars and step timings on the terminal (never in a pipe).")
 WINDOW = click.option("--window", default=rally.DEFAULT_WINDOW, show_default=True,
                       help=f"Rally window: {rally.WINDOW_WORDS}.")
+CACHE = click.option("--cache-values/--no-cache-values", "cache", default=True, show_default=True,
+                     help="Store every formula's computed value in the book, so previews, phones "
+                          "and pandas show the numbers (needs LibreOffice; without it, formulas "
+                          "only, computed on open).")
 SMALL_INDEX = click.option("--small-index", default=None,
                            help="Small-cap index: a Yahoo symbol or NSE name (NIFTYSMLCAP250.NS, "
                                 "'NIFTY SMALLCAP 250'); default SMALL250.DEMO on demo data.")
@@ -633,6 +637,8 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
     model_wb = engine.build(content.dcf(store, ticker), out / f"dcf_{ticker}.xlsx", overwrite=True)
     comps_wb = engine.build(content.comps(store, small, LARGE_INDEX, "MTD", universe="demo-small"),
                             out / "comps_demo-small.xlsx", overwrite=True)
+    say("storing the computed values in the workbooks (LibreOffice, when installed)")
+    _cache_values([dash.path, model_wb.path, comps_wb.path])
     for line in summary_lines(s["findings"]):
         click.echo(f"[SYNTHETIC] {line}")
     adj = s["adjustment"]
@@ -680,10 +686,25 @@ def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool
     return store
 
 
-def _built(result) -> None:  # type: ignore[no-untyped-def]
+def _built(result, cache: bool = False) -> None:  # type: ignore[no-untyped-def]
+    if cache:
+        _cache_values([result.path])
     tag = "[SYNTHETIC] " if result.synthetic else ""
     click.echo(f"{tag}Wrote {result.path} ({result.template}, as of {result.as_of:%Y-%m-%d}, "
                f"source {_label(result.source)}) in {result.seconds:.2f}s")
+
+
+def _cache_values(paths: list[Path]) -> None:
+    """Computed values into the books' formula cells (one LibreOffice run), or one line why not."""
+    import os
+
+    if os.environ.get("RERATING_CACHE_VALUES", "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    from rerating.workbooks.cached import cache_values
+
+    done = cache_values(paths)
+    if done.skipped:
+        click.echo(f"note: no cached values: {done.skipped}", err=True)
 
 
 def _demo_default(value: str | None, demo: str, what: str, source: str) -> str:
@@ -738,10 +759,11 @@ def model_group() -> None:
 @OVERWRITE
 @SOURCE
 @AS_OF
+@CACHE
 @PROGRESS
 @click.pass_context
 def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, source: str,
-                as_of: str | None, progress: bool) -> None:
+                as_of: str | None, cache: bool, progress: bool) -> None:
     """Write a DCF model workbook for TICKER (with its exchange: RELIANCE.NS).
 
     \b
@@ -755,7 +777,7 @@ def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, sou
     store = _prepare(ctx, source, [t], progress)
     _known_ticker(store, t)
     result = engine.build(content.dcf(store, t, _as_of(as_of)), out, overwrite=overwrite)
-    _built(result)
+    _built(result, cache)
     _say_as_of(as_of, result.as_of)
 
 
@@ -820,10 +842,11 @@ def comps_group() -> None:
 @OVERWRITE
 @SOURCE
 @AS_OF
+@CACHE
 @PROGRESS
 @click.pass_context
 def comps_build(ctx: click.Context, universe: str, large_index: str | None, window: str, out: Path,
-                overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
+                overwrite: bool, source: str, as_of: str | None, cache: bool, progress: bool) -> None:
     """Write a comps workbook for UNIVERSE (a universe name or comma-separated tickers).
 
     \b
@@ -842,7 +865,7 @@ def comps_build(ctx: click.Context, universe: str, large_index: str | None, wind
     store = _prepare(ctx, source, [*names, bench], progress)
     c = content.comps(store, names, bench, window, _as_of(as_of),
                       universe=_universe_label(ctx, universe))
-    _built(engine.build(c, out, overwrite=overwrite))
+    _built(engine.build(c, out, overwrite=overwrite), cache)
     _say_as_of(as_of, c.as_of)
 
 
@@ -863,11 +886,12 @@ def dashboard_group() -> None:
 @OVERWRITE
 @SOURCE
 @AS_OF
+@CACHE
 @PROGRESS
 @click.pass_context
 def dashboard_build(ctx: click.Context, small_index: str | None, large_index: str | None,
                     small: str | None, large: str | None, window: str, out: Path,
-                    overwrite: bool, source: str, as_of: str | None, progress: bool) -> None:
+                    overwrite: bool, source: str, as_of: str | None, cache: bool, progress: bool) -> None:
     """Write the small-cap rally dashboard workbook.
 
     \b
@@ -882,7 +906,7 @@ def dashboard_build(ctx: click.Context, small_index: str | None, large_index: st
                                                   source)
     store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
     c = content.dashboard(store, si, li, small_t, large_t, window, _as_of(as_of), universe=u)
-    _built(engine.build(c, out, overwrite=overwrite))
+    _built(engine.build(c, out, overwrite=overwrite), cache)
     _say_as_of(as_of, c.as_of)
 
 
@@ -930,11 +954,13 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
               help="A folder with your own report.html.j2 (restyle without touching Python).")
 @SOURCE
 @AS_OF
+@CACHE
 @PROGRESS
 @click.pass_context
 def report_cmd(ctx: click.Context, small_index: str | None, large_index: str | None,
                small: str | None, large: str | None, window: str, out: Path,
-               template_dir: Path | None, source: str, as_of: str | None, progress: bool) -> None:
+               template_dir: Path | None, source: str, as_of: str | None, cache: bool,
+               progress: bool) -> None:
     """Write the research note (HTML + PDF) and the rally_dashboard.xlsx behind it.
 
     \b
@@ -950,6 +976,8 @@ def report_cmd(ctx: click.Context, small_index: str | None, large_index: str | N
     store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
     spec = ReportSpec(si, li, small_t, large_t, universe=u, window=window, as_of=_as_of(as_of))
     rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))
+    if cache:
+        _cache_values([dash.path])
     tag = "[SYNTHETIC] " if rep.context["synthetic"] else ""
     click.echo(f"{tag}Report as of {rep.context['as_of_iso']} from {_label(rep.context['source'])}: "
                f"{rep.pdf}, {rep.html}, {dash.path}")

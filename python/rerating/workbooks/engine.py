@@ -223,6 +223,12 @@ def _changes_sheet(old: dict[tuple[int, int], Any], stamp: str,
     if len(rows) > 200:
         cells[(r, 1)], cells[(r, 2)] = stamp, f"... and {len(rows) - 200} smaller moves"
         r += 1
+    if rows and not first:  # the analyst's sheets are not rewritten, so neither are their values
+        cells[(r, 1)], cells[(r, 2)] = stamp, "(values shown before recalculation)"
+        cells[(r, 6)] = ("Your sheets still carry the values computed before this refresh: previews, "
+                         "phones and pandas show those until Excel or LibreOffice opens the book, "
+                         "which recalculates on open.")
+        r += 1
     # earlier refreshes follow, as they were
     old_rows = sorted({rr for (rr, _) in old if rr >= 4})
     for rr in old_rows:
