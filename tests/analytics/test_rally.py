@@ -163,3 +163,38 @@ def test_prices_must_be_dated() -> None:
         rally.period_returns(pd.Series([1.0, 2.0]))
     with pytest.raises(InputError, match="freq 'D'"):
         rally.period_returns(month_end_prices(), "D")
+
+
+def test_sector_rotation_and_beta_tilt_by_hand() -> None:
+    """Five stocks in three sectors, worked on paper:
+    Banks (A, B): returns 10%, 20% -> 15%; trailing means 1%, 3% -> 2%; excess 13%; beta median 1.5
+    IT (C, D): 2%, 4% -> 3%; trailing 0.5%, 1.5% -> 1%; excess 2%; beta median 0.75
+    Metals (E): 30%; trailing 5%; excess 25%; beta 2.0
+    Beta order C(0.5) D(1.0) A(1.2) B(1.8) E(2.0): fifths of 5 stocks are 1 stock each, so the
+    high-beta return is E's 30%, the low-beta C's 2%: spread 28%. Across sectors (beta, excess):
+    (1.5, .13), (0.75, .02), (2.0, .25): Pearson r = 0.99020 (sums worked below)."""
+    from rerating.analytics.rally import beta_tilt, sector_rotation
+
+    tick = list("ABCDE")
+    ret = pd.Series([0.10, 0.20, 0.02, 0.04, 0.30], index=tick)
+    sec = pd.Series(["Banks", "Banks", "IT", "IT", "Metals"], index=tick)
+    beta = pd.Series([1.2, 1.8, 0.5, 1.0, 2.0], index=tick)
+    months = pd.date_range("2025-04-30", periods=14, freq="ME")
+    # 13 months: the first is outside the 12-month trailing window, the last is the window's month
+    rows = {t: [9.9] + [m] * 12 + [ret[t]] for t, m in zip(tick, [0.01, 0.03, 0.005, 0.015, 0.05], strict=True)}
+    monthly = pd.DataFrame(rows, index=months)
+    rot = sector_rotation(ret, sec, monthly, beta)
+    assert list(rot.index) == ["Metals", "Banks", "IT"]
+    assert rot.loc["Banks", "stocks"] == 2
+    assert rot.loc["Banks", "return"] == pytest.approx(0.15)
+    assert rot.loc["Banks", "trailing_monthly"] == pytest.approx(0.02)
+    assert rot.loc["Banks", "excess"] == pytest.approx(0.13)
+    assert rot.loc["IT", "beta"] == pytest.approx(0.75)
+    assert rot.loc["Metals", "excess"] == pytest.approx(0.25)
+    tilt = beta_tilt(ret, beta, rot)
+    assert (tilt.high_beta_return, tilt.low_beta_return) == pytest.approx((0.30, 0.02))
+    assert tilt.spread == pytest.approx(0.28)
+    # r by hand: mean beta 1.41667, mean excess 0.13333; deviations (0.08333, -0.00333),
+    # (-0.66667, -0.11333), (0.58333, 0.11667); sum xy 0.143333, sum x2 0.791667, sum y2 0.026467
+    assert tilt.sector_correlation == pytest.approx(0.143333 / (0.791667 * 0.026467) ** 0.5, abs=2e-4)
+    assert tilt.sector_correlation == pytest.approx(0.99020, abs=2e-4)

@@ -181,3 +181,23 @@ def test_no_growth_path_is_said_in_words_not_a_number() -> None:
     assert "cannot be justified under this terminal growth" in m["words"]["fade_error"]
     m = _meaning(spec, 20.0, float("nan"), 3.0)
     assert "no dividend yield" in m["words"]["fade_error"]
+
+
+def test_sector_rotation_says_where_the_money_went(published, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The seed's question: did money go to higher-beta small caps? Recomputed here from the
+    rally table by plain pandas (quintiles by beta, sector means), not by the code under test."""
+    rep = published[0]
+    table = rep.context["series"]["table"]
+    by_beta = table.dropna(subset=["beta", "return"]).sort_values("beta", kind="stable")
+    k = len(by_beta) // 5
+    high, low = by_beta["return"].iloc[-k:].mean(), by_beta["return"].iloc[:k].mean()
+    rows = rep.context["rotation"]
+    assert sum(r["stocks"] for r in rows) == len(table) == 250
+    sec = table.groupby("sector")["return"].mean().sort_values(ascending=False)
+    assert [r["sector"] for r in rows] == list(sec.index)
+    assert rows[0]["ret"] == f"{sec.iloc[0]:+.1%}"
+    said = rep.context["rotation_said"]
+    assert f"highest beta returned {high:+.1%} over the window against {low:+.1%}" in said
+    assert said.startswith("Higher-beta stocks led, but not higher-beta sectors" if high > low
+                           else "Money did not go")
+    assert "Sector rotation" in rep.html.read_text()

@@ -392,3 +392,73 @@ def relative_strength(a: pd.Series, b: pd.Series, window: Any = DEFAULT_WINDOW) 
         ok = starts >= 0
         out[ok] = ratio[ok] / ratio[starts[ok]] - 1.0
     return pd.Series(out, index=index, name="relative_strength")
+
+
+class BetaTilt(NamedTuple):
+    """Did the rally favour higher-beta stocks? Equal-weighted window returns of the highest-
+    and lowest-beta fifths, their spread, and the correlation across sectors between median beta
+    and the return beyond the sector's trailing average."""
+
+    high_beta_return: float
+    low_beta_return: float
+    spread: float
+    sector_correlation: float
+
+
+def sector_rotation(returns: pd.Series, sectors: pd.Series, monthly: pd.DataFrame,
+                    betas: pd.Series, trailing: int = 12) -> pd.DataFrame:
+    """Where the money went, sector by sector: the window's return against the sector's own
+    trailing average and its beta.
+
+    Parameters
+    ----------
+    returns : window return per ticker.
+    sectors : sector per ticker (tickers without one are left out).
+    monthly : monthly returns, months x tickers, oldest first; the last row is the window's month
+        and is excluded from the trailing average.
+    betas : beta per ticker.
+    trailing : complete months averaged before the window's month (12).
+
+    Returns
+    -------
+    DataFrame indexed by sector, best return first: ``stocks``, ``return`` (equal-weighted mean
+    of its stocks' window returns), ``trailing_monthly`` (equal-weighted mean of its stocks'
+    average monthly return over the ``trailing`` months before), ``excess`` (return minus
+    trailing_monthly), ``beta`` (median beta of its stocks).
+    """
+    if int(trailing) < 1:
+        raise InputError(f"trailing {trailing} must be at least 1 month")
+    names = [t for t in returns.index if isinstance(sectors.get(t), str) and sectors.get(t)]
+    if not names:
+        raise InputError("no ticker has a sector: sector rotation needs sectors")
+    past = monthly.reindex(columns=names).iloc[:-1].tail(int(trailing)).mean()
+    frame = pd.DataFrame({"sector": sectors.reindex(names), "return": returns.reindex(names).astype(float),
+                          "trailing": past.reindex(names).astype(float),
+                          "beta": betas.reindex(names).astype(float)})
+    g = frame.groupby("sector")
+    out = pd.DataFrame({"stocks": g.size(), "return": g["return"].mean(),
+                        "trailing_monthly": g["trailing"].mean(), "beta": g["beta"].median()})
+    out["excess"] = out["return"] - out["trailing_monthly"]
+    out = out[["stocks", "return", "trailing_monthly", "excess", "beta"]]
+    return out.sort_values("return", ascending=False, kind="stable")
+
+
+def beta_tilt(returns: pd.Series, betas: pd.Series, rotation: pd.DataFrame | None = None,
+              quantile: float = 0.2) -> BetaTilt:
+    """Window return of the highest-beta ``quantile`` of stocks against the lowest (equal-
+    weighted), and, given :func:`sector_rotation`'s table, the correlation across sectors of
+    median beta with excess return (NaN with fewer than 3 sectors)."""
+    if not 0 < quantile <= 0.5:
+        raise InputError(f"quantile {quantile} must be in (0, 0.5]")
+    both = pd.DataFrame({"r": returns.astype(float), "b": betas.astype(float)}).dropna()
+    if len(both) < 2:
+        raise InputError("beta tilt needs at least 2 stocks with a return and a beta")
+    k = max(1, int(np.floor(len(both) * quantile)))
+    ranked = both.sort_values("b", kind="stable")
+    low, high = float(ranked["r"].iloc[:k].mean()), float(ranked["r"].iloc[-k:].mean())
+    corr = float("nan")
+    if rotation is not None:
+        s = rotation[["beta", "excess"]].dropna()
+        if len(s) >= 3 and s["beta"].std() > 0 and s["excess"].std() > 0:
+            corr = float(np.corrcoef(s["beta"], s["excess"])[0, 1])
+    return BetaTilt(high, low, high - low, corr)

@@ -109,6 +109,13 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     own = int((table["idiosyncratic_return"] > broad).sum())
     ranked = table["return"].dropna().sort_values(kind="stable")
     mid = str(ranked.index[(len(ranked) - 1) // 2])  # the median stock (the lower one if even)
+    # sector rotation: this window against each sector's own trailing average, and beta
+    stock_monthly = closes[spec.small].resample("ME").last().pct_change(fill_method=None)
+    try:
+        rotation = rally.sector_rotation(table["return"], table["sector"], stock_monthly, table["beta"])
+        tilt = rally.beta_tilt(table["return"], table["beta"], rotation)
+    except InputError:  # no sectors from the source: the section says so
+        rotation, tilt = None, None
     # revision breadth over time
     hist = store.read("estimates", spec.small + spec.large)
     hist = hist[(hist["period"] == "0y") & (hist["as_of"] <= f.as_of)]
@@ -163,6 +170,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "median_broad": _pct(float(broad[mid])),
         "median_own": _pct(float(table.loc[mid, "idiosyncratic_return"])), "n_own": own,
         "share_own": f"{own / len(table):.0%}",
+        **_rotation_words(rotation, tilt),
         "watch": [{"ticker": t, "name": str(r["name"]), "date": f"{pd.Timestamp(r['next_results_date']):%d %b %Y}",
                    "trap": t in traps.index} for t, r in watch.iterrows()],
     }
@@ -173,6 +181,30 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
               "terminal_grid": mean["terminal_grid"],
               "pe_now": pe_now, "table": table, "value_traps": traps}
     return ctx, series
+
+
+def _rotation_words(rotation: pd.DataFrame | None, tilt: rally.BetaTilt | None) -> dict[str, Any]:
+    """The sector-rotation section: did money go to higher-beta small caps?"""
+    if rotation is None or tilt is None:
+        return {"rotation": [], "rotation_said": "The source gives no sectors for these stocks, so "
+                "there is no sector rotation to show."}
+    stocks_up = tilt.spread > 0
+    c = tilt.sector_correlation
+    sectors_up = np.isfinite(c) and c > 0
+    verdict = ("Money went to higher-beta small caps" if stocks_up and (sectors_up or not np.isfinite(c))
+               else "Higher-beta stocks led, but not higher-beta sectors" if stocks_up
+               else "Money did not go to higher-beta small caps")
+    corr = ("" if not np.isfinite(c) else
+            f" Across the {len(rotation)} sectors, the correlation between a sector's median beta and "
+            f"how far it beat its own trailing monthly average is {c:+.2f}.")
+    said = (f"{verdict}: the fifth of stocks with the highest beta returned "
+            f"{_pct(tilt.high_beta_return)} over the window against {_pct(tilt.low_beta_return)} "
+            f"for the lowest fifth, a spread of {tilt.spread * 100:+.1f} points.{corr}")
+    rows = [{"sector": sec, "stocks": int(r["stocks"]), "ret": _pct(r["return"]),
+             "trailing": _pct(r["trailing_monthly"]), "excess": _pct(r["excess"]),
+             "beta": "n/a" if not np.isfinite(r["beta"]) else f"{r['beta']:.2f}"}
+            for sec, r in rotation.iterrows()]
+    return {"rotation": rows, "rotation_said": said}
 
 
 def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> dict[str, Any]:
