@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -201,3 +202,33 @@ def test_sector_rotation_says_where_the_money_went(published, demo_store) -> Non
     assert said.startswith("Higher-beta stocks led, but not higher-beta sectors" if high > low
                            else "Money did not go")
     assert "Sector rotation" in rep.html.read_text()
+
+
+def test_the_macro_calendar_follows_the_publishers_rules() -> None:
+    """Dates worked by hand from the rules and the NSE holiday list for 2026 (Maharashtra Day on
+    1 May and Bakri Id on 28 May are holidays): April's PMI on the first working day of May,
+    Monday 4 May; April's CPI on Tuesday 12 May; April's IIP on the 28th, a holiday, so Friday
+    29 May; May's PMI on Monday 1 June."""
+    from rerating.data.calendar import macro_releases
+
+    got = [(f"{r.date:%Y-%m-%d}", r.name.split(" (")[0], r.covers)
+           for r in macro_releases(pd.Timestamp("2026-04-30"), pd.Timestamp("2026-06-01"))]
+    assert got == [("2026-05-04", "India manufacturing PMI", "April 2026"),
+                   ("2026-05-12", "CPI inflation", "April 2026"),
+                   ("2026-05-29", "Index of Industrial Production", "April 2026"),
+                   ("2026-06-01", "India manufacturing PMI", "May 2026")]
+    # before the 2025 change MoSPI released IIP on the 12th, six weeks after the month
+    old = [r for r in macro_releases(pd.Timestamp("2025-01-31"), pd.Timestamp("2025-02-28"))
+           if r.name.startswith("Index")]
+    assert [(f"{r.date:%Y-%m-%d}", r.covers) for r in old] == [("2025-02-12", "December 2024")]
+
+
+def test_what_to_watch_puts_macro_releases_beside_results(published) -> None:  # type: ignore[no-untyped-def]
+    rows = published[0].context["watch"]
+    assert [r["when"] for r in rows] == sorted(r["when"] for r in rows)
+    macro = [r for r in rows if r["from"].startswith("date by rule:")]
+    results = [r for r in rows if not r["from"].startswith("date by rule:")]
+    assert {r["what"].split(" (")[0] for r in macro} >= {"India manufacturing PMI", "CPI inflation",
+                                                         "Index of Industrial Production"}
+    assert len(results) == 10 and all("results date" in r["from"] for r in results)
+    assert "Where the date comes from" in published[0].html.read_text()

@@ -6,6 +6,7 @@ Used to decide whether the store is up to date: a refresh asks only for sessions
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -33,3 +34,57 @@ def last_session(on_or_before: pd.Timestamp) -> pd.Timestamp:
     day = pd.Timestamp(on_or_before).normalize()
     recent = sessions(day - pd.Timedelta(days=15), day)
     return recent[-1] if len(recent) else day
+
+
+def next_working_day(day: pd.Timestamp) -> pd.Timestamp:
+    """``day`` itself when it is a working day (an NSE session), else the next one."""
+    day = pd.Timestamp(day).normalize()
+    ahead = sessions(day, day + pd.Timedelta(days=15))
+    return ahead[0] if len(ahead) else day
+
+
+class MacroRelease(NamedTuple):
+    """One scheduled Indian macro release: what, for which month, on which day, and the rule
+    the day comes from (so a reader can check it against the publisher's calendar)."""
+
+    date: pd.Timestamp
+    name: str
+    covers: str
+    rule: str
+
+
+# The release-date rules the seed note's macro data follow, as their publishers state them.
+# Holidays are taken from the NSE calendar, which can differ from the central government's
+# (Buddha Purnima, 12 May 2025, was an NSE session but moved that CPI release to the 13th): a
+# date from a rule is a forecast to confirm with the publisher, and each row says its rule.
+_PMI = ("India manufacturing PMI (HSBC / S&P Global)",
+        "first working day of the month, 10:30 IST (S&P Global's release calendar)")
+_CPI = ("CPI inflation (MoSPI)",
+        "12th of the month, 16:00 IST, or the next working day (MoSPI's advance release calendar)")
+_IIP = ("Index of Industrial Production (MoSPI)",
+        "28th of the month, or the next working day, since the April 2025 data (MoSPI's advance "
+        "release calendar)")
+_IIP_OLD = ("Index of Industrial Production (MoSPI)",
+            "12th of the month, six weeks after the month (MoSPI, until the March 2025 data)")
+
+
+def macro_releases(after: pd.Timestamp, until: pd.Timestamp) -> list[MacroRelease]:
+    """Manufacturing PMI, IIP and CPI releases dated after ``after`` and up to ``until``,
+    earliest first, each with the month it covers and its date rule."""
+    after, until = pd.Timestamp(after).normalize(), pd.Timestamp(until).normalize()
+    out: list[MacroRelease] = []
+    month = after.to_period("M") - 1
+    while month.start_time <= until:
+        month += 1
+        first = month.start_time
+        data = month - 1  # each release covers the month before the one it comes out in
+        out.append(MacroRelease(next_working_day(first), _PMI[0], f"{data:%B %Y}", _PMI[1]))
+        out.append(MacroRelease(next_working_day(first + pd.Timedelta(days=11)), _CPI[0],
+                                f"{data:%B %Y}", _CPI[1]))
+        if data >= pd.Period("2025-04", "M"):
+            out.append(MacroRelease(next_working_day(first + pd.Timedelta(days=27)), _IIP[0],
+                                    f"{data:%B %Y}", _IIP[1]))
+        if month - 2 <= pd.Period("2025-03", "M"):  # the old rule's last release: 12 May 2025
+            out.append(MacroRelease(next_working_day(first + pd.Timedelta(days=11)), _IIP_OLD[0],
+                                    f"{month - 2:%B %Y}", _IIP_OLD[1]))
+    return sorted((r for r in out if after < r.date <= until), key=lambda r: (r.date, r.name))

@@ -171,8 +171,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "median_own": _pct(float(table.loc[mid, "idiosyncratic_return"])), "n_own": own,
         "share_own": f"{own / len(table):.0%}",
         **_rotation_words(rotation, tilt),
-        "watch": [{"ticker": t, "name": str(r["name"]), "date": f"{pd.Timestamp(r['next_results_date']):%d %b %Y}",
-                   "trap": t in traps.index} for t, r in watch.iterrows()],
+        "watch": _watch_rows(watch, traps, f.as_of),
     }
     series = {"monthly": monthly.dropna(), "gap": gap_m, "breadth": rb.dropna(how="all"),
               "returns": table["return"], "revisions": rev.reindex(table.index),
@@ -181,6 +180,23 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
               "terminal_grid": mean["terminal_grid"],
               "pe_now": pe_now, "table": table, "value_traps": traps}
     return ctx, series
+
+
+def _watch_rows(watch: pd.DataFrame, traps: pd.DataFrame, as_of: pd.Timestamp) -> list[dict[str, Any]]:
+    """Results dates of the names to watch and, beside them, the macro releases the seed note
+    names (manufacturing PMI, IIP, CPI) up to the last of those dates (at least six weeks), each
+    row saying where its date comes from."""
+    from rerating.data.calendar import macro_releases
+
+    rows = [{"when": pd.Timestamp(r["next_results_date"]), "what": t, "detail": str(r["name"]),
+             "note": "value-trap candidate" if t in traps.index else "", "trap": t in traps.index,
+             "from": "the company's next results date, as the source reports it"}
+            for t, r in watch.iterrows()]
+    until = max([as_of + pd.Timedelta(days=42), *(r["when"] for r in rows)])
+    rows += [{"when": m.date, "what": m.name, "detail": f"for {m.covers}", "note": "", "trap": False,
+              "from": f"date by rule: {m.rule}"} for m in macro_releases(as_of, until)]
+    rows.sort(key=lambda r: (r["when"], r["what"]))
+    return [{**r, "date": f"{r['when']:%d %b %Y}"} for r in rows]
 
 
 def _rotation_words(rotation: pd.DataFrame | None, tilt: rally.BetaTilt | None) -> dict[str, Any]:
