@@ -232,3 +232,12 @@ def test_what_to_watch_puts_macro_releases_beside_results(published) -> None:  #
                                                          "Index of Industrial Production"}
     assert len(results) == 10 and all("results date" in r["from"] for r in results)
     assert "Where the date comes from" in published[0].html.read_text()
+
+
+def test_the_dashboard_watches_what_the_note_watches(published) -> None:  # type: ignore[no-untyped-def]
+    from rerating.workbooks.libreoffice import values_by_name
+
+    rep, dash = published[0], published[1]
+    got = values_by_name(dash.path, ["rr_w_what", "rr_w_date"])
+    whats = [w for w in got["rr_w_what"] if w]
+    assert whats == [r["what"] for r in rep.context["watch"]]

@@ -221,3 +221,28 @@ def test_dashboard_matches_the_core(computed, demo_store) -> None:  # type: igno
     assert got["dash_traps"] == 8
     b = rally.breadth(wide_prices(demo_store, m.universe("demo-small")), window="MTD")
     assert close(got["dash_share_up"], b.up)
+
+
+def test_dashboard_sector_rotation_matches_the_core(computed, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's sector block and beta tilt, recalculated by LibreOffice, against
+    rally.sector_rotation and rally.beta_tilt (themselves checked against a hand-worked case)."""
+    from rerating.data.frames import latest_snapshot
+
+    got = computed[0]["dash"]
+    m = demo_market()
+    small = m.universe("demo-small")
+    closes = wide_prices(demo_store, [LARGE_INDEX, *small])
+    fund = latest_snapshot(demo_store.read("fundamentals", small), closes.index[-1]) \
+        .drop_duplicates("ticker", keep="last").set_index("ticker")
+    table = rally.rally_table(closes[small], closes[LARGE_INDEX], "MTD", sectors=fund["sector"].reindex(small))
+    monthly = closes[small].resample("ME").last().pct_change(fill_method=None)
+    rot = rally.sector_rotation(table["return"], table["sector"], monthly, table["beta"])
+    tilt = rally.beta_tilt(table["return"], table["beta"], rot)
+    n = len(rot)
+    assert [close(a, b) for a, b in zip(got["dash_sector_excess"][:n], rot["excess"], strict=True)] == [True] * n
+    assert [close(a, b) for a, b in zip(got["dash_sector_beta"][:n], rot["beta"], strict=True)] == [True] * n
+    assert all(v in ("", None) for v in got["dash_sector_excess"][n:])
+    assert close(got["dash_high_beta"], tilt.high_beta_return)
+    assert close(got["dash_low_beta"], tilt.low_beta_return)
+    assert close(got["dash_beta_spread"], tilt.spread)
+    assert close(got["dash_sector_corr"], tilt.sector_correlation)

@@ -88,3 +88,24 @@ def macro_releases(after: pd.Timestamp, until: pd.Timestamp) -> list[MacroReleas
             out.append(MacroRelease(next_working_day(first + pd.Timedelta(days=11)), _IIP_OLD[0],
                                     f"{month - 2:%B %Y}", _IIP_OLD[1]))
     return sorted((r for r in out if after < r.date <= until), key=lambda r: (r.date, r.name))
+
+
+def watch_list(companies: pd.DataFrame, names: list[str], traps: set[str], as_of: pd.Timestamp,
+               n: int = 10) -> list[dict[str, object]]:
+    """What to watch after ``as_of``: the next results of ``names`` (the first ``n`` by date;
+    ``companies`` indexed by ticker with ``name`` and ``next_results_date``) and, beside them,
+    the PMI, IIP and CPI releases up to the last of those dates (at least six weeks), earliest
+    first, each row saying where its date comes from."""
+    dates = pd.to_datetime(companies["next_results_date"])
+    upcoming = companies[(dates > as_of) & companies.index.isin(names)].assign(_d=dates)
+    upcoming = upcoming.assign(_t=upcoming.index.astype(str)) \
+        .sort_values(["_d", "_t"], kind="stable").head(n)  # ties by ticker: one order everywhere
+    rows: list[dict[str, object]] = [
+        {"when": pd.Timestamp(r["_d"]), "what": str(t), "detail": str(r["name"]), "trap": t in traps,
+         "from": "the company's next results date, as the source reports it"}
+        for t, r in upcoming.iterrows()]
+    until = max([pd.Timestamp(as_of) + pd.Timedelta(days=42), *(r["when"] for r in rows)])  # type: ignore[list-item]
+    rows += [{"when": m.date, "what": m.name, "detail": f"for {m.covers}", "trap": False,
+              "from": f"date by rule: {m.rule}"} for m in macro_releases(as_of, until)]
+    rows.sort(key=lambda r: (r["when"], r["what"]))  # type: ignore[arg-type, return-value]
+    return rows

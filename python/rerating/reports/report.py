@@ -124,10 +124,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     rb = (sums["up_30d"] - sums["down_30d"]) / (sums["up_30d"] + sums["down_30d"])
     rb = rb.unstack("group").reindex(columns=["small caps", "large caps"])
     # what to watch: results dates after the as-of
-    upcoming = sectors[pd.to_datetime(sectors["next_results_date"]) > f.as_of] \
-        .sort_values("next_results_date")
     watch_names = list(dict.fromkeys([*traps.index, *table.index[:10]]))
-    watch = upcoming.loc[upcoming.index.isin(watch_names), ["name", "next_results_date"]].head(10)
     synthetic = model.is_synthetic(f.source)
     ctx = {
         "title": "Small caps: the best month in years, and what it means for multiples",
@@ -171,7 +168,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "median_own": _pct(float(table.loc[mid, "idiosyncratic_return"])), "n_own": own,
         "share_own": f"{own / len(table):.0%}",
         **_rotation_words(rotation, tilt),
-        "watch": _watch_rows(watch, traps, f.as_of),
+        "watch": _watch_rows(sectors, watch_names, traps, f.as_of),
     }
     series = {"monthly": monthly.dropna(), "gap": gap_m, "breadth": rb.dropna(how="all"),
               "returns": table["return"], "revisions": rev.reindex(table.index),
@@ -182,21 +179,13 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     return ctx, series
 
 
-def _watch_rows(watch: pd.DataFrame, traps: pd.DataFrame, as_of: pd.Timestamp) -> list[dict[str, Any]]:
-    """Results dates of the names to watch and, beside them, the macro releases the seed note
-    names (manufacturing PMI, IIP, CPI) up to the last of those dates (at least six weeks), each
-    row saying where its date comes from."""
-    from rerating.data.calendar import macro_releases
+def _watch_rows(companies: pd.DataFrame, names: list[str], traps: pd.DataFrame,
+                as_of: pd.Timestamp) -> list[dict[str, Any]]:
+    """The results dates to watch and the macro releases beside them (data.calendar.watch_list)."""
+    from rerating.data.calendar import watch_list
 
-    rows = [{"when": pd.Timestamp(r["next_results_date"]), "what": t, "detail": str(r["name"]),
-             "note": "value-trap candidate" if t in traps.index else "", "trap": t in traps.index,
-             "from": "the company's next results date, as the source reports it"}
-            for t, r in watch.iterrows()]
-    until = max([as_of + pd.Timedelta(days=42), *(r["when"] for r in rows)])
-    rows += [{"when": m.date, "what": m.name, "detail": f"for {m.covers}", "note": "", "trap": False,
-              "from": f"date by rule: {m.rule}"} for m in macro_releases(as_of, until)]
-    rows.sort(key=lambda r: (r["when"], r["what"]))
-    return [{**r, "date": f"{r['when']:%d %b %Y}"} for r in rows]
+    rows = watch_list(companies, names, set(traps.index), as_of)
+    return [{**r, "date": f"{pd.Timestamp(r['when']):%d %b %Y}"} for r in rows]
 
 
 def _rotation_words(rotation: pd.DataFrame | None, tilt: rally.BetaTilt | None) -> dict[str, Any]:

@@ -197,6 +197,37 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = ra
 
 
 # -- rally_dashboard ------------------------------------------------------------------------------
+def _rotation_and_watch(store: Store, small: list[str], li: str, window: str, when: pd.Timestamp,
+                        fund: pd.DataFrame, latest: pd.DataFrame) -> dict[str, Any]:
+    """The inputs of the dashboard's sector rotation and what-to-watch blocks, as the note
+    computes them: each stock's beta and prior-12-month average return, the sectors in the
+    note's order, and the watch list (results dates and macro releases)."""
+    from rerating.analytics import revisions
+    from rerating.data.calendar import watch_list
+
+    closes = wide_prices(store, [li, *small], end=when)
+    table = rally.rally_table(closes[small], closes[li], window, sectors=fund["sector"].reindex(small))
+    monthly = closes[small].resample("ME").last().pct_change(fill_method=None)
+    trailing = monthly.iloc[:-1].tail(12).mean()
+    try:
+        order = list(rally.sector_rotation(table["return"], table["sector"], monthly, table["beta"]).index)
+    except InputError:  # no sectors from the source
+        order = []
+    rev = revisions.eps_revision(latest["eps_now"], latest["eps_30d_ago"])
+    traps = revisions.value_traps(table["return"], rev)
+    names = list(dict.fromkeys([*traps.index, *table.index[:10]]))
+    rows = watch_list(fund, names, set(traps.index), when)
+    col = lambda s: [_f(x) for x in s]  # noqa: E731
+    return {
+        "rr_s_beta": col(table["beta"].reindex(small)), "rr_s_trailing": col(trailing.reindex(small)),
+        "rr_d_sector": order,
+        "rr_w_date": [_date(r["when"]) for r in rows], "rr_w_what": [str(r["what"]) for r in rows],
+        "rr_w_detail": [str(r["detail"]) + (" (value-trap candidate)" if r["trap"] else "") for r in rows],
+        "rr_w_from": [str(r["from"]) for r in rows],
+    }
+
+
+
 def _last(frame: pd.DataFrame, col: str) -> float | None:
     if col not in frame.columns:
         return None
@@ -256,6 +287,7 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
         "rr_s_px_start": col(p0.reindex(small)), "rr_s_px_end": col(p1.reindex(small)),
         "rr_s_eps_now": col(latest["eps_now"]), "rr_s_eps_30d": col(latest["eps_30d_ago"]),
     }
+    v.update(_rotation_and_watch(store, small, li, window, when, fund, latest))
     tracked = {f"{si} close": _f(months[si].iloc[-1]), f"{li} close": _f(months[li].iloc[-1])}
     if len(pe_m):
         tracked[f"{si} P/E"] = _f(pe_m[si].iloc[-1])

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -557,6 +558,68 @@ def comps(out: Path) -> None:
     _finish(wb, out)
 
 
+SECTOR_ROWS, WATCH_ROWS = 24, 20
+
+
+def _text_at(col: str, k: int) -> str:
+    """Row ``k`` of a Data text column, blank when empty (INDEX of an empty cell gives 0)."""
+    return f'IF(INDEX({col},{k})&""="","",INDEX({col},{k})&"")'
+
+
+def _dashboard_rotation(wb: Workbook, dash: Worksheet, top: int) -> None:
+    """Sector rotation, as in the note: each sector's window return against its own prior
+    12-month average and its median beta, and whether money went to higher-beta stocks."""
+    dash.cell(top, 1, "Sector rotation (as in the note)").font = HEAD
+    for j, h in enumerate(("Sector", "Stocks", "Return", "Prior avg/mo", "Beyond avg",
+                           "Median beta"), 1):
+        dash.cell(top + 1, j, h).font = HEAD
+    first = top + 2
+    for k in range(1, SECTOR_ROWS + 1):
+        r = first + k - 1
+        dash.cell(r, 1, "=" + _text_at("rr_d_sector", k))
+        dash.cell(r, 2, f'=IF($A{r}="","",COUNTIF(stk_sector,$A{r}))')
+        dash.cell(r, 3, f'=IF($A{r}="","",AVERAGEIF(stk_sector,$A{r},stk_return))').number_format = PCT
+        dash.cell(r, 4, f'=IF($A{r}="","",AVERAGEIF(stk_sector,$A{r},stk_trailing))').number_format = PCT
+        dash.cell(r, 5, f'=IF($A{r}="","",C{r}-D{r})').number_format = PCT
+        ref = f"F{r}"
+        dash[ref] = ArrayFormula(ref, f'=IF($A{r}="","",MEDIAN(IF(stk_sector=$A{r},IF(ISNUMBER(stk_beta),stk_beta))))')
+        dash[ref].number_format = "0.00"
+    last = first + SECTOR_ROWS - 1
+    _name(wb, "dash_sector_excess", f"Dashboard!$E${first}:$E${last}")
+    _name(wb, "dash_sector_beta", f"Dashboard!$F${first}:$F${last}")
+    k = "MAX(1,INT(COUNT(stk_beta_r)*0.2))"
+    rows = [
+        ("Highest-beta fifth of stocks: return",
+         f"=SUMPRODUCT(ISNUMBER(stk_beta_r)*(stk_beta_r>=LARGE(stk_beta_r,{k})),stk_return)/{k}",
+         PCT, "dash_high_beta"),
+        ("Lowest-beta fifth of stocks: return",
+         f"=SUMPRODUCT(ISNUMBER(stk_beta_r)*(stk_beta_r<=SMALL(stk_beta_r,{k})),stk_return)/{k}",
+         PCT, "dash_low_beta"),
+        ("Spread (higher-beta minus lower-beta)", "=dash_high_beta-dash_low_beta", PCT, "dash_beta_spread"),
+        ("Sectors: correlation of median beta with beyond-average return",
+         "=IF(COUNT(dash_sector_beta)<3,\"\",CORREL(dash_sector_beta,dash_sector_excess))", "0.00",
+         "dash_sector_corr"),
+    ]
+    for i, (label, f, fmt, name) in enumerate(rows):
+        _row(dash, last + 1 + i, label, f, fmt, name, wb)
+
+
+def _dashboard_watch(dash: Worksheet, top: int) -> None:
+    """What to watch, as in the note: results dates and PMI, IIP and CPI releases, each row
+    saying where its date comes from."""
+    dash.cell(top, 1, "What to watch (results and India's macro releases)").font = HEAD
+    # What in the wide column A, the date in B, the detail running over C:F and where the date
+    # comes from over G:Q (free below the charts)
+    for col, h in ((1, "What"), (2, "Date"), (3, "Detail"), (7, "Where the date comes from")):
+        dash.cell(top + 1, col, h).font = HEAD
+    for k in range(1, WATCH_ROWS + 1):
+        r = top + 1 + k
+        dash.cell(r, 1, "=" + _text_at("rr_w_what", k))
+        dash.cell(r, 2, f'=IF(ISNUMBER(INDEX(rr_w_date,{k})),INDEX(rr_w_date,{k}),"")').number_format = DATE
+        dash.cell(r, 3, "=" + _text_at("rr_w_detail", k))
+        dash.cell(r, 7, "=" + _text_at("rr_w_from", k))
+
+
 def _dashboard_multiples(wb: Workbook, dash: Worksheet, top: int) -> None:
     """What a lower ERP means for the small-cap index's multiple: the note's fade model, live."""
     dash.cell(top, 1, "What it means for multiples (fade model, as in the note)").font = HEAD
@@ -679,7 +742,8 @@ def rally_dashboard(out: Path) -> None:
     # Rally: one row per stock in Data
     _head(rally, "Rally versus revisions", "Return over the rally window and the FY1 EPS revision over 30 days.")
     for j, h in enumerate(("#", "Ticker", "Sector", "Return", "EPS rev 30d", "Value trap?",
-                           "Chart: return", "Chart: revision", "Trap: return", "Trap: revision"), 1):
+                           "Chart: return", "Chart: revision", "Trap: return", "Trap: revision",
+                           "Prior 12m avg, per month", "Beta (1y daily)", "Beta, with a return"), 1):
         rally.cell(4, j, h).font = HEAD
     s0 = 5
     for i in range(STOCKS_CAPACITY):
@@ -696,8 +760,12 @@ def rally_dashboard(out: Path) -> None:
         rally.cell(r, 8, f'=IF(AND(ISNUMBER(D{r}),ISNUMBER(E{r})),E{r},NA())').number_format = PCT
         rally.cell(r, 9, f'=IF(F{r}="VALUE TRAP?",D{r},NA())').number_format = PCT
         rally.cell(r, 10, f'=IF(F{r}="VALUE TRAP?",E{r},NA())').number_format = PCT
+        rally.cell(r, 11, f'=IF(AND($B{r}<>"",ISNUMBER(INDEX(rr_s_trailing,$A{r}))),INDEX(rr_s_trailing,$A{r}),"")').number_format = PCT
+        rally.cell(r, 12, f'=IF(AND($B{r}<>"",ISNUMBER(INDEX(rr_s_beta,$A{r}))),INDEX(rr_s_beta,$A{r}),"")').number_format = "0.00"
+        rally.cell(r, 13, f'=IF(AND(ISNUMBER(D{r}),ISNUMBER(L{r})),L{r},"")').number_format = "0.00"
     s_last = s0 + STOCKS_CAPACITY - 1
-    for name, col in (("stk_return", "D"), ("stk_revision", "E"), ("stk_trap", "F")):
+    for name, col in (("stk_return", "D"), ("stk_revision", "E"), ("stk_trap", "F"), ("stk_sector", "C"),
+                      ("stk_trailing", "K"), ("stk_beta", "L"), ("stk_beta_r", "M")):
         _name(wb, name, f"Rally!${col}${s0}:${col}${s_last}")
     rally.conditional_formatting.add(f"F{s0}:F{s_last}", CellIsRule(operator="equal", formula=['"VALUE TRAP?"'],
                                                                      fill=PatternFill("solid", fgColor="FFF4CCCC")))
@@ -738,6 +806,11 @@ def rally_dashboard(out: Path) -> None:
     dash.column_dimensions["A"].width = 44
     dash.column_dimensions["B"].width = 14
     _dashboard_multiples(wb, dash, top=5 + len(rows) + 1)
+    # below the charts (F4:P71), after a page break: sectors and the calendar print on page 2
+    below = max(dash.max_row + 2, 73)
+    dash.row_breaks.append(Break(id=below - 1))
+    _dashboard_rotation(wb, dash, top=below)
+    _dashboard_watch(dash, top=dash.max_row + 2)
 
     bar = BarChart()
     bar.title = "Small-cap index: monthly return, last 59 months and the month it is best since"
@@ -802,9 +875,13 @@ def rally_dashboard(out: Path) -> None:
     sc.x_axis.number_format = sc.y_axis.number_format = "0%"
     sc.height, sc.width = 8, 18
     dash.add_chart(sc, "F55")
-    # the figures and the four charts (F4:P71) on one landscape page
+    # the figures and the four charts (F4:P71) on the first landscape page, sectors and the
+    # calendar on the second
     _print(dash, f"A1:Q{max(dash.max_row, 72)}", landscape=True)
-    dash.page_setup.fitToHeight = 1
+    # a fixed scale, not fit-to-page: spreadsheet programs ignore manual page breaks when
+    # fitting, and the break keeps the charts whole on page 1
+    dash.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+    dash.page_setup.scale = 42
     _print(hist, f"A1:Y{last}", landscape=True, titles="4:4")
     _print(rally, f"A1:J{s_last}", landscape=True, titles="4:4")
     _owned(wb, DASHBOARD)

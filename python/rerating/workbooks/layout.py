@@ -14,7 +14,7 @@ CHANGES = "Changes"
 META = "_rerating"
 OWNED_SHEETS = (DATA, CHANGES, META)
 #: 2: the dashboard's Data carries the small-cap index's latest P/E, P/B and dividend yield
-TEMPLATE_VERSION = 2
+TEMPLATE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Column:
     name: str
     label: str
     kind: str = "number"
+    since: int = 1  # the template version that added it: older books have no name for it
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class Layout:
             out[f.name] = f"{DATA}!${col_letters(c)}${r}"
         for b in self.blocks:
             for c in b.columns:
+                if version is not None and c.since > version:
+                    continue
                 r0, col, cap = self.column_range(c.name)
                 L = col_letters(col)
                 out[c.name] = f"{DATA}!${L}${r0}:${L}${r0 + cap - 1}"
@@ -213,9 +216,22 @@ DASHBOARD = Layout(
             Column("rr_s_px_end", "Price at as-of"),
             Column("rr_s_eps_now", "EPS FY1 now"),
             Column("rr_s_eps_30d", "EPS FY1 30d ago"),
+            # for the sector rotation: beta against the large-cap index over the last year of
+            # daily returns, and the average monthly return of the 12 months before this one
+            Column("rr_s_beta", "Beta vs large-cap index (1y daily)", since=3),
+            Column("rr_s_trailing", "Avg monthly return, prior 12 months", since=3),
+        )),
+        Block("Sectors (the note's order)", 29, 40, (
+            Column("rr_d_sector", "Sector", "text", since=3),
+        )),
+        Block("What to watch", 31, 40, (
+            Column("rr_w_date", "Date", "date", since=3),
+            Column("rr_w_what", "What", "text", since=3),
+            Column("rr_w_detail", "Detail", "text", since=3),
+            Column("rr_w_from", "Where the date comes from", "text", since=3),
         )),
     ),
-    widths={1: 30, 2: 16, 4: 12, 8: 12, 14: 12, 20: 16, 21: 20},
+    widths={1: 30, 2: 16, 4: 12, 8: 12, 14: 12, 20: 16, 21: 20, 29: 22, 31: 12, 32: 26, 33: 30, 34: 60},
 )
 
 LAYOUTS = {lay.template: lay for lay in (DCF, COMPS, DASHBOARD)}
