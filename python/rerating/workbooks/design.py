@@ -17,7 +17,7 @@ from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -120,7 +120,8 @@ def _print(ws: Worksheet, area: str, *, landscape: bool = False, titles: str | N
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages tall as the area needs
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.8  # room for the header and footer
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     if titles:
         ws.print_title_rows = titles
     # each page says which sheet it is and how far in: a printed book can be put back in order
@@ -389,7 +390,11 @@ def dcf_model(out: Path) -> None:
         _row(v, r, label, formula, NUM, name, wb)
         v.cell(r, 3, f"=B{r}/rr_price-1").number_format = PCT
         v.cell(r, 4, why).font = Font(italic=True, color="FF595959")
-    v.column_dimensions["A"].width = 40
+        # the words wrap inside D:J, so they print whole on the page
+        v.merge_cells(start_row=r, start_column=4, end_row=r, end_column=10)
+        v.cell(r, 4).alignment = Alignment(wrap_text=True, vertical="top")
+        v.row_dimensions[r].height = 32
+    v.column_dimensions["A"].width = 58
     for col in "BCDEF":
         v.column_dimensions[col].width = 15
 
