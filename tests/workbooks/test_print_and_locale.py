@@ -130,3 +130,13 @@ def test_the_dashboard_prints_on_at_most_three_pages(books, demo_store, tmp_path
         pages = printed_pages(pdf)
         assert pages["Dashboard"] == 2, pages  # figures and charts; sectors and the calendar
         assert set(pages) >= {"Dashboard", "History", "Rally", "Data", "Changes"}
+
+
+def test_a_built_book_prints_only_the_rows_it_fills(books) -> None:  # type: ignore[no-untyped-def]
+    """The comps template holds 500 rows; a book of 250 stocks printed four blank pages."""
+    wb = openpyxl.load_workbook(books[1])
+    assert wb["Comps"].print_area.endswith("$P$263")  # header row 13 + 250 stocks
+    dash = openpyxl.load_workbook(books[2])
+    months = len([c for c in dash["Data"]["D"][5:] if c.value is not None])
+    assert dash["History"].print_area.endswith(f"$Y${4 + months}")
+    assert dash["Rally"].print_area.endswith("$M$254")

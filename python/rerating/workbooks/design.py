@@ -554,7 +554,9 @@ def comps(out: Path) -> None:
         _name(wb, name, f"Comps!${col}${first}:${col}${first + 39}")
     ws.freeze_panes = "C14"
     ws.column_dimensions["A"].width = 46
-    ws.column_dimensions["C"].width = 26
+    ws.column_dimensions["B"].width = 17  # NSE tickers with their suffix: BAJAJ-AUTO.NS
+    ws.column_dimensions["C"].width = 30
+    ws.column_dimensions["D"].width = 20
     ws.column_dimensions["R"].width = 22
     ws.conditional_formatting.add(f"O{first}:O{last}", CellIsRule(operator="equal", formula=['"VALUE TRAP?"'],
                                                                    fill=PatternFill("solid", fgColor="FFF4CCCC")))
@@ -888,7 +890,7 @@ def rally_dashboard(out: Path) -> None:
     dash.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
     dash.page_setup.scale = 42
     _print(hist, f"A1:Y{last}", landscape=True, titles="4:4")
-    _print(rally, f"A1:J{s_last}", landscape=True, titles="4:4")
+    _print(rally, f"A1:M{s_last}", landscape=True, titles="4:4")
     _owned(wb, DASHBOARD)
     _finish(wb, out)
 

@@ -316,6 +316,39 @@ def _write_atomically(out: Path, write: Callable[[io.BufferedWriter], None], bac
         tmp.unlink(missing_ok=True)
 
 
+# the first row of each table a template prints, and the Data list that fills it
+_PRINTED_TABLES = {"comps": {"Comps": (14, "rr_c_ticker")},
+                   "rally_dashboard": {"History": (5, "rr_m_month"), "Rally": (5, "rr_s_ticker")}}
+
+
+def _print_rows(c: content.Content) -> dict[str, int]:
+    """Sheet -> last row worth printing: a table's rows up to its last filled one (blank
+    capacity rows would print as empty pages)."""
+    out = {}
+    for sheet, (first, col) in _PRINTED_TABLES.get(c.template, {}).items():
+        out[sheet] = first - 1 + max(1, len(c.values.get(col) or []))
+    return out
+
+
+def _fit_print_areas(workbook_xml: bytes, sheets: list[str], last_rows: dict[str, int]) -> bytes:
+    """The template's print areas of ``last_rows``' sheets, ended at those rows (never beyond
+    the template's own end)."""
+    if not last_rows:
+        return workbook_xml
+    text = workbook_xml.decode("utf-8")
+
+    def fit(m: re.Match[str]) -> str:
+        i = int(m["sheet"])
+        last = last_rows.get(sheets[i]) if i < len(sheets) else None
+        if last is None:
+            return m.group(0)
+        return f'{m["head"]}{m["ref"]}{min(last, int(m["end"]))}{m["tail"]}'
+
+    text = re.sub(r'(?P<head><definedName name="_xlnm\.Print_Area" localSheetId="(?P<sheet>\d+)"[^>]*>)'
+                  r"(?P<ref>[^<]*\$)(?P<end>\d+)(?P<tail></definedName>)", fit, text)
+    return text.encode("utf-8")
+
+
 def _fill(src: Path, c: content.Content, out: Path, *, first: bool, backup: bool) -> Result:
     t0 = time.perf_counter()
     spec = layout.LAYOUTS[c.template]
@@ -337,7 +370,10 @@ def _fill(src: Path, c: content.Content, out: Path, *, first: bool, backup: bool
             parts[layout.META]: _meta_sheet(c, built_at, stamp),
         }
         wb_xml = pkg.read("xl/workbook.xml")
-        if (new_wb := with_full_calc_on_load(wb_xml)) != wb_xml:  # else leave the part alone
+        new_wb = with_full_calc_on_load(wb_xml)
+        if first:  # the whole book is ours at build: print only the rows that hold data
+            new_wb = _fit_print_areas(new_wb, [s.name for s in pkg.sheets()], _print_rows(c))
+        if new_wb != wb_xml:  # else leave the part alone
             replace["xl/workbook.xml"] = new_wb
         edits, drop = without_calc_chain(pkg)
         replace.update(edits)
