@@ -349,3 +349,42 @@ def test_a_date_no_market_data_can_hold_is_refused_not_an_internal_error(desk) -
     """Found by the fuzz test: 0001-01-01 ended in #ERR OutOfBoundsDatetime."""
     got = one(call("RR_VALUE_TRAPS", "demo-small", "1M", dt.datetime(1, 1, 1)))
     assert got == "#VALUE! as_of 0001-01-01 is outside the dates market data can hold (1900 to 2262)"
+
+
+# -- ticker ranges: one call for a column of tickers --------------------------------------------
+def test_a_range_of_tickers_spills_one_row_each_in_order(desk) -> None:  # type: ignore[no-untyped-def]
+    """=RR_PRICE(A2:A5): the same numbers as one call per cell, a blank for a blank cell, and
+    the error in the row of a bad ticker without failing the others."""
+    rng = [["DEVALPER.DEMO"], [None], ["NOPE.DEMO"], ["SMALL250.DEMO"]]
+    got = call("RR_PRICE", rng)
+    assert len(got) == 4 and all(len(r) == 1 for r in got)
+    assert got[0][0] == one(call("RR_PRICE", "DEVALPER.DEMO"))
+    assert got[1][0] in (None, "")  # shown blank
+    assert got[2][0].startswith("#N/A") and "NOPE.DEMO" in got[2][0]
+    assert got[3][0] == one(call("RR_PRICE", "SMALL250.DEMO"))
+    on = dt.datetime(2026, 3, 31)
+    assert call("RR_PRICE", rng, on)[3][0] == one(call("RR_PRICE", "SMALL250.DEMO", on))
+
+
+def test_info_takes_a_range_of_tickers_and_an_array_of_fields(desk) -> None:  # type: ignore[no-untyped-def]
+    rng = [["DEVALPER.DEMO"], ["HARITCON.DEMO"], [""], ["=HYPERLINK(1)"]]
+    fields = [["pe", "pb", "sector"]]
+    got = call("RR_INFO", rng, fields)
+    assert [len(r) for r in got] == [3, 3, 3, 3]
+    for i, t in enumerate(("DEVALPER.DEMO", "HARITCON.DEMO")):
+        assert got[i] == [one(call("RR_INFO", t, f)) for f in ("pe", "pb", "sector")]
+    assert all(x in (None, "") for x in got[2])
+    assert all(x.startswith("#") for x in got[3])
+    # one ticker, several fields: one row
+    assert call("RR_INFO", "DEVALPER.DEMO", fields) == [got[0]]
+
+
+def test_revision_return_and_strength_take_ranges(desk) -> None:  # type: ignore[no-untyped-def]
+    rng = [["DEVALPER.DEMO"], ["HARITCON.DEMO"], ["BHUMICON.DEMO"]]
+    for name, args in (("RR_EPS_REVISION", (30,)), ("RR_RETURN", ("3M",)),
+                       ("RR_RELATIVE_STRENGTH", ("LARGE50.DEMO", "1M"))):
+        got = call(name, rng, *args)
+        assert [r[0] for r in got] == [one(call(name, t[0], *args)) for t in rng], name
+        assert all(isinstance(r[0], float) for r in got), (name, got)
+    # numbers are still EPS (now, then) or prices, not tickers
+    assert one(call("RR_EPS_REVISION", 110, 100)) == pytest.approx(0.10)

@@ -21,7 +21,7 @@ from rerating import excel
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import access, model
 from rerating.data.universe import is_universe, resolve_universe
-from rerating.errors import CacheMiss, InputError
+from rerating.errors import CacheMiss, InputError, RerateError
 
 CATEGORY = "Rerating Desk"
 
@@ -97,6 +97,33 @@ def _series_or_ticker(v: Any, dates: Any, name: str, field: str = "close") -> tu
     return excel.price_series(v, dates, name), "sheet"
 
 
+def _ticker_range(v: Any) -> list[Any] | None:
+    """The cells of a range of tickers given where one ticker is expected (None for one cell):
+    the sheet-scale form, one call for a whole column instead of one call per cell."""
+    if not isinstance(v, list | tuple):
+        return None
+    cells = excel.flat(v)
+    if len(cells) <= 1:
+        return None
+    return cells
+
+
+def _per_ticker(cells: list[Any], one: Callable[[str], Any], width: int = 1) -> list[list[Any]]:
+    """One spilled row per input cell, in the order given: a blank for a blank cell, the error
+    text in the row of a bad ticker (the other rows are still answered)."""
+    rows: list[list[Any]] = []
+    for c in cells:
+        if excel.is_blank(c):
+            rows.append([None] * width)
+            continue
+        try:
+            got = one(excel.text(c, "ticker"))
+        except RerateError as exc:
+            got = [excel.error_text(exc)] * width if width > 1 else excel.error_text(exc)
+        rows.append(list(got) if width > 1 else [got])
+    return rows
+
+
 def _field(v: Any) -> str:
     return excel.choice(v, "field", ("close", "adj_close", "volume"), "close")
 
@@ -107,20 +134,26 @@ def _basis(v: Any) -> str:
 
 # -- data ----------------------------------------------------------------------------------------
 @udf("Data", '=RR_PRICE("RELIANCE.NS")', "a number (INR)",
-     ticker="Ticker, e.g. RELIANCE.NS, TCS.NS, ^NSEI or a .DEMO ticker",
+     ticker="Ticker, e.g. RELIANCE.NS, TCS.NS, ^NSEI or a .DEMO ticker; or a range of tickers (one row each)",
      date="Optional. The date; the last close on or before it. Blank: the latest close",
      field="Optional. close (default), adj_close or volume")
 def RR_PRICE(ticker, date=None, field="close"):
-    """Closing price of a ticker on a date (the last session on or before it), from the local store."""
-    t = excel.text(ticker, "ticker")
-    frame = _data().prices(t)
-    col = frame[_field(field)].dropna()
-    d = excel.date(date, "date")
-    if d is not None:
-        col = col.loc[:d]
-        if col.empty:
-            raise InputError(f"date {d.date()} is before the first price of {t.upper()}")
-    return excel.scalar(col.iloc[-1], "price")
+    """Closing price of a ticker on a date (the last session on or before it), from the local
+    store. Given a range of tickers, one spilled row per ticker."""
+    f, d = _field(field), excel.date(date, "date")
+
+    def one(t: str) -> Any:
+        if d is None:
+            return excel.scalar(_last(_data().prices(t)[f]), "price")
+        col = _data().prices(t)[f].dropna()
+        if d is not None:
+            col = col.loc[:d]
+            if col.empty:
+                raise InputError(f"date {d.date()} is before the first price of {t.upper()}")
+        return excel.scalar(col.iloc[-1], "price")
+
+    cells = _ticker_range(ticker)
+    return one(excel.text(ticker, "ticker")) if cells is None else _per_ticker(cells, one)
 
 
 @udf("Data", '=RR_HISTORY("TCS.NS", "2026-01-01")', "a spilled table: date, value",
@@ -145,19 +178,31 @@ _INFO_FIELDS = ("name", "sector", "industry", "currency", "shares_outstanding", 
                 "next_results_date", "pe", "pb", "source", "as_of")
 
 
-@udf("Data", '=RR_INFO("RELIANCE.NS", "sector")', "a number, text or date",
-     ticker="Ticker, e.g. RELIANCE.NS",
-     field="What to show: " + ", ".join(_INFO_FIELDS))
+@udf("Data", '=RR_INFO("RELIANCE.NS", "sector")', "a number, text or date; a row per ticker for ranges",
+     ticker="Ticker, e.g. RELIANCE.NS; or a range of tickers (one spilled row each)",
+     field="What to show: " + ", ".join(_INFO_FIELDS) + "; or a range/array of them (one column each)")
 def RR_INFO(ticker, field):
     """A fundamentals field of a ticker: name, sector, market cap, trailing EPS, book value, beta…"""
-    t = excel.text(ticker, "ticker").upper()
-    f = excel.choice(field, "field", _INFO_FIELDS, "name")
-    snap = _data().snapshot("fundamentals", t).iloc[-1]
-    if f == "pe":
-        return excel.scalar(_ticker_multiple(t, "pe"), "P/E (EPS not positive)")
-    if f == "pb":
-        return excel.scalar(_ticker_multiple(t, "pb"), "P/B")
-    return excel.scalar(snap[f], f)
+    fields = [excel.choice(x, "field", _INFO_FIELDS, "name") for x in excel.flat(field)] \
+        if isinstance(field, list | tuple) else [excel.choice(field, "field", _INFO_FIELDS, "name")]
+
+    snaps: dict[str, pd.DataFrame] = {}
+    valued = _valued() if "pe" in fields or "pb" in fields else set()
+
+    def one(t: str) -> Any:
+        t = t.upper()
+        got = _info_row(t, fields, snaps, valued)
+        return got[0] if len(fields) == 1 else got
+
+    cells = _ticker_range(ticker)
+    if cells is not None:  # the whole column's snapshots in one read
+        wanted = [str(c).strip().upper() for c in cells if isinstance(c, str) and c.strip()
+                  and not c.strip().startswith(("#", "="))]
+        snaps = _data().snapshots("fundamentals", wanted)
+    if cells is None:
+        got = one(excel.text(ticker, "ticker"))
+        return [got] if len(fields) > 1 else got
+    return _per_ticker(cells, one, width=len(fields))
 
 
 @udf("Data", "=RR_ASOF()", "text: as-of date, source and fetch time",
@@ -182,11 +227,20 @@ _DATES_DOC = "Optional. When prices is a range: the matching range of dates"
      as_of="Optional. Last date of the window; blank: the latest",
      dates=_DATES_DOC)
 def RR_RETURN(prices, window=rally.DEFAULT_WINDOW, as_of=None, dates=None):
-    """Total price return over a window ending on a date."""
+    """Total price return over a window ending on a date. Given a range of tickers (text), one
+    spilled row per ticker."""
+    w, d = excel.text(window, "window", rally.DEFAULT_WINDOW), excel.date(as_of, "as_of")
+
+    def of(s: pd.Series) -> Any:
+        t = rally.rally_table(s.to_frame("x"), s, window=w, as_of=d)
+        return excel.scalar(t.loc["x", "return"], "return")
+
+    cells = _ticker_range(prices)
+    if cells is not None and excel.is_blank(dates) and \
+            all(isinstance(c, str) or excel.is_blank(c) for c in cells):
+        return _per_ticker(cells, lambda t: of(_data().prices(t)["close"].dropna()))
     s, _ = _series_or_ticker(prices, dates, "prices")
-    w = excel.text(window, "window", rally.DEFAULT_WINDOW)
-    t = rally.rally_table(s.to_frame("x"), s, window=w, as_of=excel.date(as_of, "as_of"))
-    return excel.scalar(t.loc["x", "return"], "return")
+    return of(s)
 
 
 @udf("Rally", '=RR_PERIOD_RETURNS("SMALL250.DEMO", "M")', "a spilled table: period end, return",
@@ -283,22 +337,68 @@ def RR_BREADTH(universe, window=rally.DEFAULT_WINDOW, as_of=None, measure="up"):
 
 @udf("Rally", '=RR_RELATIVE_STRENGTH("SMALL250.DEMO", "LARGE50.DEMO", "1M")',
      "a decimal: (1 + R_a) / (1 + R_b) - 1",
-     a="Ticker whose strength is measured (e.g. the small-cap index)",
+     a="Ticker whose strength is measured (e.g. the small-cap index); or a range of tickers (one row each)",
      b="Ticker it is measured against (e.g. the large-cap index)",
      window="Optional. Rally window: " + rally.WINDOW_WORDS,
      as_of="Optional. The date; blank: the latest")
 def RR_RELATIVE_STRENGTH(a, b, window=rally.DEFAULT_WINDOW, as_of=None):
     """Return of one ticker relative to another over a window (small caps versus large caps)."""
     data = _data()
-    rs = rally.relative_strength(data.prices(excel.text(a, "a"))["close"],
-                                 data.prices(excel.text(b, "b"))["close"],
-                                 window=excel.text(window, "window", rally.DEFAULT_WINDOW))
-    d = excel.date(as_of, "as_of")
-    rs = rs.loc[:d] if d is not None else rs
-    return excel.scalar(rs.iloc[-1] if len(rs) else np.nan, "relative strength (window too long)")
+    base = data.prices(excel.text(b, "b"))["close"]
+    w, d = excel.text(window, "window", rally.DEFAULT_WINDOW), excel.date(as_of, "as_of")
+
+    def one(t: str) -> Any:
+        rs = rally.relative_strength(data.prices(t)["close"], base, window=w)
+        rs = rs.loc[:d] if d is not None else rs
+        return excel.scalar(rs.iloc[-1] if len(rs) else np.nan, "relative strength (window too long)")
+
+    cells = _ticker_range(a)
+    return one(excel.text(a, "a")) if cells is None else _per_ticker(cells, one)
 
 
 # -- valuation -------------------------------------------------------------------------------------
+def _last(col: pd.Series) -> float:
+    """The last non-missing value of a column (cheap when the last row has one, as it usually does)."""
+    v = col.iat[-1] if len(col) else np.nan
+    if pd.isna(v):
+        rest = col.dropna()
+        v = rest.iat[-1] if len(rest) else np.nan
+    return v
+
+
+def _info_row(t: str, fields: list[str], snaps: dict[str, pd.DataFrame] | None = None,
+              valued: set[str] | None = None) -> list[Any]:
+    """RR_INFO's fields of one ticker, its snapshot and price read once for all of them (from
+    ``snaps`` when a range was read in one go); a field with no value (a P/E without positive
+    EPS) shows why in its own cell."""
+    data = _data()
+    frame = (snaps or {}).get(t)
+    if frame is None:
+        frame = data.snapshot("fundamentals", t)  # unknown ticker: the whole row says so
+    snap = frame.iloc[-1].to_dict()
+    hist = None
+    if ("pe" in fields or "pb" in fields) and t in (_valued() if valued is None else valued):
+        hist = data.index_valuation(t)  # an index: the published P/E and P/B
+    out: list[Any] = []
+    for f in fields:
+        if f in ("pe", "pb"):
+            if hist is not None:
+                v = float(hist[f].dropna().iloc[-1])
+            else:
+                price = float(_last(data.prices(t)["close"]))
+                denom = snap["trailing_eps"] if f == "pe" else snap["book_value_per_share"]
+                v = price / float(denom) if np.isfinite(denom) and denom > 0 else float("nan")
+            out.append(excel.scalar(v, "P/E (EPS not positive)" if f == "pe" else "P/B"))
+        else:
+            out.append(excel.scalar(snap[f], f))
+    return out
+
+
+def _valued() -> set[str]:
+    """Tickers with an index valuation history in the store."""
+    return _data().valued()
+
+
 def _ticker_multiple(t: str, kind: str) -> float:
     data = _data()
     col = "pe" if kind == "pe" else "pb"
@@ -439,11 +539,22 @@ def _days(v: Any) -> int:
 
 
 @udf("Revisions", '=RR_EPS_REVISION("RELIANCE.NS", 30)', "a decimal (0.03 = EPS raised 3%)",
-     ticker_or_eps_now="A ticker (consensus from the store), or today's EPS as a number",
+     ticker_or_eps_now="A ticker (consensus from the store), a range of tickers (one row each), or today's EPS as a number",
      eps_then_or_days="Optional. EPS then (a number), or with a ticker the look-back in days: 7, 30 (default), 60, 90",
      period="Optional. Fiscal year: 0y (current, default) or +1y (next)")
 def RR_EPS_REVISION(ticker_or_eps_now, eps_then_or_days=30, period="0y"):
-    """Change of consensus EPS: (now - then) / |then|."""
+    """Change of consensus EPS: (now - then) / |then|. Given a range of tickers, one spilled
+    row per ticker."""
+    cells = _ticker_range(ticker_or_eps_now)
+    if cells is not None and all(isinstance(c, str) or excel.is_blank(c) for c in cells):
+        p, days = _period(period), _days(eps_then_or_days)
+
+        def one(t: str) -> Any:
+            row = _estimate(t.upper(), p)
+            return excel.scalar(revisions.eps_revision(row["eps_now"], row[f"eps_{days}d_ago"]),
+                                "revision (EPS then was 0)")
+
+        return _per_ticker(cells, one)
     v = excel.flat(ticker_or_eps_now)
     if len(v) == 1 and isinstance(v[0], str) and excel._error_text(v[0]) is None:
         t = v[0].strip().upper()

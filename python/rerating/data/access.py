@@ -218,6 +218,17 @@ class MarketData:
                 self._cache[key] = hit
         return dict(hit)
 
+    def valued(self) -> set[str]:
+        """Tickers with an index valuation history (P/E, P/B, yield), cached per generation."""
+        with self._lock:
+            self._current()
+            hit = self._cache.get(("valued", ""))
+        if hit is None:
+            hit = {c.ticker for c in self.store.coverage("index_valuation")}
+            with self._lock:
+                self._cache[("valued", "")] = hit
+        return set(hit)
+
     def index_valuation(self, index: str) -> pd.DataFrame:
         t = index.strip().upper()
         frame = self._read("index_valuation", t)
