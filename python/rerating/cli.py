@@ -19,14 +19,13 @@ import pandas as pd
 from rerating import __version__
 from rerating.analytics import rally
 from rerating.data import model
-from rerating.data.providers import PROVIDERS
+from rerating.data.providers import PROVIDERS, SOURCE_NAMES, is_demo_ticker
 from rerating.errors import CacheMiss, InputError, RerateError
 from rerating.settings import Settings
 from rerating.tracebacks import record
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
-_SOURCE_NAMES = {"yahoo": "Yahoo Finance", "demo": "the demo market"}
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -170,10 +169,6 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
         ctx.exit(1)
 
 
-def _is_demo_ticker(t: str) -> bool:
-    return t.upper().endswith(".DEMO")
-
-
 def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tuple[str, list[str]]]:
     """Which source each ticker is refreshed from. Synthetic demo tickers never go to Yahoo
     (Yahoo does not know them: asking would only mark the synthetic data stale)."""
@@ -181,31 +176,30 @@ def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tup
     from rerating.data.universe import resolve_universe
 
     names = list(dict.fromkeys(names))
-    if source == "store":
-        if not names:
-            names = [c.ticker for c in Store(settings.data_dir).coverage("prices")]
+    if source == "store" and not names:
+        names = [c.ticker for c in Store(settings.data_dir).coverage("prices")]
         if not names:
             click.echo("The store is empty: filling it with the SYNTHETIC demo market "
                        "(--source yahoo --universe nifty50 for real prices)", err=True)
             return [("demo", resolve_universe("demo"))]
-        demo = [t for t in names if _is_demo_ticker(t)]
-        live = [t for t in names if not _is_demo_ticker(t)]
-        return [(src, g) for src, g in (("demo", demo), ("yahoo", live)) if g]
     if not names:
         if source == "demo":
             return [("demo", resolve_universe("demo"))]
         raise InputError(f"say what to fetch from {source}: --universe nifty50, --tickers "
                          "RELIANCE.NS,TCS.NS or --universe-file FILE")
+    demo = [t for t in names if is_demo_ticker(t)]
+    live = [t for t in names if not is_demo_ticker(t)]
+    if source == "store":
+        return [(src, g) for src, g in (("demo", demo), ("yahoo", live)) if g]
     if source != "demo":
-        demo = [t for t in names if _is_demo_ticker(t)]
-        names = [t for t in names if not _is_demo_ticker(t)]
-        if demo and not names:
-            raise InputError(f"{', '.join(demo[:3])}{' …' if len(demo) > 3 else ''} are SYNTHETIC "
-                             f"demo tickers, which {source} does not know: use --source demo "
-                             "(or store)")
+        shown = f"{', '.join(demo[:3])}{' …' if len(demo) > 3 else ''}"
+        if demo and not live:
+            raise InputError(f"{shown} are SYNTHETIC demo tickers, which {source} does not "
+                             "know: use --source demo (or store)")
         if demo:
-            click.echo(f"note: {len(demo)} SYNTHETIC demo tickers not sent to {source} "
-                       f"({', '.join(demo[:3])}{' …' if len(demo) > 3 else ''})", err=True)
+            click.echo(f"note: {len(demo)} SYNTHETIC demo tickers not sent to {source} ({shown})",
+                       err=True)
+        names = live
     return [(source, names)]
 
 
@@ -221,7 +215,7 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
 
         proxy = https_proxy()
         how = f"through the proxy {proxy} (HTTPS_PROXY)" if proxy else "no network"
-        click.echo(f"cannot reach {_SOURCE_NAMES.get(source, source)}: {how} "
+        click.echo(f"cannot reach {SOURCE_NAMES.get(source, source)}: {how} "
                    f"({report.unreachable}); stopped at the first unreachable answer; {kept}",
                    err=True)
         return set(names)
@@ -696,9 +690,7 @@ def _built(result, cache: bool = False) -> None:  # type: ignore[no-untyped-def]
 
 def _cache_values(paths: list[Path]) -> None:
     """Computed values into the books' formula cells (one LibreOffice run), or one line why not."""
-    import os
-
-    if os.environ.get("RERATING_CACHE_VALUES", "1").strip().lower() in ("0", "false", "no", "off"):
+    if not Settings.from_env().cache_values:
         return
     from rerating.workbooks.cached import cache_values
 

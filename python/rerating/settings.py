@@ -16,6 +16,7 @@ import platformdirs
 _APP = "rerating"
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Settings:
     index_map : a CSV (``index_name,symbol``) adding NSE index names to the built-in map that
         files' index names meet Yahoo symbols through (``RERATING_INDEX_MAP``; default
         ``<data_dir>/index_map.csv`` when it exists).
+    cache_values : store formulas' computed values in built books, through LibreOffice when it
+        is installed (``RERATING_CACHE_VALUES``; default on, ``0`` turns it off).
     """
 
     data_dir: Path
@@ -40,6 +43,7 @@ class Settings:
     max_workers: int = 4
     fetch_timeout: float = 30.0
     index_map: Path | None = None
+    cache_values: bool = True
 
     @property
     def index_map_file(self) -> Path:
@@ -68,6 +72,7 @@ class Settings:
             fetch_timeout=float(env.get("RERATING_FETCH_TIMEOUT", "30")),
             index_map=Path(env["RERATING_INDEX_MAP"]).expanduser()
             if env.get("RERATING_INDEX_MAP") else None,
+            cache_values=env.get("RERATING_CACHE_VALUES", "1").strip().lower() not in _FALSE,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "data_dir" in given:

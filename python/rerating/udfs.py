@@ -376,19 +376,11 @@ def _info_row(t: str, fields: list[str], snaps: dict[str, pd.DataFrame] | None =
     if frame is None:
         frame = data.snapshot("fundamentals", t)  # unknown ticker: the whole row says so
     snap = frame.iloc[-1].to_dict()
-    hist = None
-    if ("pe" in fields or "pb" in fields) and t in (_valued() if valued is None else valued):
-        hist = data.index_valuation(t)  # an index: the published P/E and P/B
     out: list[Any] = []
     for f in fields:
         if f in ("pe", "pb"):
-            if hist is not None:
-                v = float(hist[f].dropna().iloc[-1])
-            else:
-                price = float(_last(data.prices(t)["close"]))
-                denom = snap["trailing_eps"] if f == "pe" else snap["book_value_per_share"]
-                v = price / float(denom) if np.isfinite(denom) and denom > 0 else float("nan")
-            out.append(excel.scalar(v, "P/E (EPS not positive)" if f == "pe" else "P/B"))
+            out.append(excel.scalar(_ticker_multiple(t, f, snap, valued),
+                                    "P/E (EPS not positive)" if f == "pe" else "P/B"))
         else:
             out.append(excel.scalar(snap[f], f))
     return out
@@ -399,16 +391,18 @@ def _valued() -> set[str]:
     return _data().valued()
 
 
-def _ticker_multiple(t: str, kind: str) -> float:
+def _ticker_multiple(t: str, kind: str, snap: Any = None, valued: set[str] | None = None) -> float:
+    """P/E or P/B of one ticker: an index's published figure when the store has its valuation
+    history, else price over trailing EPS or book value (NaN when that is not positive).
+    ``snap`` (its latest fundamentals) and ``valued`` spare reads when the caller has them."""
     data = _data()
-    col = "pe" if kind == "pe" else "pb"
-    try:
-        hist = data.index_valuation(t)
-        return float(hist[col].dropna().iloc[-1])
-    except Exception:  # not an index with a valuation history: compute from fundamentals
-        pass
-    snap = data.snapshot("fundamentals", t).iloc[-1]
-    price = float(data.prices(t)["close"].dropna().iloc[-1])
+    if t in (_valued() if valued is None else valued):
+        published = data.index_valuation(t)[kind].dropna()
+        if len(published):
+            return float(published.iloc[-1])
+    if snap is None:
+        snap = data.snapshot("fundamentals", t).iloc[-1]
+    price = float(_last(data.prices(t)["close"]))
     denom = snap["trailing_eps"] if kind == "pe" else snap["book_value_per_share"]
     if not np.isfinite(denom) or denom <= 0:
         return float("nan")

@@ -405,6 +405,14 @@ class BetaTilt(NamedTuple):
     sector_correlation: float
 
 
+def trailing_monthly(monthly: pd.DataFrame, trailing: int = 12) -> pd.Series:
+    """Each column's average monthly return over the ``trailing`` complete months before the
+    last row (the last row is the month being judged, so it is left out)."""
+    if int(trailing) < 1:
+        raise InputError(f"trailing {trailing} must be at least 1 month")
+    return monthly.iloc[:-1].tail(int(trailing)).mean()
+
+
 def sector_rotation(returns: pd.Series, sectors: pd.Series, monthly: pd.DataFrame,
                     betas: pd.Series, trailing: int = 12) -> pd.DataFrame:
     """Where the money went, sector by sector: the window's return against the sector's own
@@ -426,12 +434,10 @@ def sector_rotation(returns: pd.Series, sectors: pd.Series, monthly: pd.DataFram
     average monthly return over the ``trailing`` months before), ``excess`` (return minus
     trailing_monthly), ``beta`` (median beta of its stocks).
     """
-    if int(trailing) < 1:
-        raise InputError(f"trailing {trailing} must be at least 1 month")
     names = [t for t in returns.index if isinstance(sectors.get(t), str) and sectors.get(t)]
     if not names:
         raise InputError("no ticker has a sector: sector rotation needs sectors")
-    past = monthly.reindex(columns=names).iloc[:-1].tail(int(trailing)).mean()
+    past = trailing_monthly(monthly.reindex(columns=names), trailing)
     frame = pd.DataFrame({"sector": sectors.reindex(names), "return": returns.reindex(names).astype(float),
                           "trailing": past.reindex(names).astype(float),
                           "beta": betas.reindex(names).astype(float)})

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from rerating.data import model
-from rerating.data.providers import get_provider
+from rerating.data.providers import SOURCE_NAMES, get_provider, is_demo_ticker
 from rerating.data.providers.base import Provider
 from rerating.data.refresh import refresh
 from rerating.data.store import Store
@@ -31,8 +31,6 @@ from rerating.errors import (
     UnknownTicker,
 )
 from rerating.settings import Settings
-
-_SOURCE_NAMES = {"yahoo": "Yahoo Finance", "demo": "the demo market"}
 
 
 @dataclass(frozen=True)
@@ -250,7 +248,7 @@ class MarketData:
 
     # -- fetch on miss ----------------------------------------------------------------------------
     def _default_provider(self, ticker: str) -> Provider:
-        if ticker.endswith(".DEMO"):
+        if is_demo_ticker(ticker):
             return get_provider("demo")
         return get_provider("yahoo", max_workers=self.settings.max_workers,
                             timeout=self.settings.fetch_timeout, retries=1)
@@ -262,7 +260,7 @@ class MarketData:
                 failed = self._failed.get(t)
                 if failed and now - failed[0] < self.retry_after:
                     raise self._missing(t, f"fetch failed {now - failed[0]:.0f}s ago: ")
-            live = [t for t in tickers if not t.endswith(".DEMO")]
+            live = [t for t in tickers if not is_demo_ticker(t)]
             if live and self.settings.offline:
                 raise CacheMiss(f"{live[0]} is not in the store and offline mode forbids fetching it")
             self._pending.update(tickers)
@@ -288,7 +286,7 @@ class MarketData:
     def _refresh_batch(self, batch: list[str]) -> None:
         groups: dict[str, list[str]] = {}
         for t in batch:
-            groups.setdefault("demo" if t.endswith(".DEMO") else "live", []).append(t)
+            groups.setdefault("demo" if is_demo_ticker(t) else "live", []).append(t)
         for names in groups.values():
             provider = self._provider_for(names[0])
             self.fetches += 1
@@ -299,11 +297,11 @@ class MarketData:
                 failed = report.failures.get("prices", {})
                 if report.unreachable:  # the first answer said no network: nobody was asked
                     unreachable = True
-                    failed = {t: f"{_SOURCE_NAMES.get(provider.name, provider.name)} cannot be "
+                    failed = {t: f"{SOURCE_NAMES.get(provider.name, provider.name)} cannot be "
                                  f"reached: no network ({report.unreachable})" for t in names}
             except NetworkError as exc:
                 unreachable = True
-                failed = {t: f"{_SOURCE_NAMES.get(provider.name, provider.name)} cannot be "
+                failed = {t: f"{SOURCE_NAMES.get(provider.name, provider.name)} cannot be "
                              f"reached: no network ({exc})" for t in names}
             except ProviderError as exc:
                 failed = exc.failures or {t: str(exc) for t in names}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,8 +35,7 @@ class BuiltinList:
     source: str
 
     def frame(self) -> pd.DataFrame:
-        with resources.files("rerating.data.lists").joinpath(self.file).open("rb") as fh:
-            return pd.read_csv(fh, dtype=str, keep_default_na=False)
+        return _read_list(self.file).copy()
 
     def age_days(self, today: date | None = None) -> int:
         return ((today or date.today()) - date.fromisoformat(self.date)).days
@@ -50,6 +50,20 @@ class BuiltinList:
                 f"ind_{self.name}list.csv")
 
 
+@cache
+def _read_list(file: str) -> pd.DataFrame:
+    """A shipped list, read once per process (RR_ functions ask for universes on every call)."""
+    with resources.files("rerating.data.lists").joinpath(file).open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+_DEMO_UNIVERSES = {
+    "demo": "all 300 synthetic demo companies and the 2 demo indices",
+    "demo-small": "250 synthetic demo small caps",
+    "demo-large": "50 synthetic demo large caps",
+    "demo-indices": "the synthetic demo small-cap and large-cap indices",
+}
+
 # The source and date of each list is in python/rerating/data/lists/SOURCES.md.
 BUILTIN_LISTS = {
     "nifty50": BuiltinList(
@@ -60,12 +74,7 @@ BUILTIN_LISTS = {
 
 def builtin_universes() -> dict[str, str]:
     """Name -> description of every built-in universe."""
-    out = {
-        "demo": "all 300 synthetic demo companies and the 2 demo indices",
-        "demo-small": "250 synthetic demo small caps",
-        "demo-large": "50 synthetic demo large caps",
-        "demo-indices": "the synthetic demo small-cap and large-cap indices",
-    }
+    out = dict(_DEMO_UNIVERSES)
     for name, lst in BUILTIN_LISTS.items():
         out[name] = (f"{lst.index}: {len(lst.frame())} members, list of {lst.date}, "
                      f"source {lst.source}")
@@ -119,7 +128,8 @@ def read_universe_file(path: str | Path) -> list[str]:
 def is_universe(name: str, data_dir: Path | None = None) -> bool:
     """Whether ``name`` is a built-in universe or one saved under ``data_dir``."""
     key = name.strip().lower()
-    return key in builtin_universes() or (data_dir is not None and _saved(key, data_dir) is not None)
+    return key in _DEMO_UNIVERSES or key in BUILTIN_LISTS or \
+        (data_dir is not None and _saved(key, data_dir) is not None)
 
 
 def _saved(key: str, data_dir: Path) -> Path | None:

@@ -208,7 +208,7 @@ def _rotation_and_watch(store: Store, small: list[str], li: str, window: str, wh
     closes = wide_prices(store, [li, *small], end=when)
     table = rally.rally_table(closes[small], closes[li], window, sectors=fund["sector"].reindex(small))
     monthly = closes[small].resample("ME").last().pct_change(fill_method=None)
-    trailing = monthly.iloc[:-1].tail(12).mean()
+    trailing = rally.trailing_monthly(monthly)
     try:
         order = list(rally.sector_rotation(table["return"], table["sector"], monthly, table["beta"]).index)
     except InputError:  # no sectors from the source

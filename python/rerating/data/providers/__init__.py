@@ -11,7 +11,7 @@ import importlib
 
 from rerating.data.providers.base import Provider, Query
 
-__all__ = ["PROVIDERS", "Provider", "Query", "get_provider"]
+__all__ = ["PROVIDERS", "SOURCE_NAMES", "Provider", "Query", "get_provider", "is_demo_ticker"]
 
 #: name -> "module:class" of every live or synthetic source (files come in through
 #: ``rerating data import``, not a provider)
@@ -19,6 +19,15 @@ PROVIDERS: dict[str, str] = {
     "demo": "rerating.data.providers.demo:DemoProvider",
     "yahoo": "rerating.data.providers.yahoo:YahooProvider",
 }
+
+
+#: how a message names each source
+SOURCE_NAMES: dict[str, str] = {"yahoo": "Yahoo Finance", "demo": "the demo market"}
+
+
+def is_demo_ticker(ticker: str) -> bool:
+    """A ticker of the synthetic demo market (only the demo source knows it)."""
+    return ticker.strip().upper().endswith(".DEMO")
 
 
 def get_provider(name: str, **kwargs: object) -> Provider:
