@@ -978,7 +978,7 @@ def report_cmd(ctx: click.Context, small_index: str | None, large_index: str | N
 
 @cli.group()
 def addin() -> None:
-    """Set up the Excel add-in and its function reference."""
+    """Set up the RR_ functions in Excel (Windows) or LibreOffice Calc, and their reference."""
 
 
 @addin.command("install")
@@ -1034,6 +1034,42 @@ def addin_starter(out: Path, interpreter: str | None) -> None:
         raise InputError(f"{out.name}: the starter holds macros, so it must be saved as .xlsm")
     click.echo(f"Wrote {starter_workbook(out, interpreter)}: open it in Windows Excel, enable "
                "macros and run ImportPythonUDFs once (steps on its Start sheet).")
+
+
+@addin.command("libreoffice")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the extension (default: rerating-calc.oxt beside the "
+                   "per-user store's folder).")
+@click.option("--build-only", is_flag=True, help="Write the .oxt, do not install it.")
+@click.option("--shared", "shared", flag_value=True, default=None,
+              help="Install for all users (needed when run as root; the default then).")
+def addin_libreoffice(out: Path | None, build_only: bool, shared: bool | None) -> None:
+    """The RR_ functions in LibreOffice Calc: build the extension (.oxt) and install it.
+
+    Calc then computes RR_ cells in any workbook, .xlsx included, under the names Excel uses,
+    and saves them back under those names. Restart LibreOffice after installing.
+
+    \b
+    Example:
+      rerating addin libreoffice
+    """
+    import platformdirs
+
+    from rerating.calc_addin import build_oxt, install
+
+    if out is None:
+        out = Path(platformdirs.user_data_dir("rerating", False)) / "rerating-calc.oxt"
+    if out.suffix.lower() != ".oxt":
+        raise InputError(f"{out.name}: a LibreOffice extension must be saved as .oxt")
+    build_oxt(out)
+    click.echo(f"Wrote {out}")
+    if build_only:
+        click.echo(f"Install it with: unopkg add --force {out}  (as root: add --shared)")
+        return
+    plan = install(out, shared=shared)
+    click.echo(("Installed for all users (unopkg --shared)" if plan.shared else
+                "Installed for this user") + ": restart LibreOffice; then a cell such as "
+               "=RR_JUSTIFIED_PE(0.5;0.05;0.10) gives 10.5, and RR_ cells in .xlsx files compute.")
 
 
 @addin.command("functions")

@@ -40,12 +40,14 @@ def _locale_items(locale: str) -> str:
 
 
 def recalculate(src: Path | list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 300,
-                locale: str | None = None) -> Path:
+                locale: str | None = None, extensions: Path | None = None) -> Path:
     """Open ``src`` in LibreOffice, recalculate every formula, save as ``fmt`` in ``out_dir``.
 
     ``src`` may be a list (one LibreOffice start for all); the path of the first is returned.
     ``locale`` (e.g. ``de-DE``) runs LibreOffice as a user of that locale, with ``LC_ALL`` set
-    to match (the locale must be installed: ``locale -a``)."""
+    to match (the locale must be installed: ``locale -a``). ``extensions`` is a folder of
+    extensions installed with ``unopkg add --shared -env:UNO_SHARED_PACKAGES_CACHE=…`` (the
+    Calc add-in's tests install it there instead of into LibreOffice's own folder)."""
     import os
     srcs = [Path(p) for p in (src if isinstance(src, list) else [src])]
     exe = soffice()
@@ -62,7 +64,9 @@ def recalculate(src: Path | list[Path], out_dir: Path, fmt: str = "xlsx", timeou
         env = dict(os.environ)
         if locale is not None:
             env["LC_ALL"] = env["LANG"] = locale.replace("-", "_") + ".UTF-8"
-        cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+        more = [] if extensions is None else \
+            [f"-env:UNO_SHARED_PACKAGES_CACHE={Path(extensions).resolve().as_uri()}"]
+        cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", *more, "--headless", "--norestore",
                "--nolockcheck", "--convert-to", fmt, "--outdir", str(out_dir), *map(str, srcs)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                               env=env)
