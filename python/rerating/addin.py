@@ -1,4 +1,5 @@
 """The Excel side: the function reference and the add-in set-up (Windows, xlwings COM UDFs).
+LibreOffice Calc's extension is built in ``calc_addin.py`` from the same registry.
 
 ``functions_markdown`` renders ``addin/FUNCTIONS.md`` from the RR_ registry (a test keeps the
 checked-in file current). ``install_plan`` says what ``rerating addin install`` does: install
@@ -22,9 +23,14 @@ def functions_markdown() -> str:
 
     lines = ["# RR_ function reference", "",
              "Hosts: the RR_ functions run in Windows desktop Excel (xlwings COM UDFs; set-up in "
-             "the README, \"In Excel (Windows)\"). Excel for Mac, Excel on the web and "
-             "LibreOffice Calc open the workbooks the command line builds but do not run these "
-             "functions.", "",
+             "the README, \"In Excel (Windows)\") and in LibreOffice Calc on any OS with the "
+             "Calc extension (`rerating addin libreoffice`; README, \"In LibreOffice Calc\"), "
+             "under the same names, so one workbook serves both. Excel for Mac and Excel on the "
+             "web open the workbooks the command line builds but do not run these functions.", "",
+             "In Calc: arguments are separated by `;` when typed (files keep Excel's commas), "
+             "ranges of tickers spill as array formulas, the function wizard does not list the "
+             "functions, and an empty argument (`f(a;;c)`) arrives as 0: skip an optional "
+             "argument with `\"\"`, which means the default in both hosts.", "",
              "Generated from `python/rerating/udfs.py` by `rerating addin functions`; do not edit "
              "by hand. Rates are decimals (0.12 = 12%). Dates may be Excel dates, ISO text "
              "(2026-04-30) or blank. Errors come back as text starting with `#` that names the "
@@ -84,7 +90,9 @@ def install_plan(home: Path | None = None, platform: str | None = None) -> Insta
                            r"(.venv\Scripts\rerating addin install), where Interpreter_Win "
                            "becomes that Python. On Excel for Mac and Excel on the web they "
                            "are not available; use `rerating` on the command line and open the "
-                           "workbooks it builds and refreshes, whose formulas are plain Excel.")
+                           "workbooks it builds and refreshes, whose formulas are plain Excel. "
+                           "In LibreOffice Calc (any OS) they run with the Calc extension: "
+                           "`rerating addin libreoffice`.")
     return InstallPlan(home / ".xlwings" / "xlwings.conf", config, commands, True,
                        "Then in Excel: tick File > Options > Trust Center > Trust Center "
                        "Settings > Macro Settings > 'Trust access to the VBA project object "
