@@ -72,6 +72,41 @@ class FakeYahoo(BaseAdapter):
         #: symbol -> (first session on the new basis, ratio) for the split modes
         self.split_at: dict[str, tuple[str, float]] = {}
 
+    def serve_market(self, series: dict[str, pd.DataFrame], names: dict[str, str]) -> None:
+        """A whole market in Yahoo's answer shapes: for each symbol, a chart built from
+        ``series[symbol]`` (date, close, adj_close, volume: e.g. a demo series served under a
+        real NSE ticker) and, for each symbol in ``names``, the RELIANCE.NS quoteSummary with
+        that company's name and price. What is served is what yfinance parses: the chart's
+        meta, timestamps at 09:15 IST, quote and adjclose arrays."""
+        template = self.charts["RELIANCE.NS"]
+        summary = self.summaries["RELIANCE.NS"]
+        for sym, frame in series.items():
+            doc = json.loads(json.dumps(template))
+            result = doc["chart"]["result"][0]
+            dates = pd.DatetimeIndex(frame["date"])
+            ts = (dates.tz_localize("Asia/Kolkata") + pd.Timedelta(hours=9, minutes=15)) \
+                .as_unit("s").asi8.tolist()
+            close = frame["close"].round(2).tolist()
+            result["meta"].update({"symbol": sym, "regularMarketPrice": close[-1],
+                                   "chartPreviousClose": close[-2],
+                                   "instrumentType": "INDEX" if sym.startswith("^") or
+                                   sym.startswith("NIFTY") else "EQUITY"})
+            result["timestamp"] = ts
+            result["indicators"] = {
+                "quote": [{"open": close, "high": close, "low": close, "close": close,
+                           "volume": frame["volume"].fillna(0).astype(int).tolist()}],
+                "adjclose": [{"adjclose": frame["adj_close"].round(4).tolist()}]}
+            self.charts[sym] = doc
+            if sym in names:
+                one = json.loads(json.dumps(summary))
+                one["quoteType"].update({"symbol": sym, "longName": names[sym],
+                                         "shortName": names[sym].upper()})
+                ratio = close[-1] / summary["financialData"]["currentPrice"]
+                for block, key in (("financialData", "currentPrice"),
+                                   ("summaryDetail", "marketCap")):
+                    one[block][key] = round(one[block][key] * ratio, 2)
+                self.summaries[sym] = one
+
     def session(self) -> requests.Session:
         s = requests.Session()
         s.mount("https://", self)

@@ -104,6 +104,37 @@ LARGE = click.option("--large", default=None,
                           "(default demo-large on demo data).")
 
 
+#: --market presets: the seed's question asked of a real market; every side can be overridden
+MARKETS = {
+    "india": {"small_index": "NIFTYSMLCAP250.NS", "large_index": "^NSEI",
+              "small": "niftysmallcap250", "large": "nifty50"},
+}
+MARKET = click.option("--market", type=click.Choice(sorted(MARKETS)), default=None,
+                      help="A preset market. india: Nifty Smallcap 250 stocks and index "
+                           "(NIFTYSMLCAP250.NS) against Nifty 50 (^NSEI), from Yahoo via the "
+                           "store; --small, --large, --small-index, --large-index override a side.")
+
+
+def market_subjects(market: str | None, small_index: str | None, large_index: str | None,
+                    small: str | None, large: str | None) -> tuple[str | None, ...]:
+    """The options a --market preset fills in; what was given explicitly wins."""
+    if market is None:
+        return small_index, large_index, small, large
+    m = MARKETS[market]
+    return (small_index or m["small_index"], large_index or m["large_index"],
+            small or m["small"], large or m["large"])
+
+
+def _market_source(ctx: click.Context, market: str | None, source: str) -> str:
+    """A --market preset reads a live market: unless --source was given, what the store lacks
+    or holds stale is fetched from Yahoo (incrementally: only missing sessions are asked for)."""
+    from click.core import ParameterSource
+
+    if market is not None and ctx.get_parameter_source("source") == ParameterSource.DEFAULT:
+        return "yahoo"
+    return source
+
+
 def _old_name(old: str, new: str) -> Callable[[Callable], Callable]:
     """A renamed option keeps working, hidden, and says its new name once."""
     dest = new.lstrip("-").replace("-", "_")
@@ -708,19 +739,24 @@ def _demo_default(value: str | None, demo: str, what: str, source: str) -> str:
 
 
 def _rally_subjects(ctx: click.Context, small_index: str | None, large_index: str | None,
-                    small: str | None, large: str | None,
-                    source: str) -> tuple[str, str, str, list[str], list[str]]:
-    """Indices and stock universes of the rally views; the demo's when the source is demo/store."""
+                    small: str | None, large: str | None, source: str,
+                    market: str | None = None) -> tuple[str, str, str, list[str], list[str]]:
+    """Indices and stock universes of the rally views: a --market preset's, or the demo's when
+    the source is demo/store."""
     from rerating.data.providers.demo import LARGE_INDEX as DEMO_LARGE
     from rerating.data.providers.demo import SMALL_INDEX as DEMO_SMALL
     from rerating.data.universe import resolve_universe
 
     d = _settings(ctx).data_dir
+    large_index, small = _given(ctx, "large_index", large_index), _given(ctx, "small", small)
+    large = _given(ctx, "large", large)
+    small_index, large_index, small, large = market_subjects(market, small_index, large_index,
+                                                             small, large)
     si = _demo_default(small_index, DEMO_SMALL, "--small-index", source).upper()
-    li = _demo_default(_given(ctx, "large_index", large_index), DEMO_LARGE, "--large-index",
+    li = _demo_default(large_index, DEMO_LARGE, "--large-index",
                        source).upper()
-    u = _demo_default(_given(ctx, "small", small), "demo-small", "--small", source)
-    lu = _demo_default(_given(ctx, "large", large), "demo-large", "--large", source)
+    u = _demo_default(small, "demo-small", "--small", source)
+    lu = _demo_default(large, "demo-large", "--large", source)
     for name in (u, lu):
         _known_universe(ctx, name)
     large_t = resolve_universe(lu, d)
@@ -787,11 +823,19 @@ def _known_ticker(store, t: str) -> None:  # type: ignore[no-untyped-def]
 
 def _known_universe(ctx: click.Context, name: str) -> None:
     """A single word that is neither a universe nor a stored ticker is an unknown universe."""
-    from rerating.data.universe import builtin_universes, is_universe, saved_universes
+    from rerating.data.universe import (
+        builtin_universes,
+        is_universe,
+        missing_list_advice,
+        saved_universes,
+    )
 
     settings = _settings(ctx)
     if "," in name or " " in name.strip() or is_universe(name, settings.data_dir):
         return
+    advice = missing_list_advice(name)
+    if advice is not None:
+        raise InputError(advice)
     held = {c.ticker for c in _store(ctx).coverage("prices")}
     if name.strip().upper() in held or "." in name:
         return
@@ -826,7 +870,8 @@ def comps_group() -> None:
 
 
 @comps_group.command("build")
-@click.argument("universe", default="demo-small")
+@click.argument("universe", default=None, required=False)
+@MARKET
 @LARGE_INDEX
 @_old_name("--benchmark", "--large-index")
 @WINDOW
@@ -837,23 +882,29 @@ def comps_group() -> None:
 @CACHE
 @PROGRESS
 @click.pass_context
-def comps_build(ctx: click.Context, universe: str, large_index: str | None, window: str, out: Path,
-                overwrite: bool, source: str, as_of: str | None, cache: bool, progress: bool) -> None:
-    """Write a comps workbook for UNIVERSE (a universe name or comma-separated tickers).
+def comps_build(ctx: click.Context, universe: str | None, market: str | None,
+                large_index: str | None, window: str, out: Path, overwrite: bool, source: str,
+                as_of: str | None, cache: bool, progress: bool) -> None:
+    """Write a comps workbook for UNIVERSE (a universe name or comma-separated tickers;
+    default demo-small, or the preset's small side with --market).
 
     \b
     Examples:
       rerating comps build -o comps.xlsx                      # demo-small against LARGE50.DEMO
+      rerating comps build --market india -o comps.xlsx       # Nifty Smallcap 250 against ^NSEI
       rerating comps build smallcap250 --large-index ^NSEI --window 3M -o comps.xlsx
     """
     from rerating.data.providers.demo import LARGE_INDEX as DEMO_LARGE
     from rerating.data.universe import resolve_universe
     from rerating.workbooks import content, engine
 
+    _, large_index, universe, _ = market_subjects(market, None, _given(ctx, "large_index",
+                                                                      large_index), universe, None)
+    universe = universe or "demo-small"
+    source = _market_source(ctx, market, source)
     _known_universe(ctx, universe)
     names = resolve_universe(universe, _settings(ctx).data_dir)
-    bench = _demo_default(_given(ctx, "large_index", large_index), DEMO_LARGE, "--large-index",
-                          source).upper()
+    bench = _demo_default(large_index, DEMO_LARGE, "--large-index", source).upper()
     store = _prepare(ctx, source, [*names, bench], progress)
     c = content.comps(store, names, bench, window, _as_of(as_of),
                       universe=_universe_label(ctx, universe))
@@ -867,6 +918,7 @@ def dashboard_group() -> None:
 
 
 @dashboard_group.command("build")
+@MARKET
 @SMALL_INDEX
 @LARGE_INDEX
 @SMALL
@@ -881,21 +933,23 @@ def dashboard_group() -> None:
 @CACHE
 @PROGRESS
 @click.pass_context
-def dashboard_build(ctx: click.Context, small_index: str | None, large_index: str | None,
-                    small: str | None, large: str | None, window: str, out: Path,
+def dashboard_build(ctx: click.Context, market: str | None, small_index: str | None,
+                    large_index: str | None, small: str | None, large: str | None, window: str, out: Path,
                     overwrite: bool, source: str, as_of: str | None, cache: bool, progress: bool) -> None:
     """Write the small-cap rally dashboard workbook.
 
     \b
     Examples:
       rerating dashboard build -o dashboard.xlsx              # the SYNTHETIC demo market
+      rerating dashboard build --market india -o dashboard.xlsx
       rerating dashboard build --small-index NIFTYSMLCAP250.NS --large-index ^NSEI \\
           --small smallcap250 --large nifty50 -o dashboard.xlsx
     """
     from rerating.workbooks import content, engine
 
+    source = _market_source(ctx, market, source)
     si, li, u, small_t, large_t = _rally_subjects(ctx, small_index, large_index, small, large,
-                                                  source)
+                                                  source, market)
     store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
     c = content.dashboard(store, si, li, small_t, large_t, window, _as_of(as_of), universe=u)
     _built(engine.build(c, out, overwrite=overwrite), cache)
@@ -932,6 +986,7 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
 
 
 @cli.command("report")
+@MARKET
 @SMALL_INDEX
 @LARGE_INDEX
 @SMALL
@@ -949,7 +1004,8 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
 @CACHE
 @PROGRESS
 @click.pass_context
-def report_cmd(ctx: click.Context, small_index: str | None, large_index: str | None,
+def report_cmd(ctx: click.Context, market: str | None, small_index: str | None,
+               large_index: str | None,
                small: str | None, large: str | None, window: str, out: Path,
                template_dir: Path | None, source: str, as_of: str | None, cache: bool,
                progress: bool) -> None:
@@ -958,13 +1014,15 @@ def report_cmd(ctx: click.Context, small_index: str | None, large_index: str | N
     \b
     Examples:
       rerating report                                         # the SYNTHETIC demo market
+      rerating report --market india -o note                  # Nifty Smallcap 250 vs Nifty 50
       rerating report --small-index NIFTYSMLCAP250.NS --large-index ^NSEI \\
           --small smallcap250 --large nifty50 -o note
     """
     from rerating.reports.report import ReportSpec, publish
 
+    source = _market_source(ctx, market, source)
     si, li, u, small_t, large_t = _rally_subjects(ctx, small_index, large_index, small, large,
-                                                  source)
+                                                  source, market)
     store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
     spec = ReportSpec(si, li, small_t, large_t, universe=u, window=window, as_of=_as_of(as_of))
     rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))

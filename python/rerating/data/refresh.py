@@ -228,11 +228,15 @@ def _flag_gaps(provider: Provider, frame: pd.DataFrame, report: RefreshReport) -
 
 
 def _is_index(provider: Provider, ticker: str) -> bool:
+    """An index has prices only: no fundamentals or estimates are asked for it. Yahoo keys some
+    NSE indices without a caret (NIFTYSMLCAP250.NS): the index map knows them."""
     if provider.name == "demo":
         from rerating.data.providers.demo import INDEX_NAMES
 
         return ticker in INDEX_NAMES
-    return ticker.startswith("^")
+    from rerating.data.indices import IndexMap
+
+    return IndexMap().is_index_symbol(ticker)
 
 
 def _incremental_plan(store: Store, provider: Provider, table: str, tickers: Iterable[str],

@@ -172,6 +172,12 @@ class Store:
             if c is not None and start is not None and c.last is not None and c.last < pd.Timestamp(start):
                 raise CacheMiss(f"{t}: the store's {table} end on {c.last.date()}, before "
                                 f"{pd.Timestamp(start).date()}; run `rerating data refresh`")
+        if missing and table == "index_valuation":  # Yahoo publishes no index P/E history
+            raise CacheMiss(f"the store at {self.root} holds no P/E-P/B history for "
+                            f"{', '.join(missing[:10])}: for an NSE index download its 'P/E, "
+                            "P/B & Div. Yield' history from niftyindices.com and run `rerating "
+                            "data import index-valuation FILE` (the demo indices come with "
+                            "`rerating data refresh --source demo`)")
         if missing:
             raise CacheMiss(f"the store at {self.root} holds no {table} for "
                             f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}; "

@@ -72,6 +72,26 @@ BUILTIN_LISTS = {
 }
 
 
+#: NSE lists that are not shipped (no dated copy could be verified): the name a list gets when
+#: imported (`data universes --import ind_<name>list.csv`), and NSE's index name
+NSE_LISTS = {
+    "niftynext50": "NIFTY NEXT 50", "nifty100": "NIFTY 100", "nifty200": "NIFTY 200",
+    "nifty500": "NIFTY 500", "niftymidcap150": "NIFTY MIDCAP 150",
+    "niftysmallcap100": "NIFTY SMALLCAP 100", "niftysmallcap250": "NIFTY SMALLCAP 250",
+}
+
+
+def missing_list_advice(name: str) -> str | None:
+    """How to get an NSE list that is not built in (None for any other name)."""
+    key = name.strip().lower()
+    if key not in NSE_LISTS:
+        return None
+    return (f"{key} ({NSE_LISTS[key]}) is not built in: no dated copy of NSE's list could be "
+            f"verified to ship. Download ind_{key}list.csv from niftyindices.com (the index's "
+            f"page, Index Constituents) and run: rerating data universes --import "
+            f"ind_{key}list.csv")
+
+
 def builtin_universes() -> dict[str, str]:
     """Name -> description of every built-in universe."""
     out = dict(_DEMO_UNIVERSES)

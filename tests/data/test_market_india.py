@@ -1,0 +1,127 @@
+"""`--market india`: the seed's question asked of NSE's lists, through Yahoo's answer shapes.
+
+The large side is the built-in Nifty 50 (NSE's real list of 2026-01-07, 50 tickers). NSE's
+Nifty Smallcap 250 list is not shipped (no dated copy could be verified), so the small side is
+the file an analyst downloads, ``ind_niftysmallcap250list.csv``, written here in NSE's layout
+(``Company Name,Industry,Symbol,Series,ISIN Code``, CRLF, as in tests/fixtures/files): twelve
+NSE-listed small caps named for this test, not NSE's list; the ISIN column holds placeholders.
+Yahoo is the fake transport serving, under each real ticker, a series of the synthetic demo
+market in Yahoo's chart and quoteSummary shapes, so yfinance's own code parses every answer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partialmethod
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rerating.cli import main, market_subjects
+from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+from rerating.data.providers.yahoo import YahooProvider
+from rerating.data.universe import BUILTIN_LISTS
+
+SMALL_LIST = "\r\n".join([
+    "Company Name,Industry,Symbol,Series,ISIN Code",
+    "Aarti Industries Ltd.,Chemicals,AARTIIND,EQ,PLACEHOLDER01",
+    "Angel One Ltd.,Financial Services,ANGELONE,EQ,PLACEHOLDER02",
+    "Birlasoft Ltd.,Information Technology,BSOFT,EQ,PLACEHOLDER03",
+    "Central Depository Services (India) Ltd.,Financial Services,CDSL,EQ,PLACEHOLDER04",
+    "CESC Ltd.,Power,CESC,EQ,PLACEHOLDER05",
+    "Cyient Ltd.,Information Technology,CYIENT,EQ,PLACEHOLDER06",
+    "Indian Energy Exchange Ltd.,Financial Services,IEX,EQ,PLACEHOLDER07",
+    "Multi Commodity Exchange of India Ltd.,Financial Services,MCX,EQ,PLACEHOLDER08",
+    "Natco Pharma Ltd.,Healthcare,NATCOPHARM,EQ,PLACEHOLDER09",
+    "Radico Khaitan Ltd.,Fast Moving Consumer Goods,RADICO,EQ,PLACEHOLDER10",
+    "Zensar Technologies Ltd.,Information Technology,ZENSARTECH,EQ,PLACEHOLDER11",
+    "Computer Age Management Services Ltd.,Financial Services,CAMS,EQ,PLACEHOLDER12",
+]) + "\r\n"
+
+
+def test_the_india_preset_fills_only_what_was_not_given() -> None:
+    assert market_subjects("india", None, None, None, None) == (
+        "NIFTYSMLCAP250.NS", "^NSEI", "niftysmallcap250", "nifty50")
+    assert market_subjects("india", None, "^CNX100", "mylist", None) == (
+        "NIFTYSMLCAP250.NS", "^CNX100", "mylist", "nifty50")
+    assert market_subjects(None, None, None, None, None) == (None, None, None, None)
+
+
+def test_without_the_small_cap_list_it_says_what_to_download(fake_yahoo, tmp_path: Path,
+                                                            monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+    code = main(["--data-dir", str(tmp_path / "store"), "report", "--market", "india",
+                 "-o", str(tmp_path / "note"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [x for x in err.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1 and "niftysmallcap250 (NIFTY SMALLCAP 250) is not built in" in lines[0]
+    assert "rerating data universes --import ind_niftysmallcap250list.csv" in lines[0]
+    assert sum(fake_yahoo.calls.values()) == 0  # refused before asking Yahoo anything
+
+
+@pytest.mark.slow
+def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, monkeypatch,
+                                                   capsys) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "store"
+    listing = tmp_path / "ind_niftysmallcap250list.csv"
+    listing.write_bytes(SMALL_LIST.encode("utf-8"))
+    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing)]) == 0
+    small = pd.read_csv(store / "universes" / "niftysmallcap250.csv")
+    large = BUILTIN_LISTS["nifty50"].frame()
+    assert len(small) == 12 and len(large) == 50
+
+    demo = demo_market()
+    by_ticker = dict(tuple(demo.prices.groupby("ticker")))
+    series: dict[str, pd.DataFrame] = {}
+    names: dict[str, str] = {}
+    for frame, side in ((large, "demo-large"), (small, "demo-small")):
+        for real, name, fake in zip(frame["ticker"], frame["company_name"], demo.universe(side),
+                                    strict=False):
+            series[real] = by_ticker[fake]
+            names[real] = name
+    series["^NSEI"] = by_ticker[LARGE_INDEX]
+    series["NIFTYSMLCAP250.NS"] = by_ticker[SMALL_INDEX]
+    fake_yahoo.serve_market(series, names)
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+
+    out = tmp_path / "note"
+    args = ["--data-dir", str(store), "report", "--market", "india", "-o", str(out),
+            "--no-progress", "--no-cache-values"]
+    # Yahoo has no index P/E history: the first run says where to get it, in one line
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    error = [x for x in err.splitlines() if x.startswith("error:")]
+    assert len(error) == 1 and "no P/E-P/B history for NIFTYSMLCAP250.NS, ^NSEI" in error[0]
+    assert "niftyindices.com" in error[0] and "data import index-valuation FILE" in error[0]
+    # the files niftyindices.com gives, in its layout (quoted, "31 Dec 2024", newest first,
+    # CRLF, as tests/fixtures/files/NIFTY SMALLCAP 250_PE_PB_DIV.csv), values of the demo indices
+    for nse, fake in (("NIFTY 50", LARGE_INDEX), ("NIFTY SMALLCAP 250", SMALL_INDEX)):
+        v = demo.index_valuation[demo.index_valuation["index"] == fake].iloc[::-1]
+        rows = ['"IndexName","Date","P/E","P/B","Div Yield %"'] + [
+            f'"{nse}","{d:%d %b %Y}","{pe:.2f}","{pb:.2f}","{dy:.2f}"'
+            for d, pe, pb, dy in zip(v["date"], v["pe"], v["pb"], v["div_yield"], strict=True)]
+        f = tmp_path / f"{nse}_PE_PB_DIV.csv"
+        f.write_bytes("\r\n".join(rows).encode("utf-8"))
+        assert main(["--data-dir", str(store), "data", "import", "index-valuation", str(f)]) == 0
+    capsys.readouterr()
+    code = main(args)
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Report as of 2026-04-30 from yahoo" in stdout and "SYNTHETIC" not in stdout
+    html = next(out.glob("*.html")).read_text(encoding="utf-8")
+    assert "SYNTHETIC" not in html
+    # the real tickers and names of both lists, and the indices under their Yahoo symbols
+    assert "NIFTYSMLCAP250.NS" in html and "^NSEI" in html
+    assert "niftysmallcap250 (12 stocks)" in html
+    median = re.search(r"The median stock, ([A-Z&-]+\.NS), returned", html)
+    assert median is not None and median.group(1) in set(small["ticker"])
+    # the index series went through Yahoo's chart shape and yfinance unchanged: the note finds
+    # what the demo note finds in the same series (SMALL250.DEMO served as NIFTYSMLCAP250.NS)
+    assert "returned <b>+14.7%</b> in April 2026" in html and "best month since May 2014" in html
+    # every ticker was asked for once, through yfinance's chart and quoteSummary requests
+    charts = {s for (kind, s) in fake_yahoo.calls if kind == "chart"}
+    assert set(series) <= charts
