@@ -688,10 +688,13 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
 
 
 # -- workbooks -----------------------------------------------------------------------------------
-def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool):  # type: ignore[no-untyped-def]
+def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool,  # type: ignore[no-untyped-def]
+             required: list[str] | None = None):
     """The store, after refreshing ``tickers`` from ``source`` when it is a provider. A failed
     fetch is said per ticker and makes the command exit 1 after building from what is stored
-    (labelled STALE), the status `data refresh` gives the same failure."""
+    (labelled STALE), the status `data refresh` gives the same failure. A ticker with nothing
+    stored after a failed fetch stops the command when it is ``required`` (default: all);
+    otherwise it is left out of the book, said once, and listed in ``_left_out(ctx)``."""
     if source == "store":
         return _store(ctx)
     settings = _settings(ctx)
@@ -703,12 +706,25 @@ def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool
         ctx.meta["fetch_failed"] = True
         held = {c.ticker for c in store.coverage("prices")}
         lacking = sorted(t for t in failed if t not in held)
+        must = set(tickers if required is None else required)
+        spare = [t for t in lacking if t not in must]
+        if spare and len(spare) < len(set(tickers) - must):
+            ctx.meta["left_out"] = set(spare)
+            click.echo(f"note: left out for want of data (the fetch failed, nothing is stored): "
+                       f"{', '.join(spare[:10])}{' …' if len(spare) > 10 else ''}", err=True)
+            lacking = [t for t in lacking if t in must]
         if lacking:  # advising `data refresh`, the step that just failed, would not help
             raise CacheMiss(f"nothing stored for {', '.join(lacking[:5])}"
                             f"{' …' if len(lacking) > 5 else ''} and the fetch above failed: check "
                             "the symbol (NSE tickers end in .NS), retry when the source answers, "
                             "or import a downloaded file with `rerating data import prices FILE`")
     return store
+
+
+def _left_out(ctx: click.Context, tickers: list[str]) -> list[str]:
+    """``tickers`` less those ``_prepare`` left out for want of data."""
+    gone = ctx.meta.get("left_out", set())
+    return [t for t in tickers if t not in gone]
 
 
 def _built(result, cache: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -905,7 +921,8 @@ def comps_build(ctx: click.Context, universe: str | None, market: str | None,
     _known_universe(ctx, universe)
     names = resolve_universe(universe, _settings(ctx).data_dir)
     bench = _demo_default(large_index, DEMO_LARGE, "--large-index", source).upper()
-    store = _prepare(ctx, source, [*names, bench], progress)
+    store = _prepare(ctx, source, [*names, bench], progress, required=[bench])
+    names = _left_out(ctx, names)
     c = content.comps(store, names, bench, window, _as_of(as_of),
                       universe=_universe_label(ctx, universe))
     _built(engine.build(c, out, overwrite=overwrite), cache)
@@ -950,7 +967,8 @@ def dashboard_build(ctx: click.Context, market: str | None, small_index: str | N
     source = _market_source(ctx, market, source)
     si, li, u, small_t, large_t = _rally_subjects(ctx, small_index, large_index, small, large,
                                                   source, market)
-    store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
+    store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress, required=[si, li])
+    small_t, large_t = _left_out(ctx, small_t), _left_out(ctx, large_t)
     c = content.dashboard(store, si, li, small_t, large_t, window, _as_of(as_of), universe=u)
     _built(engine.build(c, out, overwrite=overwrite), cache)
     _say_as_of(as_of, c.as_of)
@@ -1023,7 +1041,8 @@ def report_cmd(ctx: click.Context, market: str | None, small_index: str | None,
     source = _market_source(ctx, market, source)
     si, li, u, small_t, large_t = _rally_subjects(ctx, small_index, large_index, small, large,
                                                   source, market)
-    store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress)
+    store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress, required=[si, li])
+    small_t, large_t = _left_out(ctx, small_t), _left_out(ctx, large_t)
     spec = ReportSpec(si, li, small_t, large_t, universe=u, window=window, as_of=_as_of(as_of))
     rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))
     if cache:
