@@ -1115,8 +1115,8 @@ def addin_starter(out: Path, interpreter: str | None) -> None:
 
 @addin.command("libreoffice")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the extension (default: rerating-calc.oxt beside the "
-                   "per-user store's folder).")
+              help="Where to write the extension (default: rerating-calc.oxt in the per-user "
+                   "data folder).")
 @click.option("--build-only", is_flag=True, help="Write the .oxt, do not install it.")
 @click.option("--shared", "shared", flag_value=True, default=None,
               help="Install for all users (needed when run as root; the default then).")

@@ -16,6 +16,7 @@ kept but reported (``warnings``): a source that has not yet adjusted a split sho
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rerating.data import model
+from rerating.data.indices import IndexMap
 from rerating.data.providers.base import Provider, Query
 from rerating.data.store import Store
 from rerating.errors import NetworkError, ProviderError
@@ -234,9 +236,12 @@ def _is_index(provider: Provider, ticker: str) -> bool:
         from rerating.data.providers.demo import INDEX_NAMES
 
         return ticker in INDEX_NAMES
-    from rerating.data.indices import IndexMap
+    return _index_map().is_index_symbol(ticker)
 
-    return IndexMap().is_index_symbol(ticker)
+
+@functools.cache
+def _index_map() -> IndexMap:
+    return IndexMap()
 
 
 def _incremental_plan(store: Store, provider: Provider, table: str, tickers: Iterable[str],
