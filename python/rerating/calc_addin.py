@@ -52,7 +52,6 @@ from rerating.errors import InputError, WorkbookError
 EXTENSION_ID = "org.rerating.calc"
 SERVICE = "org.rerating.calc.RR"
 IMPLEMENTATION = "org.rerating.calc.RR.python"
-INTERFACE = "org.rerating.calc.XRerating"
 JOB = "org.rerating.calc.BasicFunctions"
 #: the module of the user's Standard Basic library that holds the RR_ functions Calc calls
 BASIC_MODULE = "ReratingDesk"
@@ -68,21 +67,19 @@ def _version() -> str:
 
 
 def functions_spec() -> list[dict[str, object]]:
-    """The RR_ functions as the component needs them: name, category, help, argument names and
-    help, and which arguments are optional."""
+    """The RR_ functions as the extension's parts need them: name, summary, argument names and
+    their help."""
     from rerating.udfs import REGISTRY
 
-    return [{"name": s.name, "group": s.group, "summary": s.summary,
-             "args": list(s.args), "help": list(s.args.values()),
-             "optional": [a in s.defaults for a in s.args]}
-            for s in REGISTRY.values()]
+    return [{"name": s.name, "summary": s.summary, "args": list(s.args),
+             "help": list(s.args.values())} for s in REGISTRY.values()]
 
 
 def idl_source(spec: list[dict[str, object]]) -> str:
     lines = ["module org { module rerating { module calc {",
              "interface XRerating : com::sun::star::uno::XInterface", "{"]
     for f in spec:
-        # UNOIDL refuses names like as_of; Calc shows the names XAddIn gives, not these
+        # UNOIDL refuses names like as_of; cells see the Basic module's names, not these
         params = ", ".join(f"[in] any a{i}" for i in range(len(f["args"])))  # type: ignore[arg-type]
         lines.append(f"    any {f['name']}({params});")
     lines += ["};", "}; }; };", ""]
@@ -134,20 +131,19 @@ import site
 import sys
 import traceback
 
-import uno
+import uno  # installs pyuno's import hook, which the com.sun.star and org imports below need
 import unohelper
 from com.sun.star.lang import XServiceInfo
 from com.sun.star.task import XJob
 from org.rerating.calc import XRerating
 
 SITE_DIRS = @SITE_DIRS@
-SPEC = json.loads(@SPEC@)
+ARGS = json.loads(@ARGS@)  # function name -> its argument names, in order
 BASIC = json.loads(@BASIC@)
 SERVICE = "@SERVICE@"
 IMPLEMENTATION = "@IMPLEMENTATION@"
 JOB = "@JOB@"
 MODULE = "@MODULE@"
-BY_NAME = {f["name"]: f for f in SPEC}
 _EPOCH_ORDINAL = 693594  # date(1899, 12, 30).toordinal(): Calc's and Excel's day 0
 _udfs = None
 
@@ -188,8 +184,7 @@ def result(value):
     if isinstance(value, (list, tuple)):
         rows = [r if isinstance(r, (list, tuple)) else [r] for r in value]
         width = max((len(r) for r in rows), default=0)
-        table = tuple(tuple(_to_calc(c) for c in r) + (None,) * (width - len(r)) for r in rows)
-        return table
+        return tuple(tuple(_to_calc(c) for c in r) + (None,) * (width - len(r)) for r in rows)
     v = _to_calc(value)
     return "" if v is None else v
 
@@ -197,8 +192,7 @@ def result(value):
 def call(name, args):
     """Call RR_<name> with the arguments Calc gave: an omitted argument takes the function's
     own default, as in Excel."""
-    f = BY_NAME[name]
-    kwargs = {a: v for a, v in zip(f["args"], args) if v is not None}
+    kwargs = {a: v for a, v in zip(ARGS[name], args) if v is not None}
     try:
         return result(_functions()[name](**kwargs))
     except Exception as exc:  # never a traceback in a cell
@@ -229,7 +223,7 @@ class ReratingCalc(unohelper.Base, XRerating, XServiceInfo):
         return (SERVICE,)
 
 
-for _name in BY_NAME:
+for _name in ARGS:
     setattr(ReratingCalc, _name, _method(_name))
 
 
@@ -397,7 +391,7 @@ def basic_source(spec: list[dict[str, object]]) -> str:
 
 def component_source(spec: list[dict[str, object]], dirs: list[str]) -> str:
     return (_COMPONENT.replace("@SITE_DIRS@", repr(dirs))
-            .replace("@SPEC@", repr(json.dumps(spec)))
+            .replace("@ARGS@", repr(json.dumps({f["name"]: f["args"] for f in spec})))
             .replace("@BASIC@", repr(json.dumps(basic_source(spec))))
             .replace("@SERVICE@", SERVICE).replace("@IMPLEMENTATION@", IMPLEMENTATION)
             .replace("@JOB@", JOB).replace("@MODULE@", BASIC_MODULE))
