@@ -104,10 +104,10 @@ LARGE = click.option("--large", default=None,
                           "(default demo-large on demo data).")
 
 
-#: --market presets: the seed's question asked of a real market; every side can be overridden
+#: --market presets, the seed's question asked of a real market: (small-cap index as NSE names
+#: it, its stocks; large-cap index, its stocks). The index map gives the Yahoo symbols.
 MARKETS = {
-    "india": {"small_index": "NIFTYSMLCAP250.NS", "large_index": "^NSEI",
-              "small": "niftysmallcap250", "large": "nifty50"},
+    "india": ("NIFTY SMALLCAP 250", "niftysmallcap250", "NIFTY 50", "nifty50"),
 }
 MARKET = click.option("--market", type=click.Choice(sorted(MARKETS)), default=None,
                       help="A preset market. india: Nifty Smallcap 250 stocks and index "
@@ -120,9 +120,12 @@ def market_subjects(market: str | None, small_index: str | None, large_index: st
     """The options a --market preset fills in; what was given explicitly wins."""
     if market is None:
         return small_index, large_index, small, large
-    m = MARKETS[market]
-    return (small_index or m["small_index"], large_index or m["large_index"],
-            small or m["small"], large or m["large"])
+    from rerating.data.indices import IndexMap
+
+    small_name, small_list, large_name, large_list = MARKETS[market]
+    symbols = IndexMap()
+    return (small_index or symbols.symbol(small_name), large_index or symbols.symbol(large_name),
+            small or small_list, large or large_list)
 
 
 def _market_source(ctx: click.Context, market: str | None, source: str) -> str:
