@@ -47,7 +47,7 @@ LAST = pd.Timestamp("2026-04-30")
 def _market(until: pd.Timestamp) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     demo = demo_market()
     by = {t: f.reset_index(drop=True) for t, f in demo.prices.groupby("ticker")}
-    stocks = [t for t in demo.companies["ticker"]]
+    stocks = demo.companies["ticker"].tolist()
     series, names = {}, {}
     for i in range(N):
         sym = f"STOCK{i:03d}.NS"

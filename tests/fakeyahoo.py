@@ -89,8 +89,7 @@ class FakeYahoo(BaseAdapter):
             close = frame["close"].round(2).tolist()
             result["meta"].update({"symbol": sym, "regularMarketPrice": close[-1],
                                    "chartPreviousClose": close[-2],
-                                   "instrumentType": "INDEX" if sym.startswith("^") or
-                                   sym.startswith("NIFTY") else "EQUITY"})
+                                   "instrumentType": "EQUITY" if sym in names else "INDEX"})
             result["timestamp"] = ts
             result["indicators"] = {
                 "quote": [{"open": close, "high": close, "low": close, "close": close,
