@@ -523,20 +523,24 @@ def import_valuation_cmd(ctx: click.Context, file: Path, index_name: str | None,
 @click.option("--update", "update_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="A newer NSE list for a built-in universe (ind_nifty50list.csv "
               "replaces nifty50).")
+@click.argument("name", required=False)
 @click.pass_context
 def data_universes(ctx: click.Context, save_name: str | None, tickers: str | None,
-                   import_file: Path | None, update_file: Path | None) -> None:
-    """List the built-in and saved universes, save one, or import an NSE constituent list.
+                   import_file: Path | None, update_file: Path | None, name: str | None) -> None:
+    """List the built-in and saved universes, show one's members, save one, or import an NSE
+    constituent list.
 
     \b
     Examples:
       rerating data universes
-      rerating data universes --import ind_niftysmallcap250list.csv --save smallcap250
+      rerating data universes niftysmallcap250     # its members, the list's date and source
+      rerating data universes --import my_watchlist.csv --save watchlist
       rerating data universes --update ind_nifty50list.csv
     """
     from rerating.data.universe import (
         BUILTIN_LISTS,
         builtin_universes,
+        list_for_file,
         read_constituents,
         resolve_universe,
         save_members,
@@ -546,8 +550,12 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
     )
 
     settings = _settings(ctx)
+    if name and not (import_file or update_file or save_name or tickers):
+        _show_universe(ctx, name)
+        return
     if update_file:
-        name = (save_name or _universe_name(update_file)).lower()
+        known = list_for_file(update_file)
+        name = (save_name or (known.name if known else _universe_name(update_file))).lower()
         if name not in BUILTIN_LISTS:
             raise InputError(f"{update_file.name} names universe {name!r}, which is not a built-in "
                              f"list ({', '.join(BUILTIN_LISTS)}); use --import to save it as a new "
@@ -555,9 +563,15 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         import_file, save_name = update_file, name
     if import_file:
         members, layout = read_constituents(import_file)
-        name = save_name or _universe_name(import_file)
+        known = list_for_file(import_file)
+        name = save_name or (known.name if known else _universe_name(import_file))
         path = save_members(name, members, import_file.name, settings.data_dir)
         click.echo(f"recognised: {layout}")
+        index = BUILTIN_LISTS.get(name.lower(), known)
+        if index is not None and len(members) != index.size:
+            click.echo(f"check: {import_file.name} lists {len(members)} companies, and "
+                       f"{index.index} has {index.size}: a partial or edited copy? Download "
+                       "NSE's file again if it should be the whole index", err=True)
         click.echo(f"Saved universe {name}: {len(members)} tickers "
                    f"({', '.join(members['ticker'][:3])} …) with company names and industries, "
                    f"to {path}")
@@ -572,12 +586,12 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
     for name, desc in builtin_universes().items():
         if name in saved:
             desc += f" (replaced by your saved list {saved[name].name})"
-        click.echo(f"  {name:<14} {desc}")
+        click.echo(f"  {name:<16} {desc}")
         flag = universe_flag(name, settings.data_dir)
         if flag:
-            click.echo(f"  {'':<14} OLD: {flag}")
+            click.echo(f"  {'':<16} OLD: {flag}")
     for stem, p in saved.items():
-        click.echo(f"  {stem:<14} saved ({p}){_saved_list_date(p)}")
+        click.echo(f"  {stem:<16} saved ({p}){_saved_list_date(p)}")
 
 
 @data.command("renames")
@@ -596,6 +610,49 @@ def data_renames(ctx: click.Context) -> None:
     click.echo(f"Add yours to {path} (columns old,new,date,note).")
 
 
+def _show_universe(ctx: click.Context, name: str) -> None:
+    """One universe's members (ticker, company, industry), where its list comes from and its
+    date."""
+    from rerating.data.universe import (
+        BUILTIN_LISTS,
+        is_universe,
+        members,
+        resolve_universe,
+        saved_universes,
+        universe_flag,
+    )
+
+    d = _settings(ctx).data_dir
+    key = name.strip().lower()
+    if not is_universe(key, d):
+        _known_universe(ctx, key)  # says what is known
+        raise InputError(f"universe {name!r} is neither built in nor saved")
+    saved = {p.stem: p for p in saved_universes(d)}
+    listed = members(key, d)
+    if key in saved:
+        click.echo(f"{key}: your saved list {saved[key]}{_saved_list_date(saved[key])}")
+    elif key in BUILTIN_LISTS:
+        lst = BUILTIN_LISTS[key]
+        click.echo(f"{key}: {lst.index}, NSE's list {lst.file} of {lst.date} (the "
+                   f"{pd.Timestamp(lst.reflects + '-01'):%B %Y} membership); copy from "
+                   f"{lst.source}")
+        flag = universe_flag(key, d)
+        if flag:
+            click.echo(f"OLD: {flag}")
+    else:
+        click.echo(f"{key}: built in (SYNTHETIC demo market)")
+    if listed is None:
+        tickers = resolve_universe(key, d)
+        click.echo(f"{len(tickers)} tickers")
+        for t in tickers:
+            click.echo(f"  {t}")
+        return
+    click.echo(f"{len(listed)} members")
+    width = max(len(t) for t in listed["ticker"])
+    for r in listed.itertuples(index=False):
+        click.echo(f"  {r.ticker:<{width}}  {r.company_name[:48]:<48}  {r.industry}")
+
+
 def _saved_list_date(path: Path) -> str:
     """', imported 2026-11-02 from ind_…csv' for a saved NSE list (blank for a ticker list)."""
     if path.suffix != ".csv":
@@ -610,7 +667,7 @@ def _universe_name(path: Path) -> str:
     """ind_niftysmallcap250list.csv -> niftysmallcap250."""
     import re
 
-    stem = re.sub(r"^ind_|list$", "", path.stem.lower())
+    stem = re.sub(r"^ind_|_?list$", "", path.stem.lower())
     stem = re.sub(r"[^a-z0-9_\-]", "-", stem).strip("-") or "imported"
     return stem[:40]
 
@@ -792,7 +849,7 @@ def _universe_label(ctx: click.Context, name: str) -> str:
     if flag is None:
         return name
     click.echo(f"note: {flag}", err=True)
-    return f"{name} (NSE list of {BUILTIN_LISTS[name.strip().lower()].date}, over six months old)"
+    return f"{name} (NSE list of {BUILTIN_LISTS[name.strip().lower()].date}, OLD: rebalanced since)"
 
 
 @cli.group("model")
@@ -842,19 +899,11 @@ def _known_ticker(store, t: str) -> None:  # type: ignore[no-untyped-def]
 
 def _known_universe(ctx: click.Context, name: str) -> None:
     """A single word that is neither a universe nor a stored ticker is an unknown universe."""
-    from rerating.data.universe import (
-        builtin_universes,
-        is_universe,
-        missing_list_advice,
-        saved_universes,
-    )
+    from rerating.data.universe import builtin_universes, is_universe, saved_universes
 
     settings = _settings(ctx)
     if "," in name or " " in name.strip() or is_universe(name, settings.data_dir):
         return
-    advice = missing_list_advice(name)
-    if advice is not None:
-        raise InputError(advice)
     held = {c.ticker for c in _store(ctx).coverage("prices")}
     if name.strip().upper() in held or "." in name:
         return

@@ -1,12 +1,12 @@
 """`--market india`: the seed's question asked of NSE's lists, through Yahoo's answer shapes.
 
-The large side is the built-in Nifty 50 (NSE's real list of 2026-01-07, 50 tickers). NSE's
-Nifty Smallcap 250 list is not shipped (no dated copy could be verified), so the small side is
-the file an analyst downloads, ``ind_niftysmallcap250list.csv``, written here in NSE's layout
-(``Company Name,Industry,Symbol,Series,ISIN Code``, CRLF, as in tests/fixtures/files): twelve
-NSE-listed small caps named for this test, not NSE's list; the ISIN column holds placeholders.
-Yahoo is the fake transport serving, under each real ticker, a series of the synthetic demo
-market in Yahoo's chart and quoteSummary shapes, so yfinance's own code parses every answer.
+Both lists are built in (NSE's own files, python/rerating/data/lists/SOURCES.md), so the preset
+needs no import step. The slow test replaces the Smallcap 250 side with an analyst's own list
+of twelve NSE-listed small caps (``ind_niftysmallcap250list.csv`` in NSE's layout, CRLF, as in
+tests/fixtures/files; the ISIN column holds placeholders), which wins over the built-in one, so
+the fake market stays small. Yahoo is the fake transport serving, under each real ticker, a
+series of the synthetic demo market in Yahoo's chart and quoteSummary shapes, so yfinance's own
+code parses every answer.
 """
 
 from __future__ import annotations
@@ -48,18 +48,21 @@ def test_the_india_preset_fills_only_what_was_not_given() -> None:
     assert market_subjects(None, None, None, None, None) == (None, None, None, None)
 
 
-def test_without_the_small_cap_list_it_says_what_to_download(fake_yahoo, tmp_path: Path,
-                                                            monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_india_preset_needs_no_import_step(fake_yahoo, tmp_path: Path, monkeypatch,
+                                               capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
         YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
     code = main(["--data-dir", str(tmp_path / "store"), "report", "--market", "india",
-                 "-o", str(tmp_path / "note"), "--no-progress"])
+                 "--source", "store", "-o", str(tmp_path / "note"), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2
     lines = [x for x in err.splitlines() if x.startswith("error:")]
-    assert len(lines) == 1 and "niftysmallcap250 (NIFTY SMALLCAP 250) is not built in" in lines[0]
-    assert "rerating data universes --import ind_niftysmallcap250list.csv" in lines[0]
-    assert sum(fake_yahoo.calls.values()) == 0  # refused before asking Yahoo anything
+    # the lists resolved (250 built-in small caps, first in NSE's alphabetical order); only the
+    # prices are missing from an empty store
+    assert len(lines) == 1 and "holds no prices for AADHARHFC.NS, AARTIIND.NS" in lines[0]
+    assert "not built in" not in err
+    assert "note: the built-in NIFTY SMALLCAP 250 list is dated 2026-05-16" in err
+    assert sum(fake_yahoo.calls.values()) == 0  # --source store asks nobody
 
 
 @pytest.mark.slow
@@ -72,6 +75,7 @@ def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, 
     small = pd.read_csv(store / "universes" / "niftysmallcap250.csv")
     large = BUILTIN_LISTS["nifty50"].frame()
     assert len(small) == 12 and len(large) == 50
+    assert "lists 12 companies, and NIFTY SMALLCAP 250 has 250" in capsys.readouterr().err
 
     demo = demo_market()
     by_ticker = dict(tuple(demo.prices.groupby("ticker")))

@@ -69,13 +69,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise InputError(f"file {path} is larger than {MAX_BYTES // 2**20} MiB")
-    data = path.read_bytes()
-    if data[:4] == b"PK\x03\x04":
-        return _from_zip(path, data)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise InputError(f"{path.name} is an old-style Excel (.xls) file; open it and save it "
-                         "as 'CSV UTF-8 (Comma delimited)'")
-    return data, path.name
+    return unpack(path.read_bytes(), path.name)
 
 
 def _from_zip(path: Path, data: bytes) -> tuple[bytes, str]:
@@ -130,8 +124,24 @@ def _delimiter(first_line: str, name: str) -> str:
 
 def read_table(path: str | Path) -> TextTable:
     """Read a delimited text file into a frame of stripped strings (no value interpreted)."""
-    p = Path(path)
-    data, name = read_bytes(p)
+    return table_from_bytes(*read_bytes(Path(path)))
+
+
+def unpack(data: bytes, name: str) -> tuple[bytes, str]:
+    """The bytes of a download as :func:`read_bytes` gives those of a file: the one CSV inside
+    a zip, refusals for what is no CSV (an old .xls, a workbook)."""
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MiB")
+    if data[:4] == b"PK\x03\x04":
+        return _from_zip(Path(name), data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError(f"{name} is an old-style Excel (.xls) file; open it and save it "
+                         "as 'CSV UTF-8 (Comma delimited)'")
+    return data, name
+
+
+def table_from_bytes(data: bytes, name: str) -> TextTable:
+    """:func:`read_table` for bytes already in hand (a download, a shipped file)."""
     text, encoding = decode(data, name)
     text = text.lstrip("\ufeff")
     first = next((ln for ln in io.StringIO(text) if ln.strip()), None)  # not the whole file

@@ -22,16 +22,39 @@ from rerating.errors import InputError
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,40}$")
 
 STALE_DAYS = 183  # NSE rebalances its indices every six months (March and September)
+#: months whose end brings NSE's semi-annual rebalance into effect
+REBALANCE_MONTHS = (3, 9)
+
+
+def _month_name(ym: str) -> str:
+    return pd.Timestamp(f"{ym}-01").strftime("%B %Y")
+
+
+def rebalances_since(reflects: str, today: date) -> list[str]:
+    """NSE's semi-annual rebalances ("YYYY-MM", in effect from the end of March and September)
+    that took effect after the one ``reflects`` names and before ``today``."""
+    year, month = (int(x) for x in reflects.split("-"))
+    out = []
+    while True:
+        month = next((m for m in REBALANCE_MONTHS if m > month), None) or REBALANCE_MONTHS[0]
+        year += month == REBALANCE_MONTHS[0]
+        end = (pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)).date()
+        if end >= today:
+            return out
+        out.append(f"{year:04d}-{month:02d}")
 
 
 @dataclass(frozen=True)
 class BuiltinList:
-    """A real index membership shipped as package data, with its date and source."""
+    """A real index membership shipped as package data: NSE's own file, byte for byte, with
+    the date it was downloaded, the rebalance it reflects and where the copy came from."""
 
     name: str
     index: str  # the index name NSE uses
-    file: str
-    date: str  # ISO date of the list
+    size: int  # members the index has
+    file: str  # NSE's file name, as shipped in rerating/data/lists/
+    date: str  # ISO date of the copy (when NSE's file was downloaded)
+    reflects: str  # the rebalance ("YYYY-MM") whose membership the copy holds
     source: str
 
     def frame(self) -> pd.DataFrame:
@@ -41,20 +64,27 @@ class BuiltinList:
         return ((today or date.today()) - date.fromisoformat(self.date)).days
 
     def stale(self, today: date | None = None) -> str | None:
-        """One line when the list is older than six months, else None."""
+        """One line when NSE has rebalanced the index since the list, or the list is older than
+        six months; else None."""
+        today = today or date.today()
+        since = rebalances_since(self.reflects, today)
         age = self.age_days(today)
-        if age <= STALE_DAYS:
+        if not since and age <= STALE_DAYS:
             return None
-        return (f"the built-in {self.index} list is dated {self.date} ({age // 30} months old); "
-                f"NSE has rebalanced since: rerating data universes --update "
-                f"ind_{self.name}list.csv")
+        why = (f"NSE has rebalanced it since ({', '.join(map(_month_name, since))})" if since
+               else f"it is {age // 30} months old")
+        return (f"the built-in {self.index} list is dated {self.date} (the {_month_name(self.reflects)} "
+                f"membership) and {why}: rerating data universes --update {self.file}")
 
 
 @cache
 def _read_list(file: str) -> pd.DataFrame:
-    """A shipped list, read once per process (RR_ functions ask for universes on every call)."""
-    with resources.files("rerating.data.lists").joinpath(file).open("rb") as fh:
-        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+    """A shipped list, read once per process by the importer's own reader (RR_ functions ask
+    for universes on every call); NSE's placeholder rows are left out."""
+    from rerating.data.providers.files import read_constituents_bytes
+
+    data = resources.files("rerating.data.lists").joinpath(file).read_bytes()
+    return read_constituents_bytes(data, file)
 
 
 _DEMO_UNIVERSES = {
@@ -64,40 +94,42 @@ _DEMO_UNIVERSES = {
     "demo-indices": "the synthetic demo small-cap and large-cap indices",
 }
 
-# The source and date of each list is in python/rerating/data/lists/SOURCES.md.
-BUILTIN_LISTS = {
-    "nifty50": BuiltinList(
-        "nifty50", "NIFTY 50", "nifty50.csv", "2026-01-07",
-        "NSE index-constituent list via niftyterminal 0.5.1 (PyPI)"),
-}
+_ORIGIN = "NSE's file via a public GitHub copy (SOURCES.md)"
+# Where each copy comes from, its commit and sha256: python/rerating/data/lists/SOURCES.md.
+BUILTIN_LISTS = {lst.name: lst for lst in (
+    BuiltinList("nifty50", "NIFTY 50", 50, "ind_nifty50list.csv", "2026-06-30", "2026-03", _ORIGIN),
+    BuiltinList("niftynext50", "NIFTY NEXT 50", 50, "ind_niftynext50list.csv", "2026-03-10",
+                "2025-09", _ORIGIN),
+    BuiltinList("nifty100", "NIFTY 100", 100, "ind_nifty100list.csv", "2026-03-31", "2026-03",
+                _ORIGIN),
+    BuiltinList("nifty200", "NIFTY 200", 200, "ind_nifty200list.csv", "2026-03-31", "2026-03",
+                _ORIGIN),
+    BuiltinList("nifty500", "NIFTY 500", 500, "ind_nifty500list.csv", "2026-08-01", "2026-03",
+                _ORIGIN),
+    BuiltinList("niftymidcap150", "NIFTY MIDCAP 150", 150, "ind_niftymidcap150list.csv",
+                "2026-05-16", "2026-03", _ORIGIN),
+    BuiltinList("niftysmallcap100", "NIFTY SMALLCAP 100", 100, "ind_niftysmallcap100list.csv",
+                "2025-07-04", "2025-03", _ORIGIN),
+    BuiltinList("niftysmallcap250", "NIFTY SMALLCAP 250", 250, "ind_niftysmallcap250list.csv",
+                "2026-05-16", "2026-03", _ORIGIN),
+    BuiltinList("niftymicrocap250", "NIFTY MICROCAP 250", 250, "ind_niftymicrocap250_list.csv",
+                "2026-08-18", "2026-03", _ORIGIN),
+)}
 
 
-#: NSE lists that are not shipped (no dated copy could be verified): the name a list gets when
-#: imported (`data universes --import ind_<name>list.csv`), and NSE's index name
-NSE_LISTS = {
-    "niftynext50": "NIFTY NEXT 50", "nifty100": "NIFTY 100", "nifty200": "NIFTY 200",
-    "nifty500": "NIFTY 500", "niftymidcap150": "NIFTY MIDCAP 150",
-    "niftysmallcap100": "NIFTY SMALLCAP 100", "niftysmallcap250": "NIFTY SMALLCAP 250",
-}
-
-
-def missing_list_advice(name: str) -> str | None:
-    """How to get an NSE list that is not built in (None for any other name)."""
-    key = name.strip().lower()
-    if key not in NSE_LISTS:
-        return None
-    return (f"{key} ({NSE_LISTS[key]}) is not built in: no dated copy of NSE's list could be "
-            f"verified to ship. Download ind_{key}list.csv from niftyindices.com (the index's "
-            f"page, Index Constituents) and run: rerating data universes --import "
-            f"ind_{key}list.csv")
+def list_for_file(path: str | Path) -> BuiltinList | None:
+    """The built-in list an NSE file name stands for (ind_nifty50list.csv -> nifty50)."""
+    name = Path(path).name.lower()
+    name = re.sub(r"\s*\(\d+\)(?=\.csv$)", "", name)  # a browser's "ind_nifty50list (1).csv"
+    return next((lst for lst in BUILTIN_LISTS.values() if lst.file == name), None)
 
 
 def builtin_universes() -> dict[str, str]:
     """Name -> description of every built-in universe."""
     out = dict(_DEMO_UNIVERSES)
     for name, lst in BUILTIN_LISTS.items():
-        out[name] = (f"{lst.index}: {len(lst.frame())} members, list of {lst.date}, "
-                     f"source {lst.source}")
+        out[name] = (f"{lst.index}: {len(lst.frame())} members, NSE's list of {lst.date} "
+                     f"({_month_name(lst.reflects)} membership), {lst.source}")
     return out
 
 

@@ -34,6 +34,8 @@ from rerating.data.parsing import (
     line_of,
     numbers,
     read_table,
+    table_from_bytes,
+    unpack,
 )
 from rerating.errors import InputError
 
@@ -381,8 +383,19 @@ def _read_wide(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> I
                      pd.concat(parts), None, notes, opts)
 
 
+#: NSE's lists carry placeholder rows (``DUMMYINXGN``, "Dummy Inox Green Ltd.") while a
+#: corporate action such as a demerger is processed: no company, never a ticker
+PLACEHOLDER = "DUMMY"
+
+
 def _read_constituents(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
     f = table.frame
+    dummy = f[cols["symbol"]].str.upper().str.startswith(PLACEHOLDER)
+    notes = list(table.notes)
+    if dummy.any():
+        notes.append(f"left out {int(dummy.sum())} placeholder row(s) NSE lists during a "
+                     f"corporate action: {', '.join(f.loc[dummy, cols['symbol']])}")
+        f = f[~dummy]
     symbols = f[cols["symbol"]].str.upper()
     tickers = symbols + ".NS"
     bad = tickers[~tickers.str.match(TICKER.pattern)]
@@ -399,7 +412,7 @@ def _read_constituents(table: TextTable, cols: dict[str, str], opts: ImportOptio
         "isin": f[cols["isincode"]]}).reset_index(drop=True)
     return Imported(table.name, "NSE index constituent list (Company Name,Industry,Symbol,Series,"
                     "ISIN Code)", model.empty(model.PRICES), model.empty(model.INDEX_VALUATION),
-                    [*table.notes, f"{len(members)} constituents, as SYMBOL.NS Yahoo tickers"],
+                    [*notes, f"{len(members)} constituents, as SYMBOL.NS Yahoo tickers"],
                     members)
 
 
@@ -477,8 +490,24 @@ def recognise(table: TextTable, cols: dict[str, str] | None = None) -> Layout:
 
 def read_file(path: str | Path, opts: ImportOptions | None = None) -> Imported:
     """Read one downloaded file into canonical tables, or refuse it (:class:`InputError`)."""
-    opts = opts or ImportOptions()
-    table = read_table(path)
+    return _read(read_table(path), opts or ImportOptions())
+
+
+def read_data(data: bytes, name: str, opts: ImportOptions | None = None) -> Imported:
+    """:func:`read_file` for bytes in hand: a download (zipped or not) named ``name``."""
+    return _read(table_from_bytes(*unpack(data, name)), opts or ImportOptions())
+
+
+def read_constituents_bytes(data: bytes, name: str) -> pd.DataFrame:
+    """The members of an NSE constituent list in ``data`` (placeholder rows left out)."""
+    got = read_data(data, name)
+    if got.members is None:
+        raise InputError(f"{name} is a {got.layout}, not an NSE constituent list "
+                         "(Company Name,Industry,Symbol,Series,ISIN Code)")
+    return got.members
+
+
+def _read(table: TextTable, opts: ImportOptions) -> Imported:
     if table.frame.empty:
         raise InputError(f"{table.name} has a header but no rows")
     cols = _columns(table)
