@@ -4,6 +4,7 @@ and nothing outside the providers talks to yfinance."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,9 +45,11 @@ def test_published_under_apache_2() -> None:
     assert meta["license"] == "Apache-2.0" and meta["license-files"] == ["LICENSE"]
     text = (ROOT / "LICENSE").read_text()
     assert text.lstrip().startswith("Apache License") and "Version 2.0, January 2004" in text
-    # data shipped from other projects carries their licence beside it
+    # data shipped from elsewhere says where each file came from, with its checksum
     sources = (ROOT / "python" / "rerating" / "data" / "lists" / "SOURCES.md").read_text()
-    assert "MIT License" in sources and "niftyterminal" in sources
+    for f in (ROOT / "python" / "rerating" / "data" / "lists").glob("*.csv"):
+        row = next(x for x in sources.splitlines() if x.startswith(f"| {f.name} |"))
+        assert re.search(r"\| [0-9a-f]{40} \|", row) and re.search(r"\| [0-9a-f]{64} \|", row)
 
 
 def test_every_path_the_docs_and_docstrings_cite_exists() -> None:

@@ -74,8 +74,10 @@ def _exit_status(ctx: click.Context, result: object, **_: object) -> object:
 SOURCE = click.option(
     "--source", type=click.Choice(["store", *PROVIDERS]), default="store", show_default=True,
     help="Where the numbers come from. store: what is stored (data refresh: each ticker from "
-         "its own source: demo tickers from the demo market, the rest from Yahoo); demo: the "
-         "SYNTHETIC demo market; yahoo: Yahoo Finance, fetched first.")
+         "its own source: demo tickers from the demo market, NSE's files' days from NSE, the "
+         "rest from Yahoo); demo: the SYNTHETIC demo market; yahoo: Yahoo Finance, fetched "
+         "first; nse: NSE's daily archive files (every stock's close, every index's close, "
+         "P/E, P/B and yield), the days the store lacks fetched first.")
 AS_OF = click.option("--as-of", "as_of", default=None,
                      help="Data as of this date (YYYY-MM-DD; 04/03/2026 is refused as ambiguous; "
                           "default: the last stored session).")
@@ -129,12 +131,13 @@ def market_subjects(market: str | None, small_index: str | None, large_index: st
 
 
 def _market_source(ctx: click.Context, market: str | None, source: str) -> str:
-    """A --market preset reads a live market: unless --source was given, what the store lacks
-    or holds stale is fetched from Yahoo (incrementally: only missing sessions are asked for)."""
+    """A --market preset reads a live market: unless --source was given, the days the store
+    lacks come from NSE's daily files (every stock's close, every index's close and valuation,
+    two requests a day) and the snapshots (fundamentals, estimates) from Yahoo."""
     from click.core import ParameterSource
 
     if market is not None and ctx.get_parameter_source("source") == ParameterSource.DEFAULT:
-        return "yahoo"
+        return "nse"
     return source
 
 
@@ -170,22 +173,43 @@ def data() -> None:
               help="A text file with one ticker per line.")
 @click.option("--start", default=None, help="First date for tickers not yet stored (YYYY-MM-DD).")
 @click.option("--end", default=None, help="Last date (default: today).")
+@click.option("--years", type=click.IntRange(1, 30), default=None,
+              help="--source nse: back-fill this many years of NSE's daily files (the plan is "
+                   "said first: days, files, time).")
+@click.option("--indices-only", is_flag=True,
+              help="--source nse: only the all-indices file of each day (index closes, P/E, "
+                   "P/B, yield): half the requests of a back-fill.")
+@click.option("--actions", is_flag=True,
+              help="--source nse: also fetch NSE's corporate actions for the window (asked "
+                   "for anyway when a close moves in a way only an action explains).")
 @PROGRESS
 @click.pass_context
 def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], tickers: str | None,
                  universe_file: Path | None, start: str | None, end: str | None,
-                 progress: bool) -> None:
+                 years: int | None, indices_only: bool, actions: bool, progress: bool) -> None:
     """Fetch what the store lacks (only missing dates) and cache it.
 
     \b
     Examples:
       rerating data refresh                      # what is stored, each from its own source
       rerating data refresh --source demo        # the whole SYNTHETIC demo market, offline
+      rerating data refresh --source nse         # NSE's files for the days the store lacks
+      rerating data refresh --source nse --years 12 --indices-only   # index P/E history
       rerating data refresh --source yahoo --universe nifty50 --start 2015-01-01
     """
     from rerating.data.universe import is_universe, read_universe_file, resolve_universe
 
     settings = _settings(ctx)
+    if (years or indices_only or actions) and source != "nse":
+        raise InputError("--years, --indices-only and --actions are for --source nse (NSE's "
+                         "daily files)")
+    if source == "nse":
+        if universes or tickers or universe_file:
+            click.echo("note: NSE's daily files hold every stock and index: --universe, "
+                       "--tickers and --universe-file are not needed and were ignored", err=True)
+        if _refresh_nse(ctx, settings, start, end, years, indices_only, progress, actions):
+            ctx.exit(1)
+        return
     names: list[str] = []
     for u in universes:
         if "," not in u and not is_universe(u, settings.data_dir):
@@ -203,19 +227,41 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
         ctx.exit(1)
 
 
+#: what Yahoo still gives where NSE's files give the prices and index valuations
+SNAPSHOTS = ("fundamentals", "estimates", "eps_history")
+
+
 def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tuple[str, list[str]]]:
     """Which source each ticker is refreshed from. Synthetic demo tickers never go to Yahoo
-    (Yahoo does not know them: asking would only mark the synthetic data stale)."""
+    (Yahoo does not know them: asking would only mark the synthetic data stale). NSE's files
+    hold every stock's price: "nse" refreshes the days the store lacks, then the stocks'
+    snapshots from Yahoo ("yahoo:snapshots")."""
     from rerating.data.store import Store
     from rerating.data.universe import resolve_universe
 
     names = list(dict.fromkeys(names))
-    if source == "store" and not names:
-        names = [c.ticker for c in Store(settings.data_dir).coverage("prices")]
+    if source == "store":
+        store = Store(settings.data_dir)
         if not names:
-            click.echo("The store is empty: filling it with the SYNTHETIC demo market "
-                       "(--source yahoo --universe nifty50 for real prices)", err=True)
-            return [("demo", resolve_universe("demo"))]
+            names = [c.ticker for c in store.coverage("prices")]
+            if not names:
+                click.echo("The store is empty: filling it with the SYNTHETIC demo market "
+                           "(--source nse for NSE's own files, --source yahoo --universe "
+                           "nifty50 for Yahoo)", err=True)
+                return [("demo", resolve_universe("demo"))]
+        held = store.sources(names)
+        from_nse = [t for t in names if held.get(t) == model.SOURCE_NSE]
+        if from_nse:
+            snap = {c.ticker for c in store.coverage("fundamentals")}
+            rest = [t for t in names if held.get(t) != model.SOURCE_NSE]
+            plan = [("nse", from_nse)]
+            mine = [t for t in from_nse if t in snap]
+            if mine:
+                plan.append(("yahoo:snapshots", mine))
+            return plan + (_refresh_plan(settings, source, rest) if rest else [])
+    if source == "nse":
+        live = [t for t in names if not is_demo_ticker(t)]
+        return [("nse", live)] + ([("yahoo:snapshots", live)] if live else [])
     if not names:
         if source == "demo":
             return [("demo", resolve_universe("demo"))]
@@ -237,10 +283,128 @@ def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tup
     return [(source, names)]
 
 
+def _refresh_nse(ctx: click.Context, settings: Settings, start: str | None, end: str | None,
+                 years: int | None, indices_only: bool, progress: bool,
+                 actions: bool = False) -> bool:
+    """NSE's daily files for the days the store lacks: the plan said first, then fetched with a
+    progress bar. True when a file failed (exit status 1)."""
+    from tqdm import tqdm
+
+    from rerating.data.calendar import last_session
+    from rerating.data.parsing import parse_date_text
+    from rerating.data.providers import get_provider
+    from rerating.data.providers.nse import EQUITIES, INDICES
+    from rerating.data.refresh import last_published, plan_days, refresh_days
+
+    if settings.offline:
+        raise CacheMiss("offline mode: refusing to fetch from NSE's archive; drop --offline")
+    store = _store(ctx)
+    provider = get_provider("nse", max_workers=min(settings.max_workers, 2),
+                            timeout=settings.fetch_timeout)
+    kinds = [INDICES] if indices_only else [INDICES, EQUITIES]
+    last = parse_date_text(end, "--end") if end else last_published()
+    held = store.read("archive_days", kinds)
+    if start:
+        first = parse_date_text(start, "--start")
+    elif years:
+        first = last - pd.DateOffset(years=years) + pd.Timedelta(days=1)
+    elif len(held):
+        first = held["date"].max() + pd.Timedelta(days=1)
+    else:
+        first = last - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+        click.echo("note: no NSE files stored yet: back-filling one year (--years 12 for the "
+                   "note's 'best since' history; --indices-only for index P/E alone)", err=True)
+    plan = plan_days(store, provider, first, last, kinds)
+    what = "all-indices file" if indices_only else "all-indices file and equity bhavcopy"
+    if not plan.files:
+        click.echo(f"Up to date: the store holds NSE's {what} for every session up to "
+                   f"{last_session(last):%Y-%m-%d}; nothing fetched; store {settings.data_dir}")
+        return False
+    minutes = plan.seconds / 60
+    pace = f"at most {provider.rate:g} a second" if provider.rate > 0 else "unpaced"
+    click.echo(f"Plan: NSE's {what} for {len({d for _, d in plan.files}):,} sessions from "
+               f"{plan.files[0][1]:%Y-%m-%d} to {plan.files[-1][1]:%Y-%m-%d}: {plan.requests:,} "
+               f"files ({plan.held:,} already stored), {provider.max_workers} at a time and "
+               f"{pace}: about "
+               f"{f'{minutes:.0f} min' if minutes >= 1 else f'{plan.seconds:.0f} s'}; "
+               "Ctrl-C keeps what arrived", err=True)
+    bar = tqdm(total=plan.requests, desc="nse files", unit="file", file=sys.stderr,
+               disable=None if progress else True, leave=False)
+
+    def show(_table: str, done: int, _total: int) -> None:
+        bar.n = done
+        bar.refresh()
+
+    try:
+        report = refresh_days(store, provider, plan, progress=show)
+    finally:
+        bar.close()
+    files = report.rows.get("files", 0)
+    if report.unreachable and not files:
+        from rerating.settings import https_proxy
+
+        proxy = https_proxy()
+        how = f"through the proxy {proxy} (HTTPS_PROXY)" if proxy else "no network"
+        click.echo(f"cannot reach NSE's archive: {how} ({report.unreachable}); nothing changed "
+                   "in the store", err=True)
+        return True
+    failed = report.failures.get("files", {})
+    rows = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if k != "files" and v)
+    stop = " (stopped by Ctrl-C: every whole file that arrived is stored; run it again for " \
+        "the rest)" if report.interrupted else ""
+    click.echo(f"Refreshed from NSE's archive: {files:,} of {plan.requests:,} files"
+               f"{f' ({rows} rows)' if rows else ''}; {report.requests and sum(report.requests.values()):,} "
+               f"requests{f'; {len(failed)} failed, listed below' if failed else ''}{stop}; "
+               f"store {settings.data_dir}")
+    for name, why in sorted(failed.items())[:20]:
+        click.echo(f"  failed {name}: {why}", err=True)
+    if len(failed) > 20:
+        click.echo(f"  … and {len(failed) - 20} more failed files", err=True)
+    warnings = report.warnings.get("prices", {})
+    if (warnings or actions) and not report.interrupted:
+        warnings = _nse_actions(store, provider, first, last, warnings)
+    for t, why in sorted(warnings.items()):
+        click.echo(f"  check prices {t}: {why}", err=True)
+    if report.interrupted:
+        ctx.exit(130)
+    return bool(failed)
+
+
+def _nse_actions(store, provider, first: pd.Timestamp, last: pd.Timestamp,  # type: ignore[no-untyped-def]
+                 warnings: dict[str, str]) -> dict[str, str]:
+    """NSE's corporate actions for the window, asked for when a move needs explaining (or
+    --actions): stored, then the checks made again. What is still unexplained is returned."""
+    from rerating.data.imports import price_checks
+    from rerating.errors import ProviderError
+
+    try:
+        acts = provider.corporate_actions(first - pd.Timedelta(days=7), last)
+    except (ProviderError, InputError) as exc:
+        click.echo(f"note: corporate actions not fetched: {exc}", err=True)
+        return warnings
+    if not acts.empty:
+        with store.writer() as w:
+            w.upsert("corporate_actions", acts)
+    click.echo(f"Corporate actions from nseindia.com: {len(acts)} with ex-dates from "
+               f"{first - pd.Timedelta(days=7):%Y-%m-%d} to {last:%Y-%m-%d} "
+               f"({', '.join(f'{n} {k}' for k, n in acts['kind'].value_counts().items()) or 'none'})")
+    if not warnings:
+        return warnings
+    checked = price_checks(store, sorted(warnings))
+    recent = checked[checked["date"] >= first]
+    return {r.ticker: r.what for r in recent.itertuples(index=False)}
+
+
 def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names: list[str],
                      start: str | None, end: str | None, progress: bool) -> set[str]:
     """One refresh and its summary line; the tickers that failed (exit status 1 if any)."""
-    report = _run_refresh(settings, source, names, start, end, progress)
+    if source == "nse":  # one file a day holds every ticker: the days the store lacks
+        return set(names) if _refresh_nse(ctx, settings, None, None, None, False,
+                                          progress) else set()
+    tables = None
+    if source == "yahoo:snapshots":
+        source, tables = "yahoo", SNAPSHOTS
+    report = _run_refresh(settings, source, names, start, end, progress, tables)
     total = sum(report.rows.values())
     if report.unreachable:
         kept = (f"kept the {total:,} rows that arrived before it" if total
@@ -289,7 +453,8 @@ def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped
 
 
 def _run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
-                 end: str | None, progress: bool):  # type: ignore[no-untyped-def]
+                 end: str | None, progress: bool,  # type: ignore[no-untyped-def]
+                 tables: tuple[str, ...] | None = None):
     from tqdm import tqdm
 
     from rerating.data.providers import get_provider
@@ -319,9 +484,11 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
         bars[table].n = done
         bars[table].refresh()
 
+    from rerating.data.refresh import DEFAULT_TABLES
+
     try:
         return refresh(Store(settings.data_dir), provider, names, start=start, end=end,
-                       progress=show)
+                       progress=show, tables=tables or DEFAULT_TABLES)
     finally:
         for bar in bars.values():
             bar.close()
@@ -338,7 +505,7 @@ def data_status(ctx: click.Context) -> None:
         return
     click.echo(f"Store: {store.root} (generation {store.manifest()['generation']})")
     now = pd.Timestamp.now(tz="UTC")
-    for table in model.TABLES:
+    for table in (*model.MARKET_TABLES, "corporate_actions"):
         cov = store.coverage(table)
         if not cov:
             continue
@@ -354,7 +521,36 @@ def data_status(ctx: click.Context) -> None:
             click.echo(f"  {table:<16} {len(items):>4} tickers  {first.date()} .. {last.date()}  "
                        f"rows {sum(c.rows for c in items):>9,}  source {_label(source)}  "
                        f"fetched {fetched:%Y-%m-%d %H:%M} UTC ({age_h:.1f} h ago){stale}")
+    _archive_status(store)
     _universe_status(ctx)
+
+
+def _archive_status(store) -> None:  # type: ignore[no-untyped-def]
+    """NSE's daily files read, each index's valuation history, and the price checks: days
+    worth a look in closes as traded (a move no corporate action explains)."""
+    from rerating.data.imports import price_checks
+    from rerating.data.indices import IndexMap
+
+    for c in store.coverage("archive_days"):
+        what = {"nse:indices": "all-indices files (ind_close_all)",
+                "nse:equities": "equity bhavcopies"}.get(c.ticker, c.ticker)
+        click.echo(f"  NSE {what}: {c.rows:,} days, {c.first:%Y-%m-%d} .. {c.last:%Y-%m-%d}, "
+                   f"last read {c.fetched_at:%Y-%m-%d %H:%M} UTC")
+    vals = store.coverage("index_valuation")
+    if vals:
+        names = IndexMap().names
+        click.echo("  index P/E, P/B and yield history, per index:")
+        for c in vals:
+            nse = names.get(c.ticker, "")
+            click.echo(f"    {c.ticker:<22} {nse[:24]:<24} {c.first:%Y-%m-%d} .. "
+                       f"{c.last:%Y-%m-%d}  {c.rows:>6,} days  source {_label(c.source)}")
+    if not any(model.as_traded(pd.Series([c.source for c in store.coverage("prices")]))):
+        return
+    checks = price_checks(store)
+    for r in checks.head(20).itertuples(index=False):
+        click.echo(f"  check {r.ticker} {r.date:%Y-%m-%d}: {r.what}")
+    if len(checks) > 20:
+        click.echo(f"  … and {len(checks) - 20} more price checks")
 
 
 def _universe_status(ctx: click.Context) -> None:
@@ -512,6 +708,23 @@ def import_valuation_cmd(ctx: click.Context, file: Path, index_name: str | None,
       rerating data import index-valuation NIFTY_SMALLCAP_250_PE.csv
     """
     _run_import(ctx, file, ticker, dayfirst, monthfirst, exchange, no_replace, index=index_name)
+
+
+@data_import.command("actions")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+def import_actions_cmd(ctx: click.Context, file: Path) -> None:
+    """NSE's corporate actions (the CSV nseindia.com's Corporate Actions page exports).
+
+    Splits, bonuses and consolidations put earlier closes from NSE's files on today's share
+    basis; dividends do the same for adjusted closes; rights issues are kept, not adjusted.
+    Every ratio is checked against the price move on its ex-date.
+
+    \b
+    Example:
+      rerating data import actions CF-CA-equities-01-01-2026-to-31-03-2026.csv
+    """
+    _run_import(ctx, file, None, False, False, None, False)
 
 
 @data.command("universes")

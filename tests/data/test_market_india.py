@@ -94,13 +94,14 @@ def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, 
         YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
 
     out = tmp_path / "note"
-    args = ["--data-dir", str(store), "report", "--market", "india", "-o", str(out),
-            "--no-progress", "--no-cache-values"]
+    args = ["--data-dir", str(store), "report", "--market", "india", "--source", "yahoo",
+            "-o", str(out), "--no-progress", "--no-cache-values"]
     # Yahoo has no index P/E history: the first run says where to get it, in one line
     assert main(args) == 2
     err = capsys.readouterr().err
     error = [x for x in err.splitlines() if x.startswith("error:")]
     assert len(error) == 1 and "no P/E-P/B history for NIFTYSMLCAP250.NS, ^NSEI" in error[0]
+    assert "refresh --source nse --indices-only" in error[0]
     assert "niftyindices.com" in error[0] and "data import index-valuation FILE" in error[0]
     # the files niftyindices.com gives, in its layout (quoted, "31 Dec 2024", newest first,
     # CRLF, as tests/fixtures/files/NIFTY SMALLCAP 250_PE_PB_DIV.csv), values of the demo indices

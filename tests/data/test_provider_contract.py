@@ -12,12 +12,17 @@ from rerating.data import model
 from rerating.data.providers import PROVIDERS, get_provider
 from rerating.data.providers.base import Provider, Query
 from rerating.errors import InputError
+from tests.fakense import FakeNSE
 
 #: how each registered provider is built offline, and a company and an index it knows
 OFFLINE = {
     "demo": (lambda fake: get_provider("demo"), "DEVALPER.DEMO", "LARGE50.DEMO"),
     "yahoo": (lambda fake: get_provider("yahoo", session=fake.session(), sleep=lambda s: None),
               "RELIANCE.NS", "^NSEI"),
+    # NSE's archive, its daily files made in their real layouts (tests/fakense.py)
+    "nse": (lambda fake: get_provider("nse", session=FakeNSE.market("2026-02-20", "2026-05-05")
+                                      .session(), sleep=lambda s: None, rate=0),
+            "RELIANCE.NS", "^NSEI"),
 }
 
 
@@ -61,5 +66,5 @@ def test_every_provider_refuses_the_same_way(subject) -> None:  # type: ignore[n
     for table in missing:
         with pytest.raises(InputError, match=f"does not provide table '{table}'"):
             p.fetch(table, Query.of([company]))
-    with pytest.raises(InputError, match="is not a provider; valid: 'demo', 'yahoo'"):
+    with pytest.raises(InputError, match="is not a provider; valid: 'demo', 'yahoo', 'nse'"):
         get_provider("bloomberg")

@@ -398,8 +398,9 @@ def test_a_year_of_bhavcopies_reads_in_parallel_and_flags_unadjusted_splits(tmp_
     rel = store.read("prices", ["RELIANCE.NS"]).set_index("date").close
     assert rel.iloc[9] == 2932.5 and rel.iloc[10] == 1466.25
     assert report.warnings == [f"check RELIANCE.NS: close moved -50.0% in one session to "
-                               f"{days[10]:%Y-%m-%d} (an unadjusted split or bonus?); kept as "
-                               "the file says"]
+                               f"{days[10]:%Y-%m-%d} with no corporate action to explain it "
+                               "(an unadjusted split or bonus?): kept as traded, not adjusted; "
+                               "check it"]
     (folder / f"sec_bhavdata_full_{days[3]:%d%m%Y}.csv").write_text(text.replace("07-Jun-2024", "07-Jux-2024"))
     with pytest.raises(InputError, match="'07-Jux-2024' on line 2 is not in a known style"):
         import_into_store(Store(tmp_path / "other"), folder, ImportOptions(today=TODAY))

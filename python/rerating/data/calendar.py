@@ -13,9 +13,15 @@ import pandas as pd
 
 @lru_cache(maxsize=1)
 def _xbom():  # type: ignore[no-untyped-def]
+    import warnings
+
     import exchange_calendars as xcals
 
-    return xcals.get_calendar("XBOM")
+    # exchange_calendars 4.x builds its schedule with Series.values, which pandas 3.1 warns
+    # about (Pandas4Warning) from inside pandas: not ours to fix, quiet for this call only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", getattr(pd.errors, "Pandas4Warning", FutureWarning))
+        return xcals.get_calendar("XBOM")
 
 
 def sessions(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:

@@ -56,10 +56,13 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
     files = read_paths(path, replace(opts, known_tickers=opts.known_tickers | known))
     report = ImportReport(files)
     if all(f.rows == 0 for f in files):
-        raise InputError(f"{Path(path).name} holds no prices or index valuations"
+        raise InputError(f"{Path(path).name} holds no prices, index valuations or corporate actions"
                          + (" (it is an NSE constituent list: use `rerating data universes "
                             "--import FILE`)" if any(f.members is not None for f in files) else ""))
     staged: dict[str, pd.DataFrame] = {}
+    acts = [f.actions for f in files if f.actions is not None and not f.actions.empty]
+    if acts:
+        staged["corporate_actions"] = pd.concat(acts, ignore_index=True)
     for table in ("prices", "index_valuation"):
         parts = [getattr(f, table) for f in files if not getattr(f, table).empty]
         if not parts:
@@ -68,9 +71,6 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
         new = _one_value_per_key(table, new)
         stored = store.read(table, new[model.TABLES[table].key[0]].unique())
         new = _against_stored(table, new, stored, report, replace_stored)
-        if table == "prices":
-            history = pd.concat([stored, new]).drop_duplicates(["ticker", "date"], keep="last")
-            report.warnings += _jumps(history, new)
         if not new.empty:
             staged[table] = new
     if staged:
@@ -78,9 +78,41 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
             for table, frame in staged.items():
                 w.upsert(table, frame)
     report.rows = {t: len(f) for t, f in staged.items()}
-    report.written = {t: (list(f[model.TABLES[t].key[0]].unique()), f["date"].min(), f["date"].max())
+    report.written = {t: (list(f[model.TABLES[t].key[0]].unique()),
+                          f[model.TABLES[t].key[1]].min(), f[model.TABLES[t].key[1]].max())
                       for t, f in staged.items()}
+    # what was written is checked against the whole stored history and every known action: a
+    # split on file explains its ex-date, an action imported later explains an old jump
+    touched = {t for name in ("prices", "corporate_actions") if name in staged
+               for t in staged[name]["ticker"].unique()}
+    checked = price_checks(store, sorted(touched)) if touched else pd.DataFrame()
+    if not checked.empty:
+        fresh = pd.concat([f[["ticker", "date"]] for t, f in staged.items() if t == "prices"]
+                          + [staged["corporate_actions"][["ticker", "ex_date"]]
+                             .rename(columns={"ex_date": "date"})]
+                          if "corporate_actions" in staged else
+                          [f[["ticker", "date"]] for t, f in staged.items() if t == "prices"])
+        mine = pd.MultiIndex.from_frame(checked[["ticker", "date"]]).isin(
+            pd.MultiIndex.from_frame(fresh))
+        report.warnings += [f"check {r.ticker}: {r.what}" for r in checked[mine].itertuples()]
     return report
+
+
+def price_checks(store: Store, tickers: list[str] | None = None) -> pd.DataFrame:
+    """:func:`rerating.data.actions.checks` of the as-traded closes the store holds (all, or of
+    ``tickers``) against the corporate actions it holds."""
+    from rerating.data.actions import checks
+
+    prices = store.read("prices", tickers, columns=["ticker", "date", "close", "source"],
+                        adjusted=False)
+    traded = model.as_traded(prices["source"])
+    actions = store.read("corporate_actions", prices.loc[traded, "ticker"].unique()) \
+        if traded.any() else model.empty(model.CORPORATE_ACTIONS)
+    # closes a source adjusted itself (Yahoo's) are checked for jumps only: an action's factor
+    # is already in them
+    return pd.concat([checks(prices[traded], actions),
+                      checks(prices[~traded], model.empty(model.CORPORATE_ACTIONS))],
+                     ignore_index=True)
 
 
 def _one_value_per_key(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -131,18 +163,3 @@ def _fmt(x: float) -> str:
         return "blank"
     text = f"{x:,.4f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
-
-
-def _jumps(history: pd.DataFrame, new: pd.DataFrame) -> list[str]:
-    """One-session moves no listed stock makes, on the dates this import brings (an unadjusted
-    split or bonus in a bhavcopy series, or a wrong file)."""
-    from rerating.data.refresh import one_session_jumps
-
-    odd = one_session_jumps(history)
-    if odd.empty:
-        return []
-    fresh = pd.MultiIndex.from_frame(new[["ticker", "date"]])
-    odd = odd[pd.MultiIndex.from_frame(odd[["ticker", "date"]]).isin(fresh)]
-    return [f"check {r.ticker}: close moved {r.ratio - 1:+.1%} in one session to {r.date:%Y-%m-%d} "
-            "(an unadjusted split or bonus?); kept as the file says"
-            for r in odd.itertuples(index=False)]

@@ -7,6 +7,7 @@ two provenance columns on every row: ``source`` (``yahoo``, ``demo:synthetic``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from rerating.errors import InputError
 
 SOURCE_YAHOO = "yahoo"
+SOURCE_NSE = "nse"
 SOURCE_DEMO = "demo:synthetic"
 IMPORT_PREFIX = "import:"
 
@@ -29,6 +31,21 @@ def is_synthetic(source: str | None) -> bool:
 
 def import_source(filename: str) -> str:
     return f"{IMPORT_PREFIX}{filename}"
+
+
+#: NSE's equity bhavcopy file names (old, sec_bhavdata_full, UDiFF): their closes are as traded
+_BHAVCOPY_FILE = re.compile(r"^(cm\d{2}[a-z]{3}\d{4}bhav|sec_bhavdata_full_\d{8}|"
+                            r"bhavcopy_nse_cm_)", re.I)
+
+
+def as_traded(sources: pd.Series) -> np.ndarray:
+    """Which price rows hold closes as traded (from NSE's files, fetched or imported), which
+    corporate actions must put on today's share basis; a source that adjusts its own closes
+    (Yahoo) is left alone."""
+    s = sources.fillna("").astype(str)
+    names = s.str.removeprefix(IMPORT_PREFIX).str.split(":").str[-1]
+    return ((s == SOURCE_NSE) | (s.str.startswith(IMPORT_PREFIX)
+                                 & names.str.match(_BHAVCOPY_FILE.pattern, case=False))).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -133,9 +150,48 @@ INDEX_VALUATION = TableSpec(
     required=("index", "date"),
 )
 
+#: NSE's corporate actions (splits, bonuses, dividends …), one row per action as NSE words it.
+#: ``factor`` multiplies closes before the ex-date to put them on today's share basis (a 1:5
+#: split: 0.2; a 1:1 bonus: 0.5), blank when the action moves no share count or its ratio is not
+#: in the purpose; ``dividend`` is rupees per share (blank when NSE gives no amount).
+CORPORATE_ACTIONS = TableSpec(
+    "corporate_actions",
+    key=("ticker", "ex_date", "purpose"),
+    columns={
+        "ticker": "str",
+        "ex_date": "datetime64[ns]",
+        "purpose": "str",
+        "kind": "str",  # bonus, split, consolidation, dividend, rights, other
+        "factor": "float64",
+        "dividend": "float64",
+        "series": "str",
+        "company_name": "str",
+        **_PROVENANCE,
+    },
+    required=("ticker", "ex_date", "purpose", "kind"),
+)
+
+#: Which of a source's daily files the store has read: one row per file kind and day (a back-fill
+#: interrupted half-way resumes from here; a holiday never appears, it has no file).
+ARCHIVE_DAYS = TableSpec(
+    "archive_days",
+    key=("kind", "date"),
+    columns={
+        "kind": "str",  # nse:indices (ind_close_all), nse:equities (the bhavcopy)
+        "date": "datetime64[ns]",
+        "rows": "float64",
+        "file": "str",
+        **_PROVENANCE,
+    },
+    required=("kind", "date"),
+)
+
 TABLES: dict[str, TableSpec] = {
-    spec.name: spec for spec in (PRICES, FUNDAMENTALS, ESTIMATES, EPS_HISTORY, INDEX_VALUATION)
+    spec.name: spec for spec in (PRICES, FUNDAMENTALS, ESTIMATES, EPS_HISTORY, INDEX_VALUATION,
+                                 CORPORATE_ACTIONS, ARCHIVE_DAYS)
 }
+#: the tables of market data a provider fetches per ticker (the others are bookkeeping)
+MARKET_TABLES = ("prices", "fundamentals", "estimates", "eps_history", "index_valuation")
 
 
 _EMPTY: dict[str, pd.DataFrame] = {}

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rerating.data import model
+from rerating.data.actions import JUMP_BOUNDS
 from rerating.data.indices import IndexMap
 from rerating.data.providers.base import Provider, Query
 from rerating.data.store import Store
@@ -58,6 +59,8 @@ class RefreshReport:
     #: the source could not be reached at all (the first such error): the refresh stopped at
     #: once rather than failing every ticker of every table the same way
     unreachable: str | None = None
+    #: stopped by Ctrl-C: what had arrived was committed
+    interrupted: bool = False
 
     @property
     def failed_tickers(self) -> set[str]:
@@ -128,9 +131,6 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
 #: relative difference between a stored close and the source's close for the same session
 #: above which the source has re-based the history (Yahoo's float noise is far below)
 REBASE_TOLERANCE = 2e-4
-#: one-day close ratios outside these bounds are reported: listed Indian stocks move at most
-#: 20% a day outside rare events, while a missed 2:1 split or 1:1 bonus halves the close
-JUMP_BOUNDS = (0.6, 1 / 0.6)
 
 
 def _fetch(provider: Provider, table: str, query: Query, report: RefreshReport, *,
@@ -277,3 +277,176 @@ def _snapshot_plan(store: Store, table: str, tickers: Iterable[str], max_age: pd
     if old:
         plan[None] = old
     return plan
+
+
+# -- sources that publish one file per day for the whole market (NSE's archive) ---------------
+#: NSE publishes a day's files in the evening (India time): a day is not asked for before this
+PUBLISHED_BY = pd.Timedelta(hours=19)
+
+
+@dataclass
+class DayPlan:
+    """What a day-file refresh will ask for, said before it starts."""
+
+    days: list[pd.Timestamp]
+    files: list[tuple[str, pd.Timestamp]]  # (kind, day) not yet read into the store
+    held: int  # files already read
+    seconds: float  # at the provider's pace
+
+    @property
+    def requests(self) -> int:
+        return len(self.files)
+
+
+def last_published(now: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The last day whose files can be out: today after 19:00 India time, else yesterday."""
+    now = pd.Timestamp.now(tz="Asia/Kolkata") if now is None else pd.Timestamp(now)
+    local = now.tz_convert("Asia/Kolkata").tz_localize(None) if now.tzinfo else now
+    day = local.normalize()
+    return day if local - day >= PUBLISHED_BY else day - pd.Timedelta(days=1)
+
+
+def plan_days(store: Store, provider: Provider, start: pd.Timestamp, end: pd.Timestamp,
+              kinds: Iterable[str]) -> DayPlan:
+    """The sessions between ``start`` and ``end`` and the files of ``kinds`` the store has not
+    read for them (``archive_days``); holidays are never planned."""
+    kinds = list(kinds)
+    days = list(provider.sessions(start, end))
+    read = store.read("archive_days", kinds)
+    have = {k: set(g["date"]) for k, g in read.groupby("kind")} if len(read) else {}
+    files = [(k, d) for d in days for k in kinds if d not in have.get(k, set())]
+    rate = float(getattr(provider, "rate", 0) or 0)
+    seconds = len(files) / rate if rate > 0 else 0.0
+    return DayPlan(days, files, len(days) * len(kinds) - len(files), seconds)
+
+
+def refresh_days(store: Store, provider, plan: DayPlan, *,  # type: ignore[no-untyped-def]
+                 progress: Progress | None = None,
+                 checkpoint_seconds: float = CHECKPOINT_SECONDS) -> RefreshReport:
+    """Fetch the planned day files with ``provider.day_file`` (several at once, at the
+    provider's pace) and store every row they hold, with a record of each file read.
+
+    What arrived is committed at least every ``checkpoint_seconds``; Ctrl-C commits what
+    arrived and returns (``report.interrupted``), so a back-fill resumes where it stopped.
+    A file that failed is named in ``report.failures`` and asked for again next time."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    report = RefreshReport(provider.source)
+    total = len(plan.files)
+    done = 0
+    last_commit = time.monotonic()
+    written: set[str] = set()
+    first_day = min((d for _, d in plan.files), default=None)
+    workers = max(1, int(getattr(provider, "max_workers", 2)))
+    pool = ThreadPoolExecutor(workers)
+    staged: dict[str, list[pd.DataFrame]] = {}
+    sizes = _file_sizes(store)
+    try:
+        with store.writer() as w:
+            todo = iter(plan.files)
+            running = {pool.submit(provider.day_file, k, d) for k, d in _take(todo, workers)}
+            try:
+                while running:
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        f = fut.result()
+                        done += 1
+                        _check_size(f, sizes)
+                        _stage_day(staged, provider, f, report, written)
+                        if progress:
+                            progress("files", done, total)
+                    if report.unreachable:
+                        break
+                    running |= {pool.submit(provider.day_file, k, d)
+                                for k, d in _take(todo, len(finished))}
+                    if time.monotonic() - last_commit >= checkpoint_seconds:
+                        _flush(w, staged)
+                        w.commit()
+                        last_commit = time.monotonic()
+            except KeyboardInterrupt:
+                # leaving the block commits every whole file that arrived; the rest is asked
+                # for by the next refresh
+                report.interrupted = True
+            _flush(w, staged)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return _finish_days(store, provider, report, written, first_day)
+
+
+#: a day's file with fewer rows than this share of the nearest day's is not whole
+SHORT_FILE = 0.8
+
+
+def _file_sizes(store: Store) -> dict[str, pd.Series]:
+    """Rows of each day file read so far, per kind (a whole file's size, to compare with)."""
+    days = store.read("archive_days")
+    return {str(k): g.set_index("date")["rows"].sort_index() for k, g in days.groupby("kind")}
+
+
+def _check_size(f, sizes: dict[str, pd.Series]) -> None:  # type: ignore[no-untyped-def]
+    """A file cut at a line end parses cleanly with rows missing: NSE's daily files never
+    shrink by a fifth from one day to the next, so a file that does is refused."""
+    if f.failure:
+        return
+    known = sizes.get(f.kind)
+    if known is not None and len(known):
+        near = known.iloc[int(abs(known.index - f.day).argmin())]
+        if f.rows < SHORT_FILE * near:
+            f.failure = (f"holds {f.rows:,} rows where the nearest day's file held {near:,.0f}: "
+                         "cut short or partial; not stored, asked for again next time")
+            return
+    sizes[f.kind] = pd.concat([known, pd.Series([float(f.rows)], index=[f.day])]).sort_index() \
+        if known is not None else pd.Series([float(f.rows)], index=[f.day])
+
+
+def _stage_day(staged: dict[str, list[pd.DataFrame]], provider, f,  # type: ignore[no-untyped-def]
+               report: RefreshReport, written: set[str]) -> None:
+    """One day's file staged with the record that it was read; or its failure said."""
+    if f.failure:
+        if f.unreachable and not any(report.rows.values()):
+            report.unreachable = f.failure
+        report.failures.setdefault("files", {})[f.name] = f.failure
+        return
+    for table in ("prices", "index_valuation"):
+        frame = getattr(f, table)
+        if not frame.empty:
+            staged.setdefault(table, []).append(frame)
+            report.rows[table] = report.rows.get(table, 0) + len(frame)
+    written.update(f.prices["ticker"])
+    staged.setdefault("archive_days", []).append(pd.DataFrame({
+        "kind": [f.kind], "date": [f.day], "rows": [float(f.rows)], "file": [f.name],
+        "source": [provider.source], "fetched_at": [pd.Timestamp.now(tz="UTC")]}))
+    report.rows["files"] = report.rows.get("files", 0) + 1
+
+
+def _flush(w, staged: dict[str, list[pd.DataFrame]]) -> None:  # type: ignore[no-untyped-def]
+    """Staged day files into the writer, one upsert per table (a file's rows and the record
+    that it was read always travel in the same commit)."""
+    for table, parts in staged.items():
+        if parts:
+            w.upsert(table, pd.concat(parts, ignore_index=True))
+    staged.clear()
+
+
+def _take(it, n: int) -> list:  # type: ignore[no-untyped-def, type-arg]
+    out = []
+    for _ in range(n):
+        nxt = next(it, None)
+        if nxt is None:
+            break
+        out.append(nxt)
+    return out
+
+
+def _finish_days(store: Store, provider, report: RefreshReport, written: set[str],  # type: ignore[no-untyped-def]
+                 first_day: pd.Timestamp | None) -> RefreshReport:
+    """Requests counted, and the stocks written checked for moves no action explains."""
+    from rerating.data.imports import price_checks
+
+    report.requests = dict(provider.requests)
+    if written and first_day is not None:
+        checked = price_checks(store, sorted(written))
+        recent = checked[checked["date"] >= first_day]
+        for r in recent.itertuples(index=False):
+            report.warnings.setdefault("prices", {})[r.ticker] = r.what
+    return report

@@ -110,12 +110,14 @@ class Store:
     def read(self, table: str, tickers: Iterable[str] | None = None, *,
              start: object = None, end: object = None,
              columns: list[str] | None = None,
-             manifest: dict[str, Any] | None = None) -> pd.DataFrame:
+             manifest: dict[str, Any] | None = None, adjusted: bool = True) -> pd.DataFrame:
         """Rows of ``table`` (optionally for some tickers and a date window), canonical shape.
 
         An empty frame when the store holds nothing for them; see :meth:`require` for a miss
         that must be an error. ``manifest``: read the commit it describes (from
-        :meth:`manifest`), so several reads see one generation.
+        :meth:`manifest`), so several reads see one generation. Prices from NSE's files are
+        stored as traded and read on today's share basis (``rerating.data.actions``), like
+        Yahoo's; ``adjusted=False`` reads them as traded.
         """
         spec = model.TABLES[table]
         pinned = manifest
@@ -125,6 +127,8 @@ class Store:
             if name is None:
                 return model.empty(spec)
             try:
+                if table == "prices" and adjusted and "corporate_actions" in manifest["tables"]:
+                    return self._read_adjusted(manifest, tickers, start, end, columns)
                 return self._read_file(spec, self.tables_dir / name, tickers, start, end, columns)
             except FileNotFoundError:
                 # The file was collected between reading the manifest and opening it: a
@@ -133,6 +137,34 @@ class Store:
                     raise
                 time.sleep(0.05)
         raise AssertionError("unreachable")
+
+    def _read_adjusted(self, manifest: dict[str, Any], tickers: Iterable[str] | None,
+                       start: object, end: object, columns: list[str] | None) -> pd.DataFrame:
+        from rerating.data.actions import adjust
+
+        spec = model.PRICES
+        path = self.tables_dir / manifest["tables"]["prices"]
+        wanted = columns
+        if columns is not None:
+            if not {"close", "adj_close"} & set(columns):
+                return self._read_file(spec, path, tickers, start, end, columns)
+            columns = list(dict.fromkeys([*columns, "ticker", "date", "source", "close",
+                                          "adj_close"]))
+        frame = self._read_file(spec, path, tickers, start, end, columns)
+        traded = model.as_traded(frame["source"])
+        if traded.any():
+            names = frame.loc[traded, "ticker"].unique().tolist()
+            acts = self._read_file(model.CORPORATE_ACTIONS,
+                                   self.tables_dir / manifest["tables"]["corporate_actions"],
+                                   names, None, None)
+            history = None
+            if (start is not None or end is not None) and acts["dividend"].notna().any():
+                # a dividend's previous close may lie outside the window asked for
+                history = self._read_file(spec, path, acts.loc[acts["dividend"].notna(), "ticker"]
+                                          .unique(), None, None, ["ticker", "date", "close", "source"])
+                history = history[model.as_traded(history["source"])]
+            frame = adjust(frame, acts, traded, history)
+        return frame if wanted is None else frame[wanted]
 
     def _read_file(self, spec: model.TableSpec, path: Path, tickers: Iterable[str] | None,
                    start: object, end: object, columns: list[str] | None = None) -> pd.DataFrame:
@@ -174,10 +206,12 @@ class Store:
                                 f"{pd.Timestamp(start).date()}; run `rerating data refresh`")
         if missing and table == "index_valuation":  # Yahoo publishes no index P/E history
             raise CacheMiss(f"the store at {self.root} holds no P/E-P/B history for "
-                            f"{', '.join(missing[:10])}: for an NSE index download its 'P/E, "
-                            "P/B & Div. Yield' history from niftyindices.com and run `rerating "
-                            "data import index-valuation FILE` (the demo indices come with "
-                            "`rerating data refresh --source demo`)")
+                            f"{', '.join(missing[:10])}: for an NSE index run `rerating data "
+                            "refresh --source nse --indices-only --years 12` (NSE's daily "
+                            "all-indices files), or download its 'P/E, P/B & Div. Yield' "
+                            "history from niftyindices.com and run `rerating data import "
+                            "index-valuation FILE` (the demo indices come with `rerating data "
+                            "refresh --source demo`)")
         if missing:
             raise CacheMiss(f"the store at {self.root} holds no {table} for "
                             f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}; "

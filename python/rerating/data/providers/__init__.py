@@ -18,11 +18,13 @@ __all__ = ["PROVIDERS", "SOURCE_NAMES", "Provider", "Query", "get_provider", "is
 PROVIDERS: dict[str, str] = {
     "demo": "rerating.data.providers.demo:DemoProvider",
     "yahoo": "rerating.data.providers.yahoo:YahooProvider",
+    "nse": "rerating.data.providers.nse:NSEProvider",
 }
 
 
 #: how a message names each source
-SOURCE_NAMES: dict[str, str] = {"yahoo": "Yahoo Finance", "demo": "the demo market"}
+SOURCE_NAMES: dict[str, str] = {"yahoo": "Yahoo Finance", "demo": "the demo market",
+                                 "nse": "NSE's archive"}
 
 
 def is_demo_ticker(ticker: str) -> bool:

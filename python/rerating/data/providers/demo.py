@@ -443,7 +443,7 @@ class DemoProvider(Provider):
 
     name = "demo"
     source = model.SOURCE_DEMO
-    tables = frozenset(model.TABLES)
+    tables = frozenset(model.MARKET_TABLES)
 
     def __init__(self, seed: int = DEFAULT_SEED) -> None:
         super().__init__()

@@ -58,6 +58,8 @@ class ImportOptions:
     index_map: IndexMap = field(default_factory=IndexMap)
     known_tickers: frozenset[str] = frozenset()
     today: pd.Timestamp | None = None
+    #: the source label rows get (default ``import:<file name>``; a provider names itself)
+    source: str | None = None
 
 
 @dataclass
@@ -70,10 +72,12 @@ class Imported:
     index_valuation: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     members: pd.DataFrame | None = None  # an NSE constituent list
+    actions: pd.DataFrame | None = None  # NSE corporate actions (model.CORPORATE_ACTIONS)
 
     @property
     def rows(self) -> int:
-        return len(self.prices) + len(self.index_valuation)
+        return len(self.prices) + len(self.index_valuation) + \
+            (0 if self.actions is None else len(self.actions))
 
 
 @dataclass(frozen=True)
@@ -416,6 +420,57 @@ def _read_constituents(table: TextTable, cols: dict[str, str], opts: ImportOptio
                     members)
 
 
+def _read_actions(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
+    """NSE's corporate-actions export: every purpose read into a kind and a price factor, or
+    the file refused naming the row (see ``rerating.data.actions``)."""
+    from rerating.data.actions import purposes
+
+    notes = list(table.notes)
+    f = table.frame
+    series = f[cols["series"]].str.upper() if "series" in cols else pd.Series("EQ", index=f.index)
+    blank = f[cols["exdate"]].str.strip().str.lower().isin(MISSING_DATES)
+    if blank.any():
+        notes.append(f"skipped {int(blank.sum())} row(s) with no ex-date (line "
+                     f"{line_of(f.index[blank][0])})")
+    keep = ~blank & series.isin(EQUITY_SERIES)
+    other = int((~blank & ~keep).sum())
+    if other:
+        notes.append(f"skipped {other} row(s) of other series than EQ/BE (debt, REIT/InvIT units "
+                     "…): their prices are not stored")
+    f = f[keep]
+    if f.empty:
+        raise InputError(f"{table.name}: no EQ or BE row with an ex-date; nothing to import")
+    sub = TextTable(table.name, f, table.encoding, table.delimiter)
+    symbols = f[cols["symbol"]].str.upper()
+    bad = symbols[~(symbols + ".NS").str.match(TICKER.pattern)]
+    if not bad.empty:
+        raise InputError(f"{table.name}: SYMBOL {bad.iloc[0]!r} on line {line_of(bad.index[0])} "
+                         "is not an NSE symbol")
+    ex = _dates(sub, cols["exdate"], opts, notes, (DAYFIRST, "NSE writes 09-Mar-2026"))
+    frame = pd.DataFrame({
+        "ticker": symbols + ".NS", "ex_date": ex, "purpose": f[cols["purpose"]].str.strip(),
+        "series": series[f.index], "line": [line_of(i) for i in f.index],
+        "company_name": f[cols["companyname"]] if "companyname" in cols else None})
+    read = purposes(frame, table.name)
+    kinds = read["kind"].value_counts()
+    notes.append("actions read: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
+    rights = read[read["kind"] == "rights"]
+    if not rights.empty:
+        notes.append(f"{len(rights)} rights issue(s) kept but not adjusted for (the ex-rights "
+                     "price needs the subscription price and take-up, which the purpose does "
+                     "not settle); their ex-dates are checked like any other day")
+    source = model.import_source(table.name)
+    actions = model.conform(model.CORPORATE_ACTIONS, read.drop(columns="line"), source=source,
+                            fetched_at=pd.Timestamp.now(tz="UTC"))
+    return Imported(table.name, "NSE corporate actions (SYMBOL,COMPANY NAME,SERIES,PURPOSE,FACE "
+                    "VALUE,EX-DATE,…)", model.empty(model.PRICES),
+                    model.empty(model.INDEX_VALUATION), notes, actions=actions)
+
+
+#: what NSE writes for a date it has not got
+MISSING_DATES = frozenset({"", "-", "--", "na", "n/a"})
+
+
 def _bhav_old(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
     return _read_bhavcopy(t, c, o, kind="old")
 
@@ -430,6 +485,8 @@ def _bhav_udiff(t: TextTable, c: dict[str, str], o: ImportOptions) -> Imported:
 
 #: most specific first; the first whose columns are all present reads the file
 LAYOUTS: tuple[Layout, ...] = (
+    Layout("nse-corporate-actions", "NSE corporate actions",
+           (("symbol",), ("purpose",), ("exdate",)), _read_actions),
     Layout("nse-constituents", "NSE constituent list",
            (("companyname",), ("industry",), ("symbol",), ("series",), ("isincode",)),
            _read_constituents),
@@ -459,7 +516,7 @@ LAYOUTS: tuple[Layout, ...] = (
 
 KNOWN = ("Yahoo Finance download; investing.com Historical Data; niftyindices index prices or "
          "P/E-P/B-yield; NSE ind_close_all; NSE bhavcopy (old, sec_bhavdata_full or UDiFF); NSE "
-         "constituent list; long (ticker,date,close) or wide (Date + one column per ticker)")
+         "constituent list; NSE corporate actions; long (ticker,date,close) or wide (Date + one column per ticker)")
 
 
 def _unknown(table: TextTable, why: str = "") -> InputError:
@@ -539,7 +596,7 @@ def _imported(table: TextTable, layout: str, prices: pd.DataFrame | None,
     notes = [*table.notes, *notes]
     today = (opts.today or pd.Timestamp.now(tz="Asia/Kolkata").tz_localize(None)).normalize()
     out_p, out_v = model.empty(model.PRICES), model.empty(model.INDEX_VALUATION)
-    source = model.import_source(table.name)
+    source = opts.source or model.import_source(table.name)
     now = pd.Timestamp.now(tz="UTC")
     if prices is not None and not prices.empty:
         blank = prices["close"].isna()

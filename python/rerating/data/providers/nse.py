@@ -1,0 +1,323 @@
+"""NSE's own daily files: every index's close and valuation, every stock's close, one file each.
+
+For every trading day NSE's archive publishes ``ind_close_all_DDMMYYYY.csv`` (each NSE index's
+close, P/E, P/B and dividend yield) and an equity bhavcopy (each security's close and volume:
+``sec_bhavdata_full_DDMMYYYY.csv`` until 5 July 2024, the UDiFF
+``BhavCopy_NSE_CM_0_0_0_YYYYMMDD_F_0000.csv.zip`` from 8 July 2024). Two requests bring a whole
+day of the market, where Yahoo needs one per ticker. The files are read by the importer's own
+layouts (``providers/files.py``), so a file fetched and a file downloaded by hand read alike.
+
+The archive is a public static host; this client is polite to it: at most ``max_workers``
+requests at once and ``rate`` requests a second in all, a User-Agent naming the tool, and
+backoff on 403, 429 and 5xx answers (``Retry-After`` honoured). A holiday is never asked for
+(the NSE calendar from ``exchange_calendars``); a 404 on a trading day is a named failure, and
+so is an answer that is not the file asked for (NSE answers some blocked clients with a web
+page, a cut-off zip, a file of another day).
+
+Corporate actions come from nseindia.com's JSON API behind the site's cookies (a first request
+to the home page sets them), where reachable; the CSV the site's page exports is read by
+``rerating data import actions``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from rerating import __version__
+from rerating.data import model
+from rerating.data.parsing import TextTable
+from rerating.data.providers.base import Provider, Query
+from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
+
+ARCHIVE = "https://nsearchives.nseindia.com"
+SITE = "https://www.nseindia.com"
+#: the UDiFF common bhavcopy replaced sec_bhavdata_full as NSE's full bhavcopy on this day
+UDIFF_FROM = pd.Timestamp("2024-07-08")
+USER_AGENT = (f"Mozilla/5.0 (compatible; rerating-desk/{__version__}; end-of-day research "
+              "tool; +https://pypi.org/project/rerating/)")
+#: the two kinds of daily file, as the store records which days it has read
+INDICES, EQUITIES = "nse:indices", "nse:equities"
+KINDS = (INDICES, EQUITIES)
+_RETRIED = {403, 429, 500, 502, 503, 504}
+_NO_DNS = re.compile(r"resolve|name or service not known|nodename nor servname|getaddrinfo|"
+                     r"temporary failure in name resolution|no address associated", re.I)
+
+
+def file_name(kind: str, day: pd.Timestamp) -> str:
+    """The name NSE gives the file of ``kind`` for ``day``."""
+    if kind == INDICES:
+        return f"ind_close_all_{day:%d%m%Y}.csv"
+    if day >= UDIFF_FROM:
+        return f"BhavCopy_NSE_CM_0_0_0_{day:%Y%m%d}_F_0000.csv.zip"
+    return f"sec_bhavdata_full_{day:%d%m%Y}.csv"
+
+
+def file_url(kind: str, day: pd.Timestamp, base: str = ARCHIVE) -> str:
+    """Where NSE's archive serves it."""
+    name = file_name(kind, day)
+    if kind == INDICES:
+        return f"{base}/content/indices/{name}"
+    if day >= UDIFF_FROM:
+        return f"{base}/content/cm/{name}"
+    return f"{base}/products/content/{name}"
+
+
+class BadFile(InputError):
+    """An answer that is not the file asked for: a web page, a broken zip, another day."""
+
+
+@dataclass
+class DayFile:
+    """One day's file of one kind: what it held (canonical tables) or why it failed."""
+
+    kind: str
+    day: pd.Timestamp
+    name: str
+    prices: pd.DataFrame = field(default_factory=lambda: model.empty(model.PRICES))
+    index_valuation: pd.DataFrame = field(
+        default_factory=lambda: model.empty(model.INDEX_VALUATION))
+    failure: str | None = None
+    unreachable: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.prices) + len(self.index_valuation)
+
+
+class NSEProvider(Provider):
+    """NSE's daily archive files (and, where reachable, its corporate actions)."""
+
+    name = "nse"
+    source = model.SOURCE_NSE
+    tables = frozenset({"prices", "index_valuation"})
+
+    def __init__(self, session: Any = None, *, max_workers: int = 2, rate: float = 3.0,
+                 timeout: float = 30.0, retries: int = 4, backoff: float = 2.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, base_url: str = ARCHIVE,
+                 site_url: str = SITE, index_map: Any = None, **_: Any) -> None:
+        super().__init__()
+        import requests
+
+        from rerating.data.indices import IndexMap
+
+        self.session = session if session is not None else requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "text/csv,*/*",
+                                     "Accept-Encoding": "gzip, deflate"})
+        self.max_workers = max(1, int(max_workers))
+        self.rate = float(rate)
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self._clock = clock
+        self.base_url = base_url.rstrip("/")
+        self.site_url = site_url.rstrip("/")
+        self.index_map = index_map or IndexMap()
+        self._pace_lock = threading.Lock()
+        self._next_slot = 0.0
+        self._days: dict[tuple[str, pd.Timestamp], DayFile] = {}
+
+    # -- the contract: tables for tickers over a window ------------------------------------------
+    def extract_data(self, table: str, query: Query) -> Any:
+        end = query.end or pd.Timestamp.today().normalize()
+        start = query.start or end
+        index = [self.index_map.is_index_symbol(t) for t in query.tickers]
+        kinds = [INDICES] if table == "index_valuation" or all(index) else \
+            [EQUITIES] if not any(index) else list(KINDS)
+        before = sum(self.requests.get(k, 0) for k in KINDS)
+        files = [self.day_file(k, d) for d in self.sessions(start, end) for k in kinds]
+        self._count(table, sum(self.requests.get(k, 0) for k in KINDS) - before)
+        return files
+
+    def transform_data(self, table: str, query: Query, raw: Any) -> pd.DataFrame:
+        files: list[DayFile] = raw
+        wanted = set(query.tickers)
+        parts = [getattr(f, table) for f in files if not getattr(f, table).empty]
+        key = model.TABLES[table].key[0]
+        frame = pd.concat(parts, ignore_index=True) if parts else model.empty(model.TABLES[table])
+        frame = self._conform(table, frame[frame[key].isin(wanted)])
+        failed = [f for f in files if f.failure]
+        if failed:
+            why = f"{failed[0].name}: {failed[0].failure}" + \
+                (f" (and {len(failed) - 1} more files)" if len(failed) > 1 else "")
+            kind = NetworkError if all(f.unreachable for f in failed) else ProviderError
+            raise kind("NSE's archive did not give every day asked for",
+                       {t: why for t in sorted(wanted - set(frame[key]))} or
+                       {t: why for t in sorted(wanted)}, partial=frame)
+        return frame
+
+    # -- one day's file ---------------------------------------------------------------------------
+    def day_file(self, kind: str, day: pd.Timestamp) -> DayFile:
+        """The file of ``kind`` for ``day``, fetched once per provider and read."""
+        day = pd.Timestamp(day).normalize()
+        if (kind, day) not in self._days:
+            self._days[(kind, day)] = self._fetch_day(kind, day)
+        return self._days[(kind, day)]
+
+    def _fetch_day(self, kind: str, day: pd.Timestamp) -> DayFile:
+        from rerating.data.providers.files import ImportOptions, read_data
+
+        name = file_name(kind, day)
+        got = DayFile(kind, day, name)
+        try:
+            status, data, ctype = self._get(file_url(kind, day, self.base_url), kind)
+        except NetworkError as exc:
+            got.failure, got.unreachable = str(exc), True
+            return got
+        if status == 404:
+            got.failure = (f"NSE has no {name} for {day:%a %d %b %Y}, a trading day by the "
+                           "NSE calendar (HTTP 404): not published yet, or an unscheduled "
+                           "closure; asked again at the next refresh")
+            return got
+        if status != 200:
+            got.failure = f"HTTP {status} for {name} after {self.retries} retries"
+            return got
+        try:
+            _check_body(name, data, ctype)
+            imported = read_data(data, name, ImportOptions(index_map=self.index_map,
+                                                           source=self.source))
+            _check_day(name, day, imported.prices, imported.index_valuation)
+        except InputError as exc:
+            got.failure = f"not the file asked for: {str(exc).removeprefix(name + ': ')}"
+            return got
+        got.prices, got.index_valuation = imported.prices, imported.index_valuation
+        got.notes = [n for n in imported.notes if not n.startswith(("skipped", "index names"))]
+        return got
+
+    def _get(self, url: str, table: str) -> tuple[int, bytes, str]:
+        """One GET, paced and retried; (status, body, content type). Raises NetworkError when
+        the host cannot be reached at all."""
+        import requests
+
+        for attempt in range(self.retries + 1):
+            self._wait_turn()
+            self._count(table)
+            try:
+                r = self.session.get(url, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                # no name resolution is no network: asking again only makes the user wait
+                if attempt == self.retries or _NO_DNS.search(str(exc)):
+                    raise NetworkError(f"cannot reach NSE's archive: {type(exc).__name__}: "
+                                       f"{str(exc)[:160]}") from None
+                self._sleep(self.backoff * 2 ** attempt)
+                continue
+            if r.status_code in _RETRIED and attempt < self.retries:
+                wait = _retry_after(r.headers.get("Retry-After"), self.backoff * 2 ** attempt)
+                self._sleep(wait)
+                continue
+            if r.status_code == 429:
+                raise RateLimited(f"NSE's archive refused {url.rsplit('/', 1)[-1]}: too many "
+                                  "requests (HTTP 429) after backing off")
+            return r.status_code, r.content, r.headers.get("Content-Type", "")
+        raise AssertionError("unreachable")
+
+    def _wait_turn(self) -> None:
+        """At most ``rate`` requests a second, across threads."""
+        if self.rate <= 0:
+            return
+        with self._pace_lock:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + 1.0 / self.rate
+        if slot > now:
+            self._sleep(slot - now)
+
+    # -- corporate actions --------------------------------------------------------------------------
+    def corporate_actions(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """NSE's corporate actions with ex-dates in the window, from nseindia.com's JSON API
+        (its cookies first), read by the same reader as the CSV its page exports."""
+        import requests
+
+        from rerating.data.providers.files import _read_actions, recognise
+
+        api = (f"{self.site_url}/api/corporates-corporateActions?index=equities&from_date="
+               f"{start:%d-%m-%Y}&to_date={end:%d-%m-%Y}")
+        try:
+            self._wait_turn()
+            self._count("corporate_actions")
+            self.session.get(self.site_url + "/", timeout=self.timeout)  # sets the cookies
+            self._wait_turn()
+            self._count("corporate_actions")
+            r = self.session.get(api, timeout=self.timeout, headers={
+                "Accept": "application/json", "Referer": f"{self.site_url}/companies-listing/"
+                "corporate-filings-actions"})
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise NetworkError(f"cannot reach nseindia.com: {type(exc).__name__}") from None
+        if r.status_code != 200:
+            raise ProviderError(f"nseindia.com answered HTTP {r.status_code} for its corporate "
+                                "actions (the site refuses clients without its cookies or "
+                                "from some networks): download the CSV from its Corporate "
+                                "Actions page and run `rerating data import actions FILE`")
+        try:
+            records = r.json()
+        except ValueError:
+            raise ProviderError("nseindia.com answered its corporate-actions API with no JSON "
+                                "(a web page): download the CSV from its Corporate Actions "
+                                "page and run `rerating data import actions FILE`") from None
+        records = records.get("data", []) if isinstance(records, dict) else records
+        name = f"corporates-corporateActions {start:%d-%m-%Y} to {end:%d-%m-%Y}"
+        if not records:
+            return model.empty(model.CORPORATE_ACTIONS)
+        # the API's keys, under the names of the CSV the site exports
+        rows = pd.DataFrame(records).rename(columns={
+            "symbol": "SYMBOL", "comp": "COMPANY NAME", "series": "SERIES",
+            "subject": "PURPOSE", "faceVal": "FACE VALUE", "exDate": "EX-DATE",
+            "recDate": "RECORD DATE"})
+        rows = rows.astype(str).apply(lambda c: c.str.strip())
+        table = TextTable(name, rows.reset_index(drop=True), "UTF-8", ",")
+        from rerating.data.providers.files import ImportOptions, _columns
+
+        cols = _columns(table)
+        recognise(table, cols)  # the same required columns as the CSV
+        got = _read_actions(table, cols, ImportOptions())
+        assert got.actions is not None
+        return got.actions.assign(source=f"{self.source}:corporate-actions-api")
+
+
+def _retry_after(header: str | None, default: float) -> float:
+    try:
+        return min(max(float(header), 0.0), 300.0) if header else default
+    except ValueError:
+        return default
+
+
+def _check_body(name: str, data: bytes, ctype: str) -> None:
+    """Refuse what is plainly not the file: a web page, an empty answer, a zip that is none."""
+    head = data[:512].lstrip().lower()
+    if not data.strip():
+        raise BadFile(f"{name}: the answer was empty")
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")) \
+            or "text/html" in ctype.lower():
+        raise BadFile(f"{name}: a web page came back where a CSV was expected (NSE answers "
+                      "some blocked clients this way); try later or from another network")
+    if name.endswith(".zip"):
+        if not data.startswith(b"PK\x03\x04"):
+            raise BadFile(f"{name}: the answer is not a zip file")
+        return  # a cut-off zip fails its own directory and CRC checks when read
+    # NSE writes whole lines; an answer cut short mid-line may still parse, with its last
+    # number cut (".6" for ".62"): a wrong number that looks right, so refuse it
+    lines = data.rstrip(b"\r\n").split(b"\n")
+    if len(lines) > 1 and lines[-1].count(b",") < lines[0].count(b","):
+        raise BadFile(f"{name}: cut off: its last line has {lines[-1].count(b',') + 1} of the "
+                      f"header's {lines[0].count(b',') + 1} fields")
+    if not data.endswith(b"\n"):
+        raise BadFile(f"{name}: cut off: it ends mid-line, without the line break NSE ends "
+                      "every line with")
+
+
+def _check_day(name: str, day: pd.Timestamp, prices: pd.DataFrame,
+               valuation: pd.DataFrame) -> None:
+    """A file must hold the day it is named for, and only that day."""
+    days = set(prices["date"]) | set(valuation["date"])
+    if days != {day}:
+        shown = ", ".join(f"{d:%Y-%m-%d}" for d in sorted(days)[:3])
+        raise BadFile(f"{name}: holds {shown}, not {day:%Y-%m-%d} (a file for another day)")
