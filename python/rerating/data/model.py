@@ -216,26 +216,29 @@ def conform(spec: TableSpec, frame: pd.DataFrame, *, source: str | None = None,
         raise InputError(f"{spec.name} table is missing required column(s) {missing}; "
                          f"expected columns {spec.column_names}")
     n = len(frame)
-    out = pd.DataFrame(index=pd.RangeIndex(n))
+    cols: dict[str, object] = {}  # built whole, then one frame: column inserts cost per call
     for col, dtype in spec.columns.items():
         if col == "source" and source is not None:
-            out[col] = pd.Series([source], dtype="str").repeat(n).to_numpy()
+            cols[col] = pd.Series([source], dtype="str").repeat(n).to_numpy()
             continue
         if col == "fetched_at" and fetched_at is not None:
             stamp = pd.Timestamp(fetched_at)
             stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-            out[col] = pd.DatetimeIndex([stamp]).repeat(n).astype(dtype)
+            cols[col] = pd.DatetimeIndex([stamp]).repeat(n).astype(dtype)
             continue
         if col in frame.columns:
             values = frame[col].reset_index(drop=True)
         else:
             values = pd.Series(np.full(n, None if dtype == "str" else np.nan, dtype=object))
-        out[col] = _coerce(values, dtype, f"{spec.name}.{col}")
+        cols[col] = _coerce(values, dtype, f"{spec.name}.{col}")
+    out = pd.DataFrame(cols, index=pd.RangeIndex(n))
     blank = [c for c in spec.required if out[c].isna().any()]
     if blank:
         raise InputError(f"{spec.name} table has blank values in required column(s) {blank}")
-    out = out.drop_duplicates(list(spec.key), keep="last")
-    return out.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+    key = list(spec.key)
+    if out.duplicated(key, keep="last").any():
+        out = out.drop_duplicates(key, keep="last")
+    return out.sort_values(key, kind="stable").reset_index(drop=True)
 
 
 def _coerce(values: pd.Series, dtype: str, label: str) -> pd.Series:

@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,20 @@ class TextTable:
     encoding: str
     delimiter: str
     notes: list[str] = field(default_factory=list)
+    #: the same cells as an Arrow table, when read with ``arrow=True`` (``frame`` then holds
+    #: only the header): many daily files are joined before pandas sees them
+    arrow: Any = None
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.arrow.column_names if self.arrow is not None else self.frame.columns)
+
+    def materialise(self) -> TextTable:
+        """``frame`` filled from ``arrow`` (a no-op for a table read into pandas)."""
+        if self.arrow is not None:
+            self.frame = trimmed(self.arrow).to_pandas()
+            self.arrow = None
+        return self
 
 
 def read_bytes(path: Path) -> tuple[bytes, str]:
@@ -140,8 +155,25 @@ def unpack(data: bytes, name: str) -> tuple[bytes, str]:
     return data, name
 
 
-def table_from_bytes(data: bytes, name: str) -> TextTable:
-    """:func:`read_table` for bytes already in hand (a download, a shipped file)."""
+def table_from_bytes(data: bytes, name: str, *, arrow: bool = False) -> TextTable:
+    """:func:`read_table` for bytes already in hand (a download, a shipped file). With
+    ``arrow``, a well-formed file stays an Arrow table (see :attr:`TextTable.arrow`)."""
+    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and raw[:200].count(b"\x00") <= 10:
+        # UTF-8 (Arrow checks every byte of it): only the header line is decoded here
+        head = raw[:raw.find(b"\n") + 1 or len(raw)]
+        try:
+            first = head.decode("utf-8")
+        except UnicodeDecodeError:
+            first = ""
+        if first.strip():
+            delimiter = _delimiter(first, name)
+            tbl = _arrow_read(raw, first, delimiter)
+            if tbl is not None:  # a well-formed file: every cell as text, stripped, in C++
+                encoding = "UTF-8 (BOM)" if raw is not data else "UTF-8"
+                if arrow:  # trimmed by whoever reads it into pandas (materialise)
+                    return TextTable(name, pd.DataFrame(), encoding, delimiter, [], tbl)
+                return TextTable(name, trimmed(tbl).to_pandas(), encoding, delimiter, [])
     text, encoding = decode(data, name)
     text = text.lstrip("\ufeff")
     first = next((ln for ln in io.StringIO(text) if ln.strip()), None)  # not the whole file
@@ -170,6 +202,51 @@ def table_from_bytes(data: bytes, name: str) -> TextTable:
     return TextTable(name, frame, encoding, delimiter, notes)
 
 
+def _arrow_read(raw: bytes, first: str, delimiter: str) -> Any:
+    """The table (Arrow) as pandas' reader below makes it (every cell a stripped string, blank lines
+    skipped, a trailing delimiter's empty column dropped), read by pyarrow's CSV reader, which
+    is several times faster on NSE's daily files. None for anything it would read differently
+    (rows of another width, repeated column names, a header after blank lines, quoted line
+    breaks): pandas reads those, and says what is wrong."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    names = [c.strip() for c in next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))]
+    trailing = names[-1] == "" and len(names) > 1
+    if trailing:
+        names[-1] = "Unnamed: trailing"
+    if "" in names or len(set(names)) != len(names):
+        return None
+    try:
+        tbl = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, ValueError):  # another width, bad UTF-8 …: pandas says what
+        return None
+    if trailing:
+        if pc.any(pc.not_equal(pc.utf8_trim_whitespace(tbl.column(names[-1])), "")).as_py():
+            return None
+        tbl = tbl.drop_columns([names[-1]])
+    return tbl.rename_columns([n.lstrip("\ufeff").strip() for n in tbl.column_names])
+
+
+def trimmed(tbl: Any) -> Any:
+    """Every cell of an Arrow table of text without surrounding blanks (pandas' reader is
+    told to skip leading ones; this is the same for both ends)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pa.table({n: pc.utf8_trim_whitespace(tbl.column(n)) for n in tbl.column_names})
+
+
 def line_of(index: int) -> int:
     """The file line of data row ``index`` (line 1 is the header)."""
     return int(index) + 2
@@ -179,38 +256,62 @@ def numbers(values: pd.Series, label: str) -> pd.Series:
     """Numbers as written in downloads: ``"25,860.10"``, ``"1,25,860.1"``, ``.76``, ``-.77``,
     ``264.35M``, ``1.2Cr``, ``-0.64%`` (the number before the sign: -0.64). ``-``, ``null`` and
     blanks are missing (NaN). Anything else, a European ``25.860,10`` included, is refused."""
+    fast = _plain_numbers(values)
+    if fast is not None:
+        return fast
     s = values.fillna("").astype(str).str.strip()
-    missing = s.str.lower().isin(MISSING)
-    body = s[~missing]
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    if body.empty:
-        return out
-    plain = pd.to_numeric(body, errors="coerce")  # the fast path: most cells are plain
-    plain = plain.where(np.isfinite(plain))  # "inf" is no price
-    todo = body[plain.isna()]
-    if not todo.empty:
-        parts = todo.str.extract(_NUMBER)
-        digits = parts["int"].fillna("").str.replace(",", "", regex=False)
-        ok = parts["sign"].notna() & ((digits != "") | parts["frac"].notna())
-        unit = parts["unit"].fillna("").str.lower()
-        ok &= unit.eq("") | unit.isin(list(UNITS))
-        if not ok.all():
-            i = ok[~ok].index[0]
-            bad = todo.loc[i]
-            hint = (" (a European number, comma as decimal mark: save the file with '.' "
-                    "decimals)" if _EUROPEAN.match(bad) else
-                    "; numbers may carry thousands separators, K/M/B or Cr/L units and %")
-            raise InputError(f"{label}: {bad!r} on line {line_of(i)} is not a number{hint}")
-        text = digits.where(digits != "", "0") + parts["frac"].fillna("")
-        value = pd.to_numeric(text)
-        scaled = unit != ""
-        if scaled.any():  # units are powers of ten: scale in decimal, so 264.35M is 264350000
-            value[scaled] = [float(Decimal(t) * Decimal(int(UNITS[u])))
-                             for t, u in zip(text[scaled], unit[scaled], strict=True)]
-        value = value.where(parts["sign"] != "-", -value)
-        plain.loc[todo.index] = value
-    out.loc[body.index] = plain.astype("float64")
-    return out
+    # most cells are plain numbers; only the others are looked at again
+    plain = pd.to_numeric(s.to_numpy(dtype=object), errors="coerce").astype("float64")
+    plain[~np.isfinite(plain)] = np.nan  # "inf" is no price
+    odd = np.flatnonzero(np.isnan(plain))
+    if odd.size:
+        todo = s.iloc[odd]
+        todo = todo[~todo.str.lower().isin(MISSING).to_numpy()]
+        if not todo.empty:
+            plain[s.index.get_indexer(todo.index)] = _written_numbers(todo, label)
+    return pd.Series(plain, index=values.index, dtype="float64")
+
+
+def _plain_numbers(values: pd.Series) -> pd.Series | None:
+    """A column whose every cell is a plain number (a bhavcopy's closes), cast by Arrow; None
+    when any cell needs a closer look (blanks, separators, units, signs …)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(values.dtype, pd.StringDtype) or values.empty:
+        return None
+    try:
+        cast = pc.cast(pa.array(values), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    out = cast.to_numpy(zero_copy_only=False)
+    if cast.null_count or not np.isfinite(out).all():
+        return None
+    return pd.Series(out, index=values.index, dtype="float64")
+
+
+def _written_numbers(todo: pd.Series, label: str) -> np.ndarray:
+    """The cells the fast path could not read: separators, units, signs, or refused."""
+    parts = todo.str.extract(_NUMBER)
+    digits = parts["int"].fillna("").str.replace(",", "", regex=False)
+    ok = parts["sign"].notna() & ((digits != "") | parts["frac"].notna())
+    unit = parts["unit"].fillna("").str.lower()
+    ok &= unit.eq("") | unit.isin(list(UNITS))
+    if not ok.all():
+        i = ok[~ok].index[0]
+        bad = todo.loc[i]
+        hint = (" (a European number, comma as decimal mark: save the file with '.' "
+                "decimals)" if _EUROPEAN.match(bad) else
+                "; numbers may carry thousands separators, K/M/B or Cr/L units and %")
+        raise InputError(f"{label}: {bad!r} on line {line_of(i)} is not a number{hint}")
+    text = digits.where(digits != "", "0") + parts["frac"].fillna("")
+    value = pd.to_numeric(text)
+    scaled = unit != ""
+    if scaled.any():  # units are powers of ten: scale in decimal, so 264.35M is 264350000
+        value[scaled] = [float(Decimal(t) * Decimal(int(UNITS[u])))
+                         for t, u in zip(text[scaled], unit[scaled], strict=True)]
+    value = value.where(parts["sign"] != "-", -value)
+    return value.to_numpy(dtype="float64")
 
 
 @dataclass(frozen=True)

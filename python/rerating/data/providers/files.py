@@ -15,7 +15,6 @@ header seen and the option that would help. Nothing here touches the store
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,7 @@ from rerating.data.parsing import (
     numbers,
     read_table,
     table_from_bytes,
+    trimmed,
     unpack,
 )
 from rerating.errors import InputError
@@ -112,8 +112,11 @@ def _with_exchange(tickers: pd.Series, opts: ImportOptions, notes: list[str],
                    name: str) -> pd.Series:
     """Suffix-less tickers get ``--exchange``'s suffix, or the file is refused: RELIANCE is not
     RELIANCE.NS, and storing it as a new ticker would hide it from everything that asks."""
+    if tickers.str.contains(".", regex=False).all():  # every ticker has its exchange
+        return tickers
     uniq = pd.Series(tickers.unique())
-    bare = uniq[~uniq.str.contains(".", regex=False) & ~uniq.map(opts.index_map.is_index_symbol)]
+    index = uniq.str.startswith("^") | uniq.isin(list(opts.index_map.names))
+    bare = uniq[~uniq.str.contains(".", regex=False) & ~index]
     if bare.empty:
         return tickers
     ex = (opts.exchange or "").upper()
@@ -199,7 +202,7 @@ def _prices(table: TextTable, ticker: pd.Series | str, date: pd.Series, close: p
     out = pd.DataFrame({"ticker": ticker, "date": date, "close": close,
                         "adj_close": close if adj is None else adj,
                         "volume": np.nan if volume is None else volume}, index=date.index)
-    out["line"] = [line_of(i) for i in out.index]
+    out["line"] = out.index.to_numpy() + line_of(0)
     return out
 
 
@@ -265,7 +268,7 @@ def _valuation(table: TextTable, key: pd.Series, date: pd.Series, cols: dict[str
         "pe": numbers(f[cols["p/e"]], f"{table.name} P/E"),
         "pb": numbers(f[cols["p/b"]], f"{table.name} P/B"),
         "div_yield": numbers(f[dy], f"{table.name} {dy}")}, index=date.index)
-    out["line"] = [line_of(i) for i in out.index]
+    out["line"] = out.index.to_numpy() + line_of(0)
     return out[out[["pe", "pb", "div_yield"]].notna().any(axis=1)]
 
 
@@ -317,17 +320,19 @@ _BHAV_LABEL = {
 def _read_bhavcopy(table: TextTable, cols: dict[str, str], opts: ImportOptions, *,
                    kind: str) -> Imported:
     notes: list[str] = []
-    f = table.frame
     k_sym, k_ser, k_date, k_close, k_qty = _BHAV[kind]
+    # only the columns read here travel through the row filters (UDiFF has 34)
+    f = table.frame[[cols[k] for k in (*_BHAV[kind], "sgmt") if k in cols]]
     if kind == "udiff" and "sgmt" in cols:  # the common format also carries F&O segments
         f = f[f[cols["sgmt"]].str.upper() == "CM"]
     series = f[cols[k_ser]].str.upper()
     eq = f[series.isin(EQUITY_SERIES)]
-    if eq[cols[k_sym]].duplicated().any():
+    day_sym = [cols[k_sym], cols[k_date]]  # a batch of files holds each symbol once a day
+    if eq.duplicated(day_sym).any():
         # A symbol in both EQ and BE on one day would be two closes; EQ is the listed share's.
         rank = series[eq.index].map({"EQ": 0, "BE": 1})
         eq = eq.loc[rank.sort_values(kind="stable").index]
-        eq = eq[~eq[cols[k_sym]].duplicated(keep="first")].sort_index()
+        eq = eq[~eq.duplicated(day_sym, keep="first")].sort_index()
     skipped = len(table.frame) - len(eq)
     if skipped:
         notes.append(f"skipped {skipped} row(s) of other series than EQ/BE (bonds, SME, rights …)")
@@ -520,7 +525,7 @@ KNOWN = ("Yahoo Finance download; investing.com Historical Data; niftyindices in
 
 
 def _unknown(table: TextTable, why: str = "") -> InputError:
-    head = ",".join(table.frame.columns)
+    head = ",".join(table.columns)
     return InputError(f"{table.name}: not a layout Rerating Desk knows{' (' + why + ')' if why else ''}; "
                       f"header seen: {head[:160]!r}; known: {KNOWN}. Or write the columns "
                       "ticker,date,close")
@@ -529,7 +534,7 @@ def _unknown(table: TextTable, why: str = "") -> InputError:
 def _columns(table: TextTable) -> dict[str, str]:
     """Normalised header name -> the header as written (the first of equal names wins)."""
     cols: dict[str, str] = {}
-    for c in table.frame.columns:
+    for c in table.columns:
         cols.setdefault(_norm(c), c)
     return cols
 
@@ -538,7 +543,7 @@ def recognise(table: TextTable, cols: dict[str, str] | None = None) -> Layout:
     """The layout whose required columns the header holds, or a one-line refusal."""
     cols = _columns(table) if cols is None else cols
     for layout in LAYOUTS:
-        if layout.key == "wide" and len(table.frame.columns) < 2:
+        if layout.key == "wide" and len(table.columns) < 2:
             continue
         if layout.matches(cols):
             return layout
@@ -573,18 +578,113 @@ def _read(table: TextTable, opts: ImportOptions) -> Imported:
 
 def read_folder(folder: str | Path, opts: ImportOptions | None = None) -> list[Imported]:
     """Every ``.csv`` (or zipped CSV) in ``folder``, e.g. a folder of daily bhavcopies."""
+    from rerating.data.parsing import read_bytes
+
     paths = sorted(p for p in Path(folder).iterdir()
                    if p.is_file() and p.name.lower().endswith((".csv", ".csv.zip", ".zip")))
     if not paths:
         raise InputError(f"folder {folder} holds no .csv files to import")
-    workers = min(4, os.cpu_count() or 1)
-    if len(paths) < 16 or workers < 2:
-        return [read_file(p, opts) for p in paths]
-    # A year of bhavcopies is 250 files of parsing that shares nothing: use the cores.
-    from concurrent.futures import ProcessPoolExecutor
+    got = read_batch([read_bytes(p) for p in paths], opts)
+    for r in got:
+        if isinstance(r, InputError):
+            raise r
+    return got  # type: ignore[return-value]
 
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(read_file, paths, [opts] * len(paths), chunksize=8))
+
+#: layouts of one day's file each (NSE's daily files): many are read as one table
+DAILY = ("bhavcopy-udiff", "bhavcopy-full", "bhavcopy-old", "ind-close-all")
+
+
+def read_batch(items: list[tuple[bytes, str]], opts: ImportOptions | None = None,
+               ) -> list[Imported | InputError]:
+    """Many downloads at once, each read as :func:`read_data` reads it (or its refusal, in
+    its place). NSE's daily files of one layout are read as one table: pandas costs about
+    30 ms a call whatever the size, so 250 bhavcopies read together take a fraction of 250
+    reads. Each file must hold one day, a different one from the others; when a batch is
+    refused, its files are read one by one so the refusal names the file and line."""
+    opts = opts or ImportOptions()
+    out: list[Imported | InputError | None] = [None] * len(items)
+    groups: dict[str, list[tuple[int, TextTable, dict[str, str]]]] = {}
+    for i, (data, name) in enumerate(items):
+        try:
+            table = table_from_bytes(*unpack(data, name), arrow=True)
+            if (table.arrow.num_rows if table.arrow is not None else len(table.frame)) == 0:
+                raise InputError(f"{table.name} has a header but no rows")
+            cols = _columns(table)
+            layout = recognise(table, cols)
+        except InputError as exc:
+            out[i] = exc
+            continue
+        if layout.key in DAILY and table.arrow is not None:
+            groups.setdefault(layout.key, []).append((i, table, cols))
+        else:
+            out[i] = _attempt(lambda t=table, c=cols, la=layout: la.read(t.materialise(), c, opts))
+    for key, members in groups.items():
+        split = _read_together(key, members, opts) if len(members) > 1 else None
+        for (i, table, cols), got in zip(members, split or [None] * len(members), strict=True):
+            out[i] = got if got is not None else _attempt(
+                lambda t=table, c=cols: recognise(t, c).read(t.materialise(), c, opts))
+    return out  # type: ignore[return-value]
+
+
+def _attempt(read: Callable[[], Imported]) -> Imported | InputError:
+    try:
+        return read()
+    except InputError as exc:
+        return exc
+
+
+def _read_together(key: str, members: list[tuple[int, TextTable, dict[str, str]]],
+                   opts: ImportOptions) -> list[Imported] | None:
+    """Files of one daily layout read as one table, then split by day; None when that cannot
+    be done exactly (a file of several days, two files of one day, any refusal)."""
+    import pyarrow as pa
+
+    first_cols = members[0][2]
+    tables = []
+    for _, table, cols in members:
+        # one spelling of each column: the first file's header
+        spelled = {v: first_cols.get(k, v) for k, v in cols.items()}
+        tables.append(table.arrow.rename_columns([spelled.get(c, c)
+                                                  for c in table.arrow.column_names]))
+    try:
+        frame = trimmed(pa.concat_tables(tables, promote_options="default")).to_pandas()
+    except (pa.ArrowInvalid, ValueError, TypeError):
+        return None
+    big = TextTable(f"{len(members)} {key} files", frame, members[0][1].encoding, ",")
+    try:
+        got = recognise(big, first_cols).read(big, first_cols, opts)
+    except InputError:
+        return None
+    texts = [_date_texts(t, c) for _, t, c in members]
+    if any(len(t) != 1 for t in texts):
+        return None
+    parsed = dates(pd.Series([t[0] for t in texts]), f"{big.name} dates",
+                   layout_order=(DAYFIRST, "NSE writes day first")).values
+    if parsed.nunique() != len(members):
+        return None
+    if opts.source is None:  # each file's rows name the file (each file is one day)
+        named = dict(zip(parsed, (model.import_source(t.name) for _, t, _ in members),
+                         strict=True))
+        for frame in (got.prices, got.index_valuation):
+            frame["source"] = frame["date"].map(named).astype("str")
+    prices = dict(tuple(got.prices.groupby("date", sort=False)))
+    vals = dict(tuple(got.index_valuation.groupby("date", sort=False)))
+    notes = [n for n in got.notes if not n.startswith("skipped")]
+    out = []
+    for (_, table, _), day in zip(members, parsed, strict=True):
+        p = prices.get(day, got.prices.iloc[:0]).reset_index(drop=True)
+        v = vals.get(day, got.index_valuation.iloc[:0]).reset_index(drop=True)
+        out.append(Imported(table.name, got.layout, p, v, [*table.notes, *notes]))
+    return out
+
+
+def _date_texts(table: TextTable, cols: dict[str, str]) -> list[str]:
+    """The distinct date texts of a daily file (its date column, whatever the layout)."""
+    import pyarrow.compute as pc
+
+    col = next(cols[k] for k in ("traddt", "date1", "timestamp", "indexdate") if k in cols)
+    return pc.unique(table.arrow.column(col)).to_pylist()[:2]
 
 
 # -- checks every file's rows pass ------------------------------------------------------------
@@ -609,13 +709,11 @@ def _imported(table: TextTable, layout: str, prices: pd.DataFrame | None,
         if not indices:
             prices = prices.assign(ticker=_with_exchange(prices["ticker"], opts, notes, table.name))
         _check_rows(table.name, prices, "ticker", ["close"], today)
-        prices = prices.drop_duplicates(["ticker", "date"])
         _check_sessions(table.name, prices, notes)
         out_p = model.conform(model.PRICES, prices.drop(columns="line"), source=source,
                               fetched_at=now)
     if valuation is not None and not valuation.empty:
         _check_rows(table.name, valuation, "index", ["pe", "pb", "div_yield"], today)
-        valuation = valuation.drop_duplicates(["index", "date"])
         out_v = model.conform(model.INDEX_VALUATION, valuation.drop(columns="line"),
                               source=source, fetched_at=now)
     if out_p.empty and out_v.empty:
