@@ -341,25 +341,38 @@ def refresh_days(store: Store, provider, plan: DayPlan, *,  # type: ignore[no-un
     pool = ThreadPoolExecutor(workers)
     staged: dict[str, list[pd.DataFrame]] = {}
     sizes = _file_sizes(store)
+    arrived: list = []  # type: ignore[type-arg]  # fetched, read in batches (one table each)
+
+    def read_arrived() -> None:
+        provider.read(arrived)
+        for f in arrived:
+            _check_size(f, sizes)
+            _stage_day(staged, provider, f, report, written)
+        arrived.clear()
+
     try:
         with store.writer() as w:
             todo = iter(plan.files)
-            running = {pool.submit(provider.day_file, k, d) for k, d in _take(todo, workers)}
+            running = {pool.submit(provider.fetch_raw, k, d) for k, d in _take(todo, workers)}
             try:
                 while running:
                     finished, running = wait(running, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         f = fut.result()
                         done += 1
-                        _check_size(f, sizes)
-                        _stage_day(staged, provider, f, report, written)
+                        if f.unreachable and not any(report.rows.values()) and not arrived:
+                            report.unreachable = f.failure
+                        arrived.append(f)
                         if progress:
                             progress("files", done, total)
                     if report.unreachable:
                         break
-                    running |= {pool.submit(provider.day_file, k, d)
+                    running |= {pool.submit(provider.fetch_raw, k, d)
                                 for k, d in _take(todo, len(finished))}
+                    if len(arrived) >= READ_BATCH:
+                        read_arrived()
                     if time.monotonic() - last_commit >= checkpoint_seconds:
+                        read_arrived()
                         _flush(w, staged)
                         w.commit()
                         last_commit = time.monotonic()
@@ -367,6 +380,7 @@ def refresh_days(store: Store, provider, plan: DayPlan, *,  # type: ignore[no-un
                 # leaving the block commits every whole file that arrived; the rest is asked
                 # for by the next refresh
                 report.interrupted = True
+            read_arrived()
             _flush(w, staged)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -375,6 +389,8 @@ def refresh_days(store: Store, provider, plan: DayPlan, *,  # type: ignore[no-un
 
 #: a day's file with fewer rows than this share of the nearest day's is not whole
 SHORT_FILE = 0.8
+#: day files read as one table (see providers.files.read_batch)
+READ_BATCH = 64
 
 
 def _file_sizes(store: Store) -> dict[str, pd.Series]:

@@ -86,6 +86,8 @@ class DayFile:
     failure: str | None = None
     unreachable: bool = False
     notes: list[str] = field(default_factory=list)
+    data: bytes | None = None  # the answer, until it is read
+    ctype: str = ""
 
     @property
     def rows(self) -> int:
@@ -164,8 +166,12 @@ class NSEProvider(Provider):
         return self._days[(kind, day)]
 
     def _fetch_day(self, kind: str, day: pd.Timestamp) -> DayFile:
-        from rerating.data.providers.files import ImportOptions, read_data
+        got = self.fetch_raw(kind, day)
+        self.read([got])
+        return got
 
+    def fetch_raw(self, kind: str, day: pd.Timestamp) -> DayFile:
+        """The answer for one day's file, not yet read (I/O only: safe in worker threads)."""
         name = file_name(kind, day)
         got = DayFile(kind, day, name)
         try:
@@ -177,21 +183,41 @@ class NSEProvider(Provider):
             got.failure = (f"NSE has no {name} for {day:%a %d %b %Y}, a trading day by the "
                            "NSE calendar (HTTP 404): not published yet, or an unscheduled "
                            "closure; asked again at the next refresh")
-            return got
-        if status != 200:
+        elif status != 200:
             got.failure = f"HTTP {status} for {name} after {self.retries} retries"
-            return got
-        try:
-            _check_body(name, data, ctype)
-            imported = read_data(data, name, ImportOptions(index_map=self.index_map,
-                                                           source=self.source))
-            _check_day(name, day, imported.prices, imported.index_valuation)
-        except InputError as exc:
-            got.failure = f"not the file asked for: {str(exc).removeprefix(name + ': ')}"
-            return got
-        got.prices, got.index_valuation = imported.prices, imported.index_valuation
-        got.notes = [n for n in imported.notes if not n.startswith(("skipped", "index names"))]
+        else:
+            got.data, got.ctype = data, ctype
         return got
+
+    def read(self, files: list[DayFile]) -> None:
+        """Read fetched files in one batch (the importer's layouts, many days as one table),
+        each into its tables or its failure."""
+        from rerating.data.providers.files import ImportOptions, read_batch
+
+        todo = []
+        for f in files:
+            if f.data is None:
+                continue
+            try:
+                _check_body(f.name, f.data, f.ctype)
+                todo.append(f)
+            except InputError as exc:
+                f.failure = f"not the file asked for: {str(exc).removeprefix(f.name + ': ')}"
+            if f not in todo:
+                f.data = None
+        got = read_batch([(f.data, f.name) for f in todo],  # type: ignore[misc]
+                         ImportOptions(index_map=self.index_map, source=self.source))
+        for f, imported in zip(todo, got, strict=True):
+            f.data = None
+            try:
+                if isinstance(imported, InputError):
+                    raise imported
+                _check_day(f.name, f.day, imported.prices, imported.index_valuation)
+            except InputError as exc:
+                f.failure = f"not the file asked for: {str(exc).removeprefix(f.name + ': ')}"
+                continue
+            f.prices, f.index_valuation = imported.prices, imported.index_valuation
+            f.notes = [n for n in imported.notes if not n.startswith(("skipped", "index names"))]
 
     def _get(self, url: str, table: str) -> tuple[int, bytes, str]:
         """One GET, paced and retried; (status, body, content type). Raises NetworkError when
