@@ -134,3 +134,73 @@ def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, 
     # every ticker was asked for once, through yfinance's chart and quoteSummary requests
     charts = {s for (kind, s) in fake_yahoo.calls if kind == "chart"}
     assert set(series) <= charts
+
+
+@pytest.mark.slow
+def test_report_market_india_from_nse_s_files_and_yahoo_s_snapshots(
+        fake_yahoo, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The default path: NSE's daily files for every price and index valuation (no file to
+    import), Yahoo for the stocks' fundamentals and estimates."""
+    from rerating.data.providers.nse import NSEProvider
+    from tests.fakense import FakeNSE
+
+    store = tmp_path / "store"
+    listing = tmp_path / "ind_niftysmallcap250list.csv"
+    listing.write_bytes(SMALL_LIST.encode("utf-8"))
+    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing)]) == 0
+    small = pd.read_csv(store / "universes" / "niftysmallcap250.csv")
+    large = BUILTIN_LISTS["nifty50"].frame()
+    demo = demo_market()
+    by_ticker = dict(tuple(demo.prices.groupby("ticker")))
+    window = (demo.prices["date"] >= "2025-05-01") & (demo.prices["date"] <= "2026-04-30")
+    closes = demo.prices[window].pivot(index="date", columns="ticker", values="close")
+    stocks: dict[str, pd.Series] = {}
+    names: dict[str, str] = {}
+    for frame, side in ((large, "demo-large"), (small, "demo-small")):
+        for real, name, fake in zip(frame["ticker"], frame["company_name"], demo.universe(side),
+                                    strict=False):
+            stocks[real.removesuffix(".NS")] = closes[fake]
+            names[real] = name
+    val = demo.index_valuation.set_index(["index", "date"])
+    indices = {nse: pd.DataFrame({"close": closes[fake]}).assign(
+        pe=val.loc[fake]["pe"].reindex(closes.index), pb=val.loc[fake]["pb"].reindex(closes.index),
+        dy=val.loc[fake]["div_yield"].reindex(closes.index))
+        for nse, fake in (("Nifty 50", LARGE_INDEX), ("Nifty Smallcap 250", SMALL_INDEX))}
+    nse = FakeNSE(stocks, indices)
+    # Yahoo serves only the snapshots: a stock's chart asked of it would be a bug of the plan
+    fake_yahoo.serve_market({real: by_ticker[fake] for frame, side in
+                             ((large, "demo-large"), (small, "demo-small"))
+                             for real, fake in zip(frame["ticker"], demo.universe(side),
+                                                   strict=False)}, names)
+    monkeypatch.setattr(NSEProvider, "__init__", partialmethod(
+        NSEProvider.__init__, session=nse.session(), sleep=lambda s: None, rate=0))
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+    # the archive's last file is 30 April 2026 here: the clock says so
+    import rerating.data.refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "last_published", lambda now=None: pd.Timestamp("2026-04-30"))
+    out = tmp_path / "note"
+    code = main(["--data-dir", str(store), "report", "--market", "india", "-o", str(out),
+                 "--no-progress", "--no-cache-values"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Plan: NSE's all-indices file and equity bhavcopy for" in err
+    assert "Report as of 2026-04-30 from nse" in stdout
+    html = next(out.glob("*.html")).read_text(encoding="utf-8")
+    assert "SYNTHETIC" not in html and "NIFTYSMLCAP250.NS" in html
+    # the same index series through NSE's files: the NSE calendar has 31 March 2026 (Mahavir
+    # Jayanti) as a holiday the demo market traded, so April's base is the 30 March close:
+    # 2,681.73 / 2,358.18 - 1 = +13.7% (the Yahoo path, serving every demo day, says +14.7%)
+    s = closes[SMALL_INDEX]
+    assert s[pd.Timestamp("2026-04-30")] / s[pd.Timestamp("2026-03-30")] - 1 == \
+        pytest.approx(0.1372, abs=5e-5)
+    assert "returned <b>+13.7%</b> in April 2026" in html
+    # prices came from NSE alone: Yahoo was asked for no chart, only quoteSummary snapshots
+    assert not any(kind == "chart" for kind, _ in fake_yahoo.calls)
+    # two files a session, NSE's sessions only (246 from 1 May 2025: the demo's 256 days
+    # include ten NSE holidays, never asked for)
+    from rerating.data.calendar import sessions
+
+    asked = sessions(pd.Timestamp("2025-05-01"), pd.Timestamp("2026-04-30"))
+    assert nse.calls["indices"] == nse.calls["equities"] == len(asked) == 246
