@@ -232,8 +232,7 @@ class NSEProvider(Provider):
             except (requests.ConnectionError, requests.Timeout) as exc:
                 # no name resolution is no network: asking again only makes the user wait
                 if attempt == self.retries or _NO_DNS.search(str(exc)):
-                    raise NetworkError(f"cannot reach NSE's archive: {type(exc).__name__}: "
-                                       f"{str(exc)[:160]}") from None
+                    raise NetworkError(f"{type(exc).__name__}: {_cause(exc)}") from None
                 self._sleep(self.backoff * 2 ** attempt)
                 continue
             if r.status_code in _RETRIED and attempt < self.retries:
@@ -307,6 +306,14 @@ class NSEProvider(Provider):
         got = _read_actions(table, cols, ImportOptions())
         assert got.actions is not None
         return got.actions.assign(source=f"{self.source}:corporate-actions-api")
+
+
+def _cause(exc: Exception) -> str:
+    """The innermost words of a requests failure ("Failed to resolve 'nsearchives…'")."""
+    text = str(exc)
+    m = re.search(r"\((?:Caused by )?\w+Error\((.*)\)\)\s*$", text)
+    inner = m[1] if m else text
+    return re.sub(r"^[\"']|[\"']$", "", inner)[:200]
 
 
 def _retry_after(header: str | None, default: float) -> float:
