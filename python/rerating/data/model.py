@@ -42,10 +42,11 @@ def as_traded(sources: pd.Series) -> np.ndarray:
     """Which price rows hold closes as traded (from NSE's files, fetched or imported), which
     corporate actions must put on today's share basis; a source that adjusts its own closes
     (Yahoo) is left alone."""
-    s = sources.fillna("").astype(str)
-    names = s.str.removeprefix(IMPORT_PREFIX).str.split(":").str[-1]
-    return ((s == SOURCE_NSE) | (s.str.startswith(IMPORT_PREFIX)
-                                 & names.str.match(_BHAVCOPY_FILE.pattern, case=False))).to_numpy()
+    codes, uniques = pd.factorize(sources.fillna("").astype(str))  # a handful of sources
+    flags = np.array([u == SOURCE_NSE or (u.startswith(IMPORT_PREFIX) and bool(
+        _BHAVCOPY_FILE.match(u.removeprefix(IMPORT_PREFIX).split(":")[-1])))
+        for u in uniques], dtype=bool)
+    return flags[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 @dataclass(frozen=True)

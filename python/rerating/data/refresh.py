@@ -396,7 +396,7 @@ def refresh_days(store: Store, provider, plan: DayPlan, *,  # type: ignore[no-un
 #: a day's file with fewer rows than this share of the nearest day's is not whole
 SHORT_FILE = 0.8
 #: day files read as one table (see providers.files.read_batch)
-READ_BATCH = 64
+READ_BATCH = 128
 
 
 def _file_sizes(store: Store) -> dict[str, pd.Series]:

@@ -184,7 +184,8 @@ def _index_key(names: pd.Series, opts: ImportOptions, notes: list[str]) -> pd.Se
         notes.append(f"{len(unknown)} index name(s) not in the index map, stored under their NSE "
                      f"name: {', '.join(unknown[:3])}{' …' if len(unknown) > 3 else ''} (add "
                      "them to the index map to meet Yahoo's symbol)")
-    return names.map(lambda n: known.get(n) or re.sub(r"\s+", " ", str(n).strip().upper()))
+    keys = {n: known.get(n) or re.sub(r"\s+", " ", str(n).strip().upper()) for n in uniq}
+    return names.map(keys)
 
 
 # -- the layouts ------------------------------------------------------------------------------
@@ -591,8 +592,15 @@ def read_folder(folder: str | Path, opts: ImportOptions | None = None) -> list[I
     return got  # type: ignore[return-value]
 
 
-#: layouts of one day's file each (NSE's daily files): many are read as one table
-DAILY = ("bhavcopy-udiff", "bhavcopy-full", "bhavcopy-old", "ind-close-all")
+#: layouts of one day's file each (NSE's daily files): many are read as one table, with only
+#: the columns their reader uses (normalised names)
+_DAILY_USES = {
+    "bhavcopy-udiff": {*_BHAV["udiff"], "sgmt"}, "bhavcopy-full": set(_BHAV["full"]),
+    "bhavcopy-old": set(_BHAV["old"]),
+    "ind-close-all": {"indexname", "indexdate", "closingindexvalue", "volume", "p/e", "p/b",
+                      "divyield", "divyield%"},
+}
+DAILY = tuple(_DAILY_USES)
 
 
 def read_batch(items: list[tuple[bytes, str]], opts: ImportOptions | None = None,
@@ -641,12 +649,13 @@ def _read_together(key: str, members: list[tuple[int, TextTable, dict[str, str]]
     import pyarrow as pa
 
     first_cols = members[0][2]
+    uses = {c for k, c in first_cols.items() if k in _DAILY_USES[key]}
     tables = []
     for _, table, cols in members:
-        # one spelling of each column: the first file's header
+        # one spelling of each column: the first file's header; only the columns read
         spelled = {v: first_cols.get(k, v) for k, v in cols.items()}
-        tables.append(table.arrow.rename_columns([spelled.get(c, c)
-                                                  for c in table.arrow.column_names]))
+        t = table.arrow.rename_columns([spelled.get(c, c) for c in table.arrow.column_names])
+        tables.append(t.select([c for c in t.column_names if c in uses]))
     try:
         frame = trimmed(pa.concat_tables(tables, promote_options="default")).to_pandas()
     except (pa.ArrowInvalid, ValueError, TypeError):
@@ -668,13 +677,17 @@ def _read_together(key: str, members: list[tuple[int, TextTable, dict[str, str]]
                          strict=True))
         for frame in (got.prices, got.index_valuation):
             frame["source"] = frame["date"].map(named).astype("str")
-    prices = dict(tuple(got.prices.groupby("date", sort=False)))
-    vals = dict(tuple(got.index_valuation.groupby("date", sort=False)))
+    # each file's rows are one day's: a stable sort by day keeps each day's rows in key order,
+    # and each file's share is then a slice
+    by_day = [(f.sort_values("date", kind="stable"), None) for f in (got.prices,
+                                                                      got.index_valuation)]
+    by_day = [(f, f["date"].to_numpy()) for f, _ in by_day]
     notes = [n for n in got.notes if not n.startswith("skipped")]
     out = []
     for (_, table, _), day in zip(members, parsed, strict=True):
-        p = prices.get(day, got.prices.iloc[:0]).reset_index(drop=True)
-        v = vals.get(day, got.index_valuation.iloc[:0]).reset_index(drop=True)
+        p, v = (f.iloc[np.searchsorted(d, np.datetime64(day), "left"):
+                       np.searchsorted(d, np.datetime64(day), "right")].reset_index(drop=True)
+                for f, d in by_day)
         out.append(Imported(table.name, got.layout, p, v, [*table.notes, *notes]))
     return out
 

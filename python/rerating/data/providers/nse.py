@@ -350,7 +350,7 @@ def _check_body(name: str, data: bytes, ctype: str) -> None:
 def _check_day(name: str, day: pd.Timestamp, prices: pd.DataFrame,
                valuation: pd.DataFrame) -> None:
     """A file must hold the day it is named for, and only that day."""
-    days = set(prices["date"]) | set(valuation["date"])
+    days = {pd.Timestamp(d) for f in (prices, valuation) for d in f["date"].unique()}
     if days != {day}:
         shown = ", ".join(f"{d:%Y-%m-%d}" for d in sorted(days)[:3])
         raise BadFile(f"{name}: holds {shown}, not {day:%Y-%m-%d} (a file for another day)")
