@@ -20,7 +20,14 @@ import pandas as pd
 
 from benchmarks._harness import Row
 from rerating.data.calendar import sessions
-from rerating.data.providers.nse import EQUITIES, INDICES, UDIFF_FROM, DayFile, NSEProvider, file_name
+from rerating.data.providers.nse import (
+    EQUITIES,
+    INDICES,
+    UDIFF_FROM,
+    DayFile,
+    NSEProvider,
+    file_name,
+)
 
 STOCKS = 2000
 INDICES_PER_DAY = 120
@@ -70,7 +77,6 @@ def _files(day: pd.Timestamp) -> list[tuple[str, bytes]]:
 def _parse_backfill(days: pd.DatetimeIndex, batch: int = 128) -> tuple[float, float, int]:
     """Seconds ours and pyarrow's spend on the same bytes, batch by batch, and rows read."""
     import pyarrow.csv as pacsv
-
     import requests
 
     p = NSEProvider(session=requests.Session(), rate=0)  # reads only: nothing is sent
@@ -100,10 +106,11 @@ def _requests() -> tuple[int, int, float]:
     import tempfile
     from functools import partialmethod
 
+    from tests.fakense import FakeNSE
+
     from rerating.cli import main
     from rerating.data.refresh import plan_days, refresh_days
     from rerating.data.store import Store
-    from tests.fakense import FakeNSE
 
     fake = FakeNSE.market("2025-05-01", "2026-05-04")
     store = Store(tempfile.mkdtemp(prefix="rr-bench-nse-"))
