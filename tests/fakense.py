@@ -72,6 +72,9 @@ class FakeNSE(BaseAdapter):
         self.indices = indices  # NSE name -> frame indexed by date: close, pe, pb, dy
         self.series = series or {}
         self.actions = actions or []
+        #: nseindia.com's event calendar (board meetings): symbol, company, purpose, bm_desc,
+        #: date, as its JSON gives them
+        self.events: list[dict[str, str]] = []
         self.failures: dict[str, str] = {}  # file name (or "site") -> fault
         self.calls: Counter[str] = Counter()
         self.asked: list[str] = []
@@ -267,6 +270,10 @@ class FakeNSE(BaseAdapter):
         q = parse_qs(url.query)
         lo = pd.Timestamp(pd.to_datetime(q["from_date"][0], format="%d-%m-%Y"))
         hi = pd.Timestamp(pd.to_datetime(q["to_date"][0], format="%d-%m-%Y"))
+        if url.path.endswith("/event-calendar"):
+            rows = [e for e in self.events
+                    if lo <= pd.to_datetime(e["date"], format="%d-%b-%Y") <= hi]
+            return self._answer(request, 200, json.dumps(rows).encode(), "application/json")
         rows = [a for a in self.actions
                 if lo <= pd.to_datetime(a["exDate"], format="%d-%b-%Y") <= hi]
         return self._answer(request, 200, json.dumps(rows).encode(), "application/json")

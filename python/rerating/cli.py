@@ -363,11 +363,41 @@ def _refresh_nse(ctx: click.Context, settings: Settings, start: str | None, end:
     warnings = report.warnings.get("prices", {})
     if (warnings or actions) and not report.interrupted:
         warnings = _nse_actions(store, provider, first, last, warnings)
+    if not report.interrupted and not indices_only:
+        _nse_results_calendar(store, provider, last)
     for t, why in sorted(warnings.items()):
         click.echo(f"  check prices {t}: {why}", err=True)
     if report.interrupted:
         ctx.exit(130)
     return bool(failed)
+
+
+#: how often NSE's event calendar (board meetings for results) is asked for again
+RESULTS_CALENDAR_DAYS = 7
+
+
+def _nse_results_calendar(store, provider, last: pd.Timestamp) -> None:  # type: ignore[no-untyped-def]
+    """Board meetings for results in the next 90 days, from NSE's event calendar, when the
+    stored ones are a week old (the "what to watch" list's dates; Yahoo's stopped in 2025)."""
+    from rerating.errors import ProviderError
+
+    asked = store.coverage_of("archive_days", "nse:event-calendar")
+    if asked is not None and pd.Timestamp.now(tz="UTC") - asked.fetched_at < pd.Timedelta(
+            days=RESULTS_CALENDAR_DAYS):
+        return
+    try:
+        got = provider.results_dates(last, last + pd.Timedelta(days=90))
+    except (ProviderError, InputError) as exc:
+        click.echo(f"note: results dates not fetched from NSE's event calendar: {exc}", err=True)
+        return
+    with store.writer() as w:
+        w.upsert("results_dates", got)
+        w.upsert("archive_days", pd.DataFrame({  # asked, even when nothing is announced
+            "kind": ["nse:event-calendar"], "date": [last], "rows": [float(len(got))],
+            "file": ["api/event-calendar"], "source": [provider.source],
+            "fetched_at": [pd.Timestamp.now(tz="UTC")]}))
+    click.echo(f"Results dates from NSE's event calendar: {len(got)} board meetings for "
+               f"results from {last:%Y-%m-%d} to {last + pd.Timedelta(days=90):%Y-%m-%d}")
 
 
 def _nse_actions(store, provider, first: pd.Timestamp, last: pd.Timestamp,  # type: ignore[no-untyped-def]
@@ -505,7 +535,7 @@ def data_status(ctx: click.Context) -> None:
         return
     click.echo(f"Store: {store.root} (generation {store.manifest()['generation']})")
     now = pd.Timestamp.now(tz="UTC")
-    for table in (*model.MARKET_TABLES, "corporate_actions"):
+    for table in (*model.MARKET_TABLES, "corporate_actions", "results_dates"):
         cov = store.coverage(table)
         if not cov:
             continue
@@ -533,7 +563,8 @@ def _archive_status(store) -> None:  # type: ignore[no-untyped-def]
 
     for c in store.coverage("archive_days"):
         what = {"nse:indices": "all-indices files (ind_close_all)",
-                "nse:equities": "equity bhavcopies"}.get(c.ticker, c.ticker)
+                "nse:equities": "equity bhavcopies",
+                "nse:event-calendar": "event calendar (results dates) asks"}.get(c.ticker, c.ticker)
         click.echo(f"  NSE {what}: {c.rows:,} days, {c.first:%Y-%m-%d} .. {c.last:%Y-%m-%d}, "
                    f"last read {c.fetched_at:%Y-%m-%d %H:%M} UTC")
     vals = store.coverage("index_valuation")

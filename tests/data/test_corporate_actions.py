@@ -222,7 +222,8 @@ def test_a_refresh_asks_for_the_actions_only_when_a_move_needs_explaining(
     assert main([*args, "--start", "2026-01-01", "--end", "2026-03-31"]) == 0
     out, err = capsys.readouterr()
     assert "Corporate actions from nseindia.com: 5 with ex-dates" in out
-    assert fake.calls["site"] == 2  # the home page for its cookie, then the API
+    # the home page for its cookie, then the actions API; the same for the event calendar
+    assert fake.calls["site"] == 4
     checks = [x for x in err.splitlines() if x.strip().startswith("check prices")]
     assert len(checks) == 1 and "JUMPCO.NS" in checks[0]
     # a quiet next day: two files and nothing else
@@ -235,3 +236,30 @@ def test_a_refresh_asks_for_the_actions_only_when_a_move_needs_explaining(
         sorted(fake2.asked) == sorted(["ind_close_all_01042026.csv",
                                        "BhavCopy_NSE_CM_0_0_0_20260401_F_0000.csv.zip"])
     assert fake2.calls["site"] == 0
+
+
+def test_every_book_built_from_a_flagged_stock_names_the_check(nse_store, tmp_path: Path,
+                                                               capsys) -> None:  # type: ignore[no-untyped-def]
+    _fake, store, f = nse_store
+    assert main(["--data-dir", str(store.root), "data", "import", "actions", str(f)]) == 0
+    book = tmp_path / "comps.xlsx"
+    code = main(["--data-dir", str(store.root), "comps", "build", "RELIANCE.NS,JUMPCO.NS",
+                 "--large-index", "^NSEI", "-o", str(book), "--no-progress",
+                 "--no-cache-values"])
+    assert code == 0, capsys.readouterr().err
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    src = wb.defined_names["rr_source"].destinations
+    sheet, ref = next(iter(src))
+    text = wb[sheet][ref.replace("$", "")].value
+    assert text.startswith("nse | CHECK: 1 price move(s) no corporate action explains")
+    assert "JUMPCO.NS -45% on 2026-02-27" in text
+    # a book of stocks with no such move carries the plain source
+    clean = tmp_path / "clean.xlsx"
+    assert main(["--data-dir", str(store.root), "comps", "build", "RELIANCE.NS,SPLITCO.NS",
+                 "--large-index", "^NSEI", "-o", str(clean), "--no-progress",
+                 "--no-cache-values"]) == 0
+    wb = load_workbook(clean)
+    sheet, ref = next(iter(wb.defined_names["rr_source"].destinations))
+    assert wb[sheet][ref.replace("$", "")].value == "nse"

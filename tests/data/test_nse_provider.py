@@ -196,7 +196,7 @@ def test_ctrl_c_keeps_what_arrived_and_the_next_run_resumes(tmp_path: Path, monk
     assert code == 130
     assert "stopped by Ctrl-C: every whole file that arrived is stored" in out
     store = Store(tmp_path)
-    kept = store.read("archive_days")
+    kept = store.read("archive_days", [INDICES, EQUITIES])
     assert len(kept) >= 20 and pd.Timestamp("2024-07-09") not in set(
         kept[kept["kind"] == INDICES]["date"])
     del fake.failures["ind_close_all_09072024.csv"]
@@ -206,7 +206,7 @@ def test_ctrl_c_keeps_what_arrived_and_the_next_run_resumes(tmp_path: Path, monk
     total = 2 * len(fake.days[(fake.days >= START) & (fake.days <= END)])
     files = [a for a in fake.asked[asked:] if a.endswith((".csv", ".zip"))]
     assert len(files) == total - len(kept)  # only what the first run lacked
-    assert len(store.read("archive_days")) == total
+    assert len(store.read("archive_days", [INDICES, EQUITIES])) == total
 
 
 def test_the_plan_is_said_before_it_starts(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -235,3 +235,44 @@ def test_files_are_out_in_the_evening_india_time() -> None:
         pd.Timestamp("2026-12-02")
     assert last_published(pd.Timestamp("2026-12-03 13:31", tz="UTC")) == \
         pd.Timestamp("2026-12-03")  # 19:01 in India
+
+
+def test_results_dates_come_from_nse_s_event_calendar_and_say_so(tmp_path: Path, monkeypatch,
+                                                                 capsys) -> None:  # type: ignore[no-untyped-def]
+    """Board meetings for results, as nseindia.com's event calendar lists them (the shape a
+    public client quotes: symbol, company, purpose, bm_desc, date "09-Mar-2026"), win over
+    the source's date in the what-to-watch rows, each row saying where its date is from."""
+    from rerating.data.calendar import watch_list
+
+    fake = FakeNSE.market(START, END)
+    fake.events = [
+        {"symbol": "RELIANCE", "company": "Reliance Industries Limited",
+         "purpose": "Financial Results", "bm_desc": "To consider and approve the financial "
+         "results for the period ended June 30, 2024", "date": "19-Jul-2024"},
+        {"symbol": "TCS", "company": "Tata Consultancy Services Limited",
+         "purpose": "Dividend", "bm_desc": "Interim dividend", "date": "22-Jul-2024"},
+    ]
+    monkeypatch.setattr(NSEProvider, "__init__", partialmethod(
+        NSEProvider.__init__, session=fake.session(), sleep=lambda s: None, rate=0))
+    assert main(["--data-dir", str(tmp_path), "data", "refresh", "--source", "nse", "--start",
+                 START, "--end", "2024-07-12", "--no-progress"]) == 0
+    assert "Results dates from NSE's event calendar: 1 board meetings for results" in \
+        capsys.readouterr().out
+    got = Store(tmp_path).read("results_dates")
+    assert got[["ticker", "date", "purpose"]].values.tolist() == [
+        ["RELIANCE.NS", pd.Timestamp("2024-07-19"), "Financial Results"]]
+    companies = pd.DataFrame({"name": ["Reliance", "TCS"],
+                              "next_results_date": pd.to_datetime(["2024-07-25", "2024-07-11"])},
+                             index=["RELIANCE.NS", "TCS.NS"])
+    rows = [r for r in watch_list(companies, ["RELIANCE.NS", "TCS.NS"], set(),
+                                  pd.Timestamp("2024-07-05"), announced=got)
+            if str(r["what"]).endswith(".NS")]
+    assert [(r["what"], f"{r['when']:%Y-%m-%d}") for r in rows] == [
+        ("TCS.NS", "2024-07-11"), ("RELIANCE.NS", "2024-07-19")]
+    assert rows[1]["from"].startswith("NSE's event calendar: board meeting for Financial Results")
+    assert rows[0]["from"] == "the company's next results date, as the source reports it"
+    # asked for again only when a week old: the next refresh makes no site request
+    calls = fake.calls["site"]
+    assert main(["--data-dir", str(tmp_path), "data", "refresh", "--source", "nse", "--end",
+                 "2024-07-15", "--no-progress"]) == 0
+    assert fake.calls["site"] == calls

@@ -97,18 +97,32 @@ def macro_releases(after: pd.Timestamp, until: pd.Timestamp) -> list[MacroReleas
 
 
 def watch_list(companies: pd.DataFrame, names: list[str], traps: set[str], as_of: pd.Timestamp,
-               n: int = 10) -> list[dict[str, object]]:
+               n: int = 10, announced: pd.DataFrame | None = None) -> list[dict[str, object]]:
     """What to watch after ``as_of``: the next results of ``names`` (the first ``n`` by date;
     ``companies`` indexed by ticker with ``name`` and ``next_results_date``) and, beside them,
     the PMI, IIP and CPI releases up to the last of those dates (at least six weeks), earliest
-    first, each row saying where its date comes from."""
+    first, each row saying where its date comes from. ``announced``: board meetings for
+    results from NSE's event calendar (``results_dates`` rows), which win over the source's
+    date (Yahoo's dates for Indian companies were reported to stop in 2025)."""
     dates = pd.to_datetime(companies["next_results_date"])
+    told = pd.Series("the company's next results date, as the source reports it",
+                     index=companies.index, dtype=object)
+    if announced is not None and not announced.empty:
+        ahead = announced[announced["date"] > as_of].sort_values("date")
+        first = ahead.drop_duplicates("ticker").set_index("ticker")
+        have = companies.index.intersection(first.index)
+        dates = dates.copy()
+        dates[have] = first.loc[have, "date"].to_numpy()
+        for t in have:
+            r = first.loc[t]
+            told[t] = (f"NSE's event calendar: board meeting for {r['purpose']}, as fetched "
+                       f"{pd.Timestamp(r['fetched_at']):%Y-%m-%d}")
     upcoming = companies[(dates > as_of) & companies.index.isin(names)].assign(_d=dates)
     upcoming = upcoming.assign(_t=upcoming.index.astype(str)) \
         .sort_values(["_d", "_t"], kind="stable").head(n)  # ties by ticker: one order everywhere
     rows: list[dict[str, object]] = [
         {"when": pd.Timestamp(r["_d"]), "what": str(t), "detail": str(r["name"]), "trap": t in traps,
-         "from": "the company's next results date, as the source reports it"}
+         "from": told[t]}
         for t, r in upcoming.iterrows()]
     until = max([pd.Timestamp(as_of) + pd.Timedelta(days=42), *(r["when"] for r in rows)])  # type: ignore[list-item]
     rows += [{"when": m.date, "what": m.name, "detail": f"for {m.covers}", "trap": False,

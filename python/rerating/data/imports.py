@@ -163,3 +163,22 @@ def _fmt(x: float) -> str:
         return "blank"
     text = f"{x:,.4f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def checks_line(store: Store, tickers: list[str], end: object = None) -> str | None:
+    """One line for a book or note built from ``tickers``: the price moves no corporate action
+    explains in their closes from NSE's files (up to ``end``), or None when there are none."""
+    held = store.sources(tickers)
+    traded = [t for t, src in held.items() if model.as_traded(pd.Series([src]))[0]]
+    if not traded:
+        return None
+    found = price_checks(store, traded)
+    if end is not None:
+        found = found[found["date"] <= pd.Timestamp(end)]
+    if found.empty:
+        return None
+    shown = ", ".join(f"{r.ticker} {r.ratio - 1:+.0%} on {r.date:%Y-%m-%d}"
+                      for r in found.head(3).itertuples(index=False))
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return (f"CHECK: {len(found)} price move(s) no corporate action explains, kept as traded: "
+            f"{shown}{more} (rerating data status lists them)")

@@ -187,9 +187,23 @@ ARCHIVE_DAYS = TableSpec(
     required=("kind", "date"),
 )
 
+#: Board meetings announced for financial results (NSE's event calendar): the dates to watch.
+RESULTS_DATES = TableSpec(
+    "results_dates",
+    key=("ticker", "date"),
+    columns={
+        "ticker": "str",
+        "date": "datetime64[ns]",
+        "purpose": "str",
+        "detail": "str",
+        **_PROVENANCE,
+    },
+    required=("ticker", "date"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec for spec in (PRICES, FUNDAMENTALS, ESTIMATES, EPS_HISTORY, INDEX_VALUATION,
-                                 CORPORATE_ACTIONS, ARCHIVE_DAYS)
+                                 CORPORATE_ACTIONS, ARCHIVE_DAYS, RESULTS_DATES)
 }
 #: the tables of market data a provider fetches per ticker (the others are bookkeeping)
 MARKET_TABLES = ("prices", "fundamentals", "estimates", "eps_history", "index_valuation")

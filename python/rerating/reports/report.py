@@ -126,9 +126,13 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     # what to watch: results dates after the as-of
     watch_names = list(dict.fromkeys([*traps.index, *table.index[:10]]))
     synthetic = model.is_synthetic(f.source)
+    from rerating.data.imports import checks_line
+
     ctx = {
         "title": "Small caps: the best month in years, and what it means for multiples",
         "source": f.source, "synthetic": synthetic,
+        "price_checks": checks_line(store, [spec.small_index, spec.large_index, *spec.small,
+                                            *spec.large], f.as_of),
         "source_label": "SYNTHETIC demo data (fictional companies)" if synthetic else f.source,
         "as_of": f.as_of.strftime("%d %b %Y"), "as_of_iso": f"{f.as_of:%Y-%m-%d}",
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -168,7 +172,8 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "median_own": _pct(float(table.loc[mid, "idiosyncratic_return"])), "n_own": own,
         "share_own": f"{own / len(table):.0%}",
         **_rotation_words(rotation, tilt),
-        "watch": _watch_rows(sectors, watch_names, traps, f.as_of),
+        "watch": _watch_rows(sectors, watch_names, traps, f.as_of,
+                             store.read("results_dates", watch_names)),
     }
     series = {"monthly": monthly.dropna(), "gap": gap_m, "breadth": rb.dropna(how="all"),
               "returns": table["return"], "revisions": rev.reindex(table.index),
@@ -180,11 +185,11 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
 
 
 def _watch_rows(companies: pd.DataFrame, names: list[str], traps: pd.DataFrame,
-                as_of: pd.Timestamp) -> list[dict[str, Any]]:
+                as_of: pd.Timestamp, announced: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """The results dates to watch and the macro releases beside them (data.calendar.watch_list)."""
     from rerating.data.calendar import watch_list
 
-    rows = watch_list(companies, names, set(traps.index), as_of)
+    rows = watch_list(companies, names, set(traps.index), as_of, announced=announced)
     return [{**r, "date": f"{pd.Timestamp(r['when']):%d %b %Y}"} for r in rows]
 
 

@@ -51,8 +51,14 @@ def _date(x: Any) -> dt.datetime | None:
     return pd.Timestamp(x).to_pydatetime()
 
 
-def _provenance(source: str, as_of: pd.Timestamp) -> dict[str, Any]:
-    return {"rr_source": source, "rr_as_of": _date(as_of),
+def _provenance(source: str, as_of: pd.Timestamp, store: Store | None = None,
+                tickers: Iterable[str] = ()) -> dict[str, Any]:
+    """The banner's inputs; a move no corporate action explains in ``tickers``' closes is
+    named in the source line every sheet shows, never smoothed silently."""
+    from rerating.data.imports import checks_line
+
+    check = checks_line(store, list(tickers), as_of) if store is not None else None
+    return {"rr_source": f"{source} | {check}" if check else source, "rr_as_of": _date(as_of),
             "rr_is_synthetic": 1 if model.is_synthetic(source) else 0,
             "rr_refreshed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")}
 
@@ -109,7 +115,7 @@ def dcf(store: Store, ticker: str, as_of: Any = None) -> Content:
     shares = _f(f.get("shares_outstanding"))
     source = _source_of(px.tail(1))
     v = {
-        **_provenance(source, when),
+        **_provenance(source, when, store, [t]),
         "rr_ticker": t, "rr_name": f.get("name"), "rr_sector": f.get("sector"),
         "rr_currency": f.get("currency"),
         "rr_price": price, "rr_price_date": _date(closes.index[-1]),
@@ -172,7 +178,7 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = ra
     col = lambda s: [_f(x) for x in s]  # noqa: E731
     text = lambda s: [None if (x is None or (not isinstance(x, str) and pd.isna(x))) else str(x) for x in s]  # noqa: E731
     v = {
-        **_provenance(source, when),
+        **_provenance(source, when, store, names),
         "rr_universe": universe or ",".join(names[:5]) + (" …" if len(names) > 5 else ""),
         "rr_benchmark": bench, "rr_window": window, "rr_window_start": _date(start),
         "rr_bench_pe": _f(val["pe"].iloc[-1]) if len(val) else None,
@@ -216,7 +222,8 @@ def _rotation_and_watch(store: Store, small: list[str], li: str, window: str, wh
     rev = revisions.eps_revision(latest["eps_now"], latest["eps_30d_ago"])
     traps = revisions.value_traps(table["return"], rev)
     names = list(dict.fromkeys([*traps.index, *table.index[:10]]))
-    rows = watch_list(fund, names, set(traps.index), when)
+    rows = watch_list(fund, names, set(traps.index), when,
+                      announced=store.read("results_dates", names))
     col = lambda s: [_f(x) for x in s]  # noqa: E731
     return {
         "rr_s_beta": col(table["beta"].reindex(small)), "rr_s_trailing": col(trailing.reindex(small)),
@@ -268,7 +275,7 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
 
     src = _price_source(store, si, when)  # the index's: the dashboard is about it
     v = {
-        **_provenance(src, when),
+        **_provenance(src, when, store, [si, li, *small, *large]),
         "rr_small_index": si, "rr_large_index": li, "rr_universe": universe or f"{len(small)} stocks",
         "rr_window": window,
         # what the note's fade model starts from: the index's latest P/E (a day both indices

@@ -256,39 +256,68 @@ class NSEProvider(Provider):
         if slot > now:
             self._sleep(slot - now)
 
-    # -- corporate actions --------------------------------------------------------------------------
-    def corporate_actions(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """NSE's corporate actions with ex-dates in the window, from nseindia.com's JSON API
-        (its cookies first), read by the same reader as the CSV its page exports."""
+    # -- nseindia.com's JSON, behind its cookies --------------------------------------------------
+    def _site_json(self, path: str, what: str, table: str) -> Any:
+        """The site's answer to ``path`` (its home page first, for the cookies it sets)."""
         import requests
 
-        from rerating.data.providers.files import _read_actions, recognise
-
-        api = (f"{self.site_url}/api/corporates-corporateActions?index=equities&from_date="
-               f"{start:%d-%m-%Y}&to_date={end:%d-%m-%Y}")
         try:
             self._wait_turn()
-            self._count("corporate_actions")
+            self._count(table)
             self.session.get(self.site_url + "/", timeout=self.timeout)  # sets the cookies
             self._wait_turn()
-            self._count("corporate_actions")
-            r = self.session.get(api, timeout=self.timeout, headers={
+            self._count(table)
+            r = self.session.get(self.site_url + path, timeout=self.timeout, headers={
                 "Accept": "application/json", "Referer": f"{self.site_url}/companies-listing/"
                 "corporate-filings-actions"})
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise NetworkError(f"cannot reach nseindia.com: {type(exc).__name__}") from None
         if r.status_code != 200:
-            raise ProviderError(f"nseindia.com answered HTTP {r.status_code} for its corporate "
-                                "actions (the site refuses clients without its cookies or "
-                                "from some networks): download the CSV from its Corporate "
-                                "Actions page and run `rerating data import actions FILE`")
+            raise ProviderError(f"nseindia.com answered HTTP {r.status_code} for its {what} (the "
+                                "site refuses clients without its cookies or from some networks)")
         try:
-            records = r.json()
+            doc = r.json()
         except ValueError:
-            raise ProviderError("nseindia.com answered its corporate-actions API with no JSON "
-                                "(a web page): download the CSV from its Corporate Actions "
-                                "page and run `rerating data import actions FILE`") from None
-        records = records.get("data", []) if isinstance(records, dict) else records
+            raise ProviderError(f"nseindia.com answered its {what} with no JSON (a web "
+                                "page)") from None
+        return doc.get("data", []) if isinstance(doc, dict) else doc
+
+    def results_dates(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """Board meetings for financial results announced between two dates, from NSE's event
+        calendar (``symbol``, ``company``, ``purpose``, ``bm_desc``, ``date`` as ``09-Mar-2026``)."""
+        records = self._site_json(f"/api/event-calendar?index=equities&from_date={start:%d-%m-%Y}"
+                                  f"&to_date={end:%d-%m-%Y}", "event calendar", "results_dates")
+        rows = [r for r in records if isinstance(r, dict) and re.search(
+            r"result", f"{r.get('purpose', '')} {r.get('bm_desc', '')}", re.I)]
+        if not rows:
+            return model.empty(model.RESULTS_DATES)
+        f = pd.DataFrame(rows)
+        when = pd.to_datetime(f["date"], format="%d-%b-%Y", errors="coerce")
+        bad = f[when.isna()]
+        if not bad.empty:
+            raise ProviderError(f"nseindia.com's event calendar dates {bad['date'].iloc[0]!r} "
+                                "for a board meeting, not DD-Mon-YYYY; nothing stored from it")
+        out = pd.DataFrame({"ticker": f["symbol"].str.strip().str.upper() + ".NS", "date": when,
+                            "purpose": f["purpose"].astype(str).str.strip(),
+                            "detail": f.get("bm_desc", pd.Series("", index=f.index))
+                            .astype(str).str.slice(0, 200)})
+        return self._conform("results_dates", out, source=f"{self.source}:event-calendar")
+
+    # -- corporate actions --------------------------------------------------------------------------
+    def corporate_actions(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """NSE's corporate actions with ex-dates in the window, from nseindia.com's JSON API
+        (its cookies first), read by the same reader as the CSV its page exports."""
+        from rerating.data.providers.files import _read_actions, recognise
+
+        try:
+            records = self._site_json(
+                f"/api/corporates-corporateActions?index=equities&from_date={start:%d-%m-%Y}"
+                f"&to_date={end:%d-%m-%Y}", "corporate actions", "corporate_actions")
+        except ProviderError as exc:
+            if isinstance(exc, NetworkError):
+                raise
+            raise ProviderError(f"{exc}: download the CSV from its Corporate Actions page and "
+                                "run `rerating data import actions FILE`") from None
         name = f"corporates-corporateActions {start:%d-%m-%Y} to {end:%d-%m-%Y}"
         if not records:
             return model.empty(model.CORPORATE_ACTIONS)
