@@ -17,6 +17,7 @@ import time
 import zipfile
 
 import pandas as pd
+from tests.fakense import FULL_HEADER, IND_HEADER, UDIFF_HEADER  # NSE's headers, one copy
 
 from benchmarks._harness import Row
 from rerating.data.calendar import sessions
@@ -31,17 +32,6 @@ from rerating.data.providers.nse import (
 
 STOCKS = 2000
 INDICES_PER_DAY = 120
-IND_HEADER = ("Index Name,Index Date,Open Index Value,High Index Value,Low Index Value,"
-              "Closing Index Value,Points Change,Change(%),Volume,Turnover (Rs. Cr.),P/E,P/B,"
-              "Div Yield")
-FULL_HEADER = ("SYMBOL, SERIES, DATE1, PREV_CLOSE, OPEN_PRICE, HIGH_PRICE, LOW_PRICE, "
-               "LAST_PRICE, CLOSE_PRICE, AVG_PRICE, TTL_TRD_QNTY, TURNOVER_LACS, NO_OF_TRADES, "
-               "DELIV_QTY, DELIV_PER")
-UDIFF_HEADER = ("TradDt,BizDt,Sgmt,Src,FinInstrmTp,FinInstrmId,ISIN,TckrSymb,SctySrs,XpryDt,"
-                "FininstrmActlXpryDt,StrkPric,OptnTp,FinInstrmNm,OpnPric,HghPric,LwPric,ClsPric,"
-                "LastPric,PrvsClsgPric,UndrlygPric,SttlmPric,OpnIntrst,ChngInOpnIntrst,"
-                "TtlTradgVol,TtlTrfVal,TtlNbOfTxsExctd,SsnId,NewBrdLotQty,Rmks,Rsvd1,Rsvd2,Rsvd3,"
-                "Rsvd4")
 
 
 def _files(day: pd.Timestamp) -> list[tuple[str, bytes]]:

@@ -65,15 +65,20 @@ def test_the_india_preset_needs_no_import_step(fake_yahoo, tmp_path: Path, monke
     assert sum(fake_yahoo.calls.values()) == 0  # --source store asks nobody
 
 
+def _lists(store: Path, tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The analyst's 12-stock Smallcap 250 list, imported as NSE's file; the built-in Nifty 50."""
+    listing = tmp_path / "ind_niftysmallcap250list.csv"
+    listing.write_bytes(SMALL_LIST.encode("utf-8"))
+    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing)]) == 0
+    return (pd.read_csv(store / "universes" / "niftysmallcap250.csv"),
+            BUILTIN_LISTS["nifty50"].frame())
+
+
 @pytest.mark.slow
 def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, monkeypatch,
                                                    capsys) -> None:  # type: ignore[no-untyped-def]
     store = tmp_path / "store"
-    listing = tmp_path / "ind_niftysmallcap250list.csv"
-    listing.write_bytes(SMALL_LIST.encode("utf-8"))
-    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing)]) == 0
-    small = pd.read_csv(store / "universes" / "niftysmallcap250.csv")
-    large = BUILTIN_LISTS["nifty50"].frame()
+    small, large = _lists(store, tmp_path)
     assert len(small) == 12 and len(large) == 50
     assert "lists 12 companies, and NIFTY SMALLCAP 250 has 250" in capsys.readouterr().err
 
@@ -145,11 +150,7 @@ def test_report_market_india_from_nse_s_files_and_yahoo_s_snapshots(
     from tests.fakense import FakeNSE
 
     store = tmp_path / "store"
-    listing = tmp_path / "ind_niftysmallcap250list.csv"
-    listing.write_bytes(SMALL_LIST.encode("utf-8"))
-    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing)]) == 0
-    small = pd.read_csv(store / "universes" / "niftysmallcap250.csv")
-    large = BUILTIN_LISTS["nifty50"].frame()
+    small, large = _lists(store, tmp_path)
     demo = demo_market()
     by_ticker = dict(tuple(demo.prices.groupby("ticker")))
     window = (demo.prices["date"] >= "2025-05-01") & (demo.prices["date"] <= "2026-04-30")
