@@ -135,15 +135,17 @@ def _factors(dates: pd.DataFrame, actions: pd.DataFrame, col: str) -> np.ndarray
     acts = actions[actions[col].notna() & (actions[col] != 1.0)]
     if acts.empty or dates.empty:
         return out
+    where = dates.reset_index(drop=True).groupby("ticker", sort=False).indices  # one pass
+    all_days = dates["date"].to_numpy("datetime64[ns]")
     for ticker, a in acts.groupby("ticker", sort=False):
-        rows = np.flatnonzero((dates["ticker"] == ticker).to_numpy())
-        if rows.size == 0:
+        rows = where.get(ticker)
+        if rows is None:
             continue
         a = a.sort_values("ex_date")
         ex = a["ex_date"].to_numpy("datetime64[ns]")
         # suffix products: the factor of every action from i on
         suffix = np.append(np.cumprod(a[col].to_numpy()[::-1])[::-1], 1.0)
-        d = dates["date"].to_numpy("datetime64[ns]")[rows]
+        d = all_days[rows]
         out[rows] = suffix[np.searchsorted(ex, d, side="right")]
     return out
 
@@ -181,13 +183,20 @@ def _dividend_factors(prices: pd.DataFrame, actions: pd.DataFrame,
     divs = actions[actions["dividend"].notna() & (actions["dividend"] > 0)]
     if divs.empty:
         return np.ones(len(prices))
-    p = history[["ticker", "date", "close"]].sort_values(["ticker", "date"])
+    p = history[["ticker", "date", "close"]].sort_values(["ticker", "date"]) \
+        .reset_index(drop=True)
+    where = p.groupby("ticker", sort=False).indices  # one pass, then a search per dividend
+    day = p["date"].to_numpy("datetime64[ns]")
+    close = p["close"].to_numpy(dtype=float)
     rows = []
     for r in divs.itertuples(index=False):
-        before = p[(p["ticker"] == r.ticker) & (p["date"] < r.ex_date)]
-        if before.empty:
+        idx = where.get(r.ticker)
+        if idx is None:
             continue
-        prev = float(before["close"].iloc[-1])
+        k = np.searchsorted(day[idx], np.datetime64(r.ex_date, "ns"), side="left")
+        if k == 0:
+            continue
+        prev = close[idx[k - 1]]
         if prev > r.dividend:
             rows.append((r.ticker, r.ex_date, 1.0 - r.dividend / prev))
     if not rows:
