@@ -17,7 +17,7 @@ copies of the files show them (2026 repositories quoting NSE's files verbatim):
 A market is stocks (closes as traded, so a split shows as the drop it is) and indices (close,
 P/E, P/B, yield). Faults are injected per file: ``404``, ``html`` (the web page NSE answers
 blocked clients with), ``notzip``, ``truncated`` (cut mid-line), ``short`` (cut at a line
-end: whole rows missing), ``wrongday`` (the file of the
+end: whole rows missing), ``series`` (every row of an unknown series code), ``wrongday`` (the file of the
 day before), ``429`` / ``403`` / ``500`` once (then the file), ``dns`` (no network at all) and
 ``interrupt`` (Ctrl-C arrives while this file is fetched); ``failures["site"] = "403"`` makes
 nseindia.com refuse every request, as it does some networks.
@@ -241,6 +241,9 @@ class FakeNSE(BaseAdapter):
         udiff = kind == "equities" and day >= UDIFF_FROM
         body = (self.ind_close_all(day) if kind == "indices" else
                 self.udiff_csv(day) if udiff else self.sec_bhavdata_full(day))
+        if fault == "series":  # every row of a series code no reader knows
+            body = body.replace(b", EQ, ", b", ZQ, ").replace(b", BE, ", b", ZQ, ") \
+                .replace(b",EQ,", b",ZQ,").replace(b",BE,", b",ZQ,")
         if fault == "short":  # cut at a line end: whole rows missing
             lines = body.split(b"\n")
             body = b"\n".join(lines[: max(2, len(lines) // 3)]) + b"\n"

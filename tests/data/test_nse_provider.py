@@ -108,6 +108,8 @@ UDIFF_10 = "BhavCopy_NSE_CM_0_0_0_20240710_F_0000.csv.zip"
     ("short", "ind_close_all_10072024.csv", "holds 2 rows where the nearest day's file held 5"),
     ("short", UDIFF_10, "holds 3 rows where the nearest day's file held 9"),
     ("wrongday", UDIFF_10, "holds 2024-07-09, not 2024-07-10 (a file for another day)"),
+    ("series", UDIFF_10, "no EQ or BE series rows; nothing to import"),
+    ("series", "sec_bhavdata_full_04072024.csv", "no EQ or BE series rows; nothing to import"),
     ("404", UDIFF_10, f"NSE has no {UDIFF_10} for Wed 10 Jul 2024, a trading day"),
 ])
 def test_a_bad_answer_is_one_named_failure_and_nothing_is_stored_from_it(
@@ -120,11 +122,12 @@ def test_a_bad_answer_is_one_named_failure_and_nothing_is_stored_from_it(
     assert said in report.failures["files"][bad]
     kind = INDICES if bad.startswith("ind_") else EQUITIES
     table, key = ("prices", "RELIANCE.NS") if kind == EQUITIES else ("index_valuation", "^NSEI")
+    day = FakeNSE._day_of(bad)
     raw = store.read(table, [key])
-    assert pd.Timestamp("2024-07-10") not in set(raw["date"])  # nothing from the bad file
-    assert pd.Timestamp("2024-07-11") in set(raw["date"])  # the rest of the refresh kept
+    assert day not in set(raw["date"])  # nothing from the bad file
+    assert day + pd.Timedelta(days=1) in set(raw["date"])  # the rest of the refresh kept
     days = store.read("archive_days")
-    assert pd.Timestamp("2024-07-10") not in set(days[days["kind"] == kind]["date"])
+    assert day not in set(days[days["kind"] == kind]["date"])
     # so the next refresh asks for that one file again, and only it
     del fake.failures[bad]
     plan, report = backfill(store, provider(fake))

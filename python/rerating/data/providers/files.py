@@ -643,7 +643,7 @@ def _attempt(read: Callable[[], Imported]) -> Imported | InputError:
 
 
 def _read_together(key: str, members: list[tuple[int, TextTable, dict[str, str]]],
-                   opts: ImportOptions) -> list[Imported] | None:
+                   opts: ImportOptions) -> list[Imported | None] | None:
     """Files of one daily layout read as one table, then split by day; None when that cannot
     be done exactly (a file of several days, two files of one day, any refusal)."""
     import pyarrow as pa
@@ -688,6 +688,9 @@ def _read_together(key: str, members: list[tuple[int, TextTable, dict[str, str]]
         p, v = (f.iloc[np.searchsorted(d, np.datetime64(day), "left"):
                        np.searchsorted(d, np.datetime64(day), "right")].reset_index(drop=True)
                 for f, d in by_day)
+        if p.empty and v.empty:  # read alone, this file is refused: its own read says why
+            out.append(None)
+            continue
         out.append(Imported(table.name, got.layout, p, v, [*table.notes, *notes]))
     return out
 
