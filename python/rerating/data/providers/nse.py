@@ -105,7 +105,7 @@ class NSEProvider(Provider):
                  timeout: float = 30.0, retries: int = 4, backoff: float = 2.0,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic, base_url: str = ARCHIVE,
-                 site_url: str = SITE, index_map: Any = None, **_: Any) -> None:
+                 site_url: str = SITE, index_map: Any = None) -> None:
         super().__init__()
         import requests
 
