@@ -369,3 +369,25 @@ def test_counts_of_zero_beside_a_moving_consensus_are_unknown_not_zero(fake_yaho
         "consensus moved +0.8%")
     assert df.loc[("TCS.NS", "+1y")].down_30d == 10.0  # TCS's real counts untouched
     assert "TCS.NS" not in p.notices.get("estimates", {})
+
+
+def test_one_quote_summary_request_serves_every_snapshot_table(fake_yahoo, store) -> None:  # type: ignore[no-untyped-def]
+    """yfinance asks quoteSummary per module (profile, calendar, estimates, EPS history: four
+    requests a stock); one answer carrying every module serves all three tables. A stock
+    whose combined answer fails (Yahoo's 404 for earningsTrend of a stock nobody covers) is
+    asked per module, as before, so no answer is lost."""
+    fake_yahoo.failures["TCS.NS"] = "nocoverage"
+    p = YahooProvider(session=fake_yahoo.session(), sleep=lambda s: None)
+    report = refresh(store, p, ["RELIANCE.NS", "TCS.NS"], start="2026-03-01", end="2026-04-30",
+                     tables=["fundamentals", "estimates", "eps_history"])
+    summary = {s: n for (kind, s), n in fake_yahoo.calls.items() if kind == "quoteSummary"}
+    assert summary["RELIANCE.NS"] == 1  # was 4
+    # TCS: the combined request's 404 (which yfinance asks twice, once per cookie strategy,
+    # as it does any 404), then the five per-module requests it made before (its own
+    # earningsTrend 404 asked twice too): 2 more, never an answer less
+    assert summary["TCS.NS"] == 7
+    assert not report.failures
+    assert set(store.read("fundamentals")["ticker"]) == {"RELIANCE.NS", "TCS.NS"}
+    assert set(store.read("estimates")["ticker"]) == {"RELIANCE.NS"}
+    assert "no analyst coverage" in report.notes["estimates"]["TCS.NS"]
+    assert p.summaries.requests == 2

@@ -151,6 +151,81 @@ def _forget_answers() -> None:
         clear()
 
 
+#: the quoteSummary modules the provider reads (yfinance's info, calendar, earnings trend and
+#: earnings history), asked for in one request per stock
+SUMMARY_MODULES = ("financialData", "quoteType", "defaultKeyStatistics", "assetProfile",
+                   "summaryDetail", "calendarEvents", "earningsTrend", "earningsHistory")
+_SUMMARY_PATH = "/v10/finance/quoteSummary/"
+
+
+class SharedSummaries:
+    """One quoteSummary answer per stock carrying every module the provider reads, shared by
+    the fundamentals, estimates and EPS-history passes of one refresh (yfinance asks per
+    module: four requests a stock). A stock whose combined answer fails (Yahoo answers 404 for
+    a module with no data, e.g. earningsTrend of a stock nobody covers) is asked per module,
+    as yfinance would: never fewer answers than before, only fewer requests."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, Any] = {}
+        self._split: set[str] = set()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.requests = 0
+
+    def answer(self, real: Any, url: str, params: dict[str, Any] | None, timeout: float) -> Any:
+        """The combined answer for the symbol of ``url`` (a copy), or None: ask per module."""
+        import copy
+
+        sym = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).upper()
+        with self._guard:
+            lock = self._locks.setdefault(sym, threading.Lock())
+        with lock:
+            if sym in self._split:
+                return None
+            if sym not in self._docs:
+                asked = {**(params or {}), "modules": ",".join(SUMMARY_MODULES)}
+                self.requests += 1
+                try:
+                    self._docs[sym] = real.get_raw_json(url, params=asked, timeout=timeout)
+                except Exception:  # boundary: fall back to yfinance's own per-module requests
+                    self._split.add(sym)
+                    return None
+            return copy.deepcopy(self._docs[sym])  # yfinance's parsers add keys to what they get
+
+
+class _OneSummary:
+    """Stands in for yfinance's ``YfData`` inside one Ticker: quoteSummary answers come from
+    :class:`SharedSummaries`; every other request goes to yfinance's own object."""
+
+    def __init__(self, real: Any, shared: SharedSummaries) -> None:
+        self._real = real
+        self._shared = shared
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def get_raw_json(self, url: str, params: dict[str, Any] | None = None,
+                     timeout: float = 30) -> Any:
+        if _SUMMARY_PATH in url:
+            got = self._shared.answer(self._real, url, params, timeout)
+            if got is not None:
+                return got
+        return self._real.get_raw_json(url, params=params, timeout=timeout)
+
+
+def _share_summaries(tk: Any, shared: SharedSummaries) -> Any:
+    """``tk`` with its quote and analysis scrapers reading :class:`SharedSummaries` (yfinance
+    1.x keeps them as ``_quote`` and ``_analysis`` over ``_data``); left as it is where a
+    yfinance release lays them out otherwise, which only costs the extra requests."""
+    if not all(hasattr(tk, a) for a in ("_data", "_quote", "_analysis")):
+        return tk
+    one = _OneSummary(tk._data, shared)
+    for part in (tk, tk._quote, tk._analysis):
+        if hasattr(part, "_data"):
+            part._data = one
+    return tk
+
+
 class YahooProvider(Provider):
     """Live data from Yahoo Finance. Tickers are Yahoo symbols (``.NS``, ``.BO``, ``^NSEI``)."""
 
@@ -175,6 +250,8 @@ class YahooProvider(Provider):
         self.max_workers = max(1, int(max_workers))
         self.timeout = timeout
         self.retries = retries
+        #: one quoteSummary answer per stock for all the snapshot tables of this refresh
+        self.summaries = SharedSummaries()
         self.backoff = backoff
         self._sleep = sleep
 
@@ -280,7 +357,8 @@ class YahooProvider(Provider):
         def one(sym: str) -> tuple[str, Any, str | None]:
             self._count(table)
             try:
-                return sym, fetch(yf.Ticker(sym, session=self.session)), None
+                tk = _share_summaries(yf.Ticker(sym, session=self.session), self.summaries)
+                return sym, fetch(tk), None
             except NoCoverage as exc:  # an answer, not a failure: nothing to store or retry
                 self._notice(table, sym, str(exc))
                 return sym, _NOTHING, None
