@@ -420,9 +420,8 @@ def _nse_actions(store, provider, first: pd.Timestamp, last: pd.Timestamp,  # ty
                f"({', '.join(f'{n} {k}' for k, n in acts['kind'].value_counts().items()) or 'none'})")
     if not warnings:
         return warnings
-    checked = price_checks(store, sorted(warnings))
-    recent = checked[checked["date"] >= first]
-    return {r.ticker: r.what for r in recent.itertuples(index=False)}
+    return {r.ticker: r.what
+            for r in price_checks(store, sorted(warnings), since=first).itertuples(index=False)}
 
 
 def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names: list[str],

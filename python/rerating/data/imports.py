@@ -98,21 +98,27 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
     return report
 
 
-def price_checks(store: Store, tickers: list[str] | None = None) -> pd.DataFrame:
+def price_checks(store: Store, tickers: list[str] | None = None,
+                 since: pd.Timestamp | None = None) -> pd.DataFrame:
     """:func:`rerating.data.actions.checks` of the as-traded closes the store holds (all, or of
-    ``tickers``) against the corporate actions it holds."""
+    ``tickers``; from ``since``, with the session before it to compare with) against the
+    corporate actions it holds."""
     from rerating.data.actions import checks
 
+    # two months back: the session before ``since`` even after a long suspension or closure
+    # (data status, with no ``since``, checks the whole history)
+    start = None if since is None else pd.Timestamp(since) - pd.Timedelta(days=62)
     prices = store.read("prices", tickers, columns=["ticker", "date", "close", "source"],
-                        adjusted=False)
+                        start=start, adjusted=False)
     traded = model.as_traded(prices["source"])
     actions = store.read("corporate_actions", prices.loc[traded, "ticker"].unique()) \
         if traded.any() else model.empty(model.CORPORATE_ACTIONS)
     # closes a source adjusted itself (Yahoo's) are checked for jumps only: an action's factor
     # is already in them
-    return pd.concat([checks(prices[traded], actions),
-                      checks(prices[~traded], model.empty(model.CORPORATE_ACTIONS))],
-                     ignore_index=True)
+    found = pd.concat([checks(prices[traded], actions),
+                       checks(prices[~traded], model.empty(model.CORPORATE_ACTIONS))],
+                      ignore_index=True)
+    return found if since is None else found[found["date"] >= pd.Timestamp(since)]
 
 
 def _one_value_per_key(table: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -467,8 +467,8 @@ def _finish_days(store: Store, provider, report: RefreshReport, written: set[str
 
     report.requests = dict(provider.requests)
     if written and first_day is not None:
-        checked = price_checks(store, sorted(written))
-        recent = checked[checked["date"] >= first_day]
-        for r in recent.itertuples(index=False):
+        # only the days this refresh wrote (and the session before each): a daily refresh
+        # must not read every stock's whole history
+        for r in price_checks(store, sorted(written), since=first_day).itertuples(index=False):
             report.warnings.setdefault("prices", {})[r.ticker] = r.what
     return report
