@@ -218,6 +218,6 @@ def test_the_cli_says_what_failed_and_that_stored_data_is_stale(seeded, fake_yah
     line = next(x for x in err.splitlines() if "failed prices TCS.NS" in x)
     assert "network: ConnectionError" in line
     assert line.endswith("stored data kept, STALE: through 2026-03-30, fetched "
-                         f"{store.coverage('prices')[1].fetched_at:%Y-%m-%d %H:%M} UTC")
+                         f"{store.coverage_of('prices', 'TCS.NS').fetched_at:%Y-%m-%d %H:%M} UTC")
     assert "  check prices INFY.NS: close moved -50.0% in one session to 2026-04-15" in err
     assert_sound(store)
