@@ -353,7 +353,7 @@ def _refresh_nse(ctx: click.Context, settings: Settings, start: str | None, end:
     stop = " (stopped by Ctrl-C: every whole file that arrived is stored; run it again for " \
         "the rest)" if report.interrupted else ""
     click.echo(f"Refreshed from NSE's archive: {files:,} of {plan.requests:,} files"
-               f"{f' ({rows} rows)' if rows else ''}; {report.requests and sum(report.requests.values()):,} "
+               f"{f' ({rows} rows)' if rows else ''}; {sum(report.requests.values()):,} "
                f"requests{f'; {len(failed)} failed, listed below' if failed else ''}{stop}; "
                f"store {settings.data_dir}")
     for name, why in sorted(failed.items())[:20]:

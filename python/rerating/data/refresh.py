@@ -424,9 +424,7 @@ def _check_size(f, sizes: dict[str, pd.Series]) -> None:  # type: ignore[no-unty
 def _stage_day(staged: dict[str, list[pd.DataFrame]], provider, f,  # type: ignore[no-untyped-def]
                report: RefreshReport, written: set[str]) -> None:
     """One day's file staged with the record that it was read; or its failure said."""
-    if f.failure:
-        if f.unreachable and not any(report.rows.values()):
-            report.unreachable = f.failure
+    if f.failure:  # (an unreachable archive was said when the file arrived)
         report.failures.setdefault("files", {})[f.name] = f.failure
         return
     for table in ("prices", "index_valuation"):

@@ -73,7 +73,7 @@ class BadFile(InputError):
     """An answer that is not the file asked for: a web page, a broken zip, another day."""
 
 
-@dataclass
+@dataclass(eq=False)  # one fetched file: compared by identity, never by its frames
 class DayFile:
     """One day's file of one kind: what it held (canonical tables) or why it failed."""
 
@@ -200,11 +200,11 @@ class NSEProvider(Provider):
                 continue
             try:
                 _check_body(f.name, f.data, f.ctype)
-                todo.append(f)
             except InputError as exc:
                 f.failure = f"not the file asked for: {str(exc).removeprefix(f.name + ': ')}"
-            if f not in todo:
                 f.data = None
+                continue
+            todo.append(f)
         got = read_batch([(f.data, f.name) for f in todo],  # type: ignore[misc]
                          ImportOptions(index_map=self.index_map, source=self.source))
         for f, imported in zip(todo, got, strict=True):
