@@ -296,3 +296,47 @@ def test_without_the_extension_the_cells_say_name(tmp_path: Path) -> None:
     wb.save(src)
     out = recalculate(src, tmp_path / "out")
     assert load_workbook(out, data_only=True).active["A1"].value == "#NAME?"
+
+
+def test_the_notes_headlines_are_reproduced_by_their_printed_formulas(
+        calc, demo_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Each formula printed under a headline of the note, typed into Calc with the add-in,
+    gives the figure the note prints, at the note's precision."""
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+    from rerating.reports.cells import shown
+    from rerating.reports.report import ReportSpec, context
+
+    _, _, extensions = calc
+    monkeypatch.setenv("RERATING_DATA_DIR", str(demo_store.root))
+    monkeypatch.setenv("RERATING_OFFLINE", "1")
+    monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "log"))
+    m = demo_market()
+    spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"), m.universe("demo-large"),
+                      "demo-small", small_ref="demo-small", large_ref="demo-large")
+    ctx, series = context(demo_store, spec)
+    note_cells = series["cells"]
+    keys = {c.key for c in note_cells}
+    assert {"month_return", "best_since", "pe_small", "gap", "gap_pct", "breadth_small",
+            "n_traps", "new_pe", "gordon_pe", "agg_pe"} <= keys
+    wb = Workbook()
+    for i, c in enumerate(note_cells, 1):
+        wb.active.cell(i, 1, c.key)
+        wb.active.cell(i, 2, c.formula)  # as printed: spaces after commas and all
+    src = tmp_path / "note_cells.xlsx"
+    wb.save(src)
+    got = load_workbook(recalculate(src, tmp_path / "out", extensions=extensions), data_only=True).active
+    wrong = []
+    for i, c in enumerate(note_cells, 1):
+        value = got.cell(i, 2).value
+        if c.kind == "month" and isinstance(value, int | float):
+            value = dt.datetime(1899, 12, 30) + dt.timedelta(days=value)
+        said = shown(c.kind, value) if isinstance(value, int | float | dt.datetime) else repr(value)
+        if said != str(ctx[c.key]):
+            wrong.append((c.key, c.formula, value, ctx[c.key]))
+    assert not wrong, wrong
+    # the note prints them, each under its headline, as typed
+    import html as html_lib
+
+    from rerating.reports.report import render
+    page = html_lib.unescape(render(demo_store, spec, tmp_path / "note").html.read_text())
+    assert all(c.formula in page for c in note_cells)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rerating import excel
-from rerating.analytics import dcf, rally
+from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import access
 from rerating.settings import Settings
 from tests import udf_harness as h
@@ -388,3 +388,61 @@ def test_revision_return_and_strength_take_ranges(desk) -> None:  # type: ignore
         assert all(isinstance(r[0], float) for r in got), (name, got)
     # numbers are still EPS (now, then) or prices, not tickers
     assert one(call("RR_EPS_REVISION", 110, 100)) == pytest.approx(0.10)
+
+
+# Each RR_ function and the core function it wraps. A twin parameter may be read from the store
+# instead of typed (a ticker or universe stands for the prices, caps or estimates), or not apply
+# to one cell (numpy's axis); those are listed, everything else must be an argument of the same
+# name, so a sheet can reproduce any figure the Python twin gives.
+_TWINS = {
+    "RR_COE": (dcf.cost_of_equity, {}),
+    "RR_JUSTIFIED_PE": (dcf.justified_pe, {}),
+    "RR_JUSTIFIED_PB": (dcf.justified_pb, {}),
+    "RR_TWO_STAGE_PE": (dcf.two_stage_pe, {}),
+    "RR_IMPLIED_GROWTH": (dcf.implied_growth, {}),
+    "RR_IMPLIED_ERP": (dcf.implied_erp, {}),
+    "RR_MULTIPLE_ADJ": (dcf.multiple_adjustment, {}),
+    "RR_DCF_VALUE": (dcf.dcf_value, {}),
+    "RR_TARGET_PRICE": (dcf.target_price, {}),
+    "RR_VALUATION_GAP": (valuation.valuation_gap, {}),
+    "RR_MULTIPLE_CHANGE": (valuation.multiple_change, {}),
+    "RR_GAP_PERCENTILE": (valuation.gap_percentile, {"history": "history_or_small"}),
+    "RR_PE": (valuation.aggregate_multiple, {"market_caps": "ticker_or_universe",
+                                             "earnings_or_book": "ticker_or_universe"}),
+    "RR_PB": (valuation.aggregate_multiple, {"market_caps": "ticker_or_universe",
+                                             "earnings_or_book": "ticker_or_universe"}),
+    "RR_EPS_REVISION": (revisions.eps_revision, {"eps_now": "ticker_or_eps_now",
+                                                 "eps_then": "eps_then_or_days"}),
+    "RR_REVISION_BREADTH": (revisions.revision_breadth, {"ups": "ups_or_universe", "axis": None}),
+    "RR_VALUE_TRAPS": (revisions.value_traps, {"returns": "universe", "revisions": "universe"}),
+    "RR_RALLY_TABLE": (rally.rally_table, {"prices": "universe", "sectors": "universe"}),
+    "RR_BREADTH": (rally.breadth, {"prices": "universe"}),
+    "RR_RELATIVE_STRENGTH": (rally.relative_strength, {}),
+    "RR_BEST_SINCE": (rally.best_since, {"returns": "prices"}),
+    "RR_PERIOD_RANK": (rally.period_rank, {"returns": "prices"}),
+    "RR_PERIOD_RETURNS": (rally.period_returns, {}),
+}
+
+
+def test_every_rr_function_takes_every_input_of_its_python_twin() -> None:
+    import inspect
+
+    missing = []
+    for name, (twin, renamed) in _TWINS.items():
+        have = set(REGISTRY[name].args)
+        for p in inspect.signature(twin).parameters:
+            arg = renamed.get(p, p)
+            if arg is not None and arg not in have:
+                missing.append(f"{name} lacks {p} of {twin.__name__}")
+    assert not missing, missing
+    # the DCF functions are all there: a new core function needs its RR_ twin (or a line above)
+    assert {n for n in REGISTRY if REGISTRY[n].group == "DCF"} <= set(_TWINS)
+
+
+def test_the_multiple_adjustment_cell_takes_the_terminal_payout() -> None:
+    """The note's fair P/E uses a terminal payout from ROE: the cell must be able to say it."""
+    core = dcf.multiple_adjustment(21.8, 0.055, 0.05, 0.07, 1, 0.29, payout_stable=0.53).new_pe
+    cell = h.UDFS.RR_MULTIPLE_ADJ(21.8, 0.055, 0.05, 0.07, 1, 0.29, payout_stable=0.53)
+    without = h.UDFS.RR_MULTIPLE_ADJ(21.8, 0.055, 0.05, 0.07, 1, 0.29)
+    assert cell == pytest.approx(float(core), rel=1e-12)
+    assert abs(cell - without) > 0.1  # the terminal payout moves the answer (24.3 -> 24.5 here)

@@ -955,7 +955,8 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
                f"{sum(report.up_to_date.values())} table-tickers already current.")
     store = Store(settings.data_dir)
     small, large = market.universe("demo-small"), market.universe("demo-large")
-    spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, small, large, universe="demo-small")
+    spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, small, large, universe="demo-small",
+                      small_ref="demo-small", large_ref="demo-large")
     rep, dash = publish(store, spec, out, progress=say)
     # one company model: the best rally that came with upgrades (a rerating, not a trap)
     s = rep.context["series"]
@@ -1080,7 +1081,22 @@ def _rally_subjects(ctx: click.Context, small_index: str | None, large_index: st
         _known_universe(ctx, name)
     large_t = resolve_universe(lu, d)
     _universe_label(ctx, lu)
+    ctx.meta["universe_names"] = (u, lu)
     return si, li, _universe_label(ctx, u), resolve_universe(u, d), large_t
+
+
+def _universe_refs(ctx: click.Context, small: list[str], large: list[str]) -> tuple[str | None, str | None]:
+    """The names a cell's RR_ function resolves to exactly these stocks (None when data left
+    some out, or a typed list is longer than a formula's text may be)."""
+    from rerating.data.universe import resolve_universe
+
+    names = ctx.meta.get("universe_names", (None, None))
+    out = []
+    for name, kept in zip(names, (small, large), strict=True):
+        ok = (name is not None and len(name) <= 250
+              and resolve_universe(name, _settings(ctx).data_dir) == kept)
+        out.append(name if ok else None)
+    return out[0], out[1]
 
 
 def _universe_label(ctx: click.Context, name: str) -> str:
@@ -1338,7 +1354,9 @@ def report_cmd(ctx: click.Context, market: str | None, small_index: str | None,
                                                   source, market)
     store = _prepare(ctx, source, [si, li, *small_t, *large_t], progress, required=[si, li])
     small_t, large_t = _left_out(ctx, small_t), _left_out(ctx, large_t)
-    spec = ReportSpec(si, li, small_t, large_t, universe=u, window=window, as_of=_as_of(as_of))
+    small_ref, large_ref = _universe_refs(ctx, small_t, large_t)
+    spec = ReportSpec(si, li, small_t, large_t, universe=u, window=window, as_of=_as_of(as_of),
+                      small_ref=small_ref, large_ref=large_ref)
     rep, dash = publish(store, spec, out, template_dir, progress=_steps(progress))
     if cache:
         _cache_values([dash.path])

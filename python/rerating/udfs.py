@@ -309,15 +309,21 @@ def _sectors(tickers: list[str]) -> dict[str, str]:
      universe="Tickers: a range, one ticker, a comma-separated list, or a universe name (demo-small, nifty50, a saved one)",
      benchmark="Benchmark ticker, e.g. ^NSEI or LARGE50.DEMO",
      window="Optional. Rally window: " + rally.WINDOW_WORDS,
-     as_of="Optional. Last date of the window; blank: the latest")
-def RR_RALLY_TABLE(universe, benchmark, window=rally.DEFAULT_WINDOW, as_of=None):
+     as_of="Optional. Last date of the window; blank: the latest",
+     beta_lookback="Optional. Daily sessions ending at as_of that beta is estimated from (default 252, a year)")
+def RR_RALLY_TABLE(universe, benchmark, window=rally.DEFAULT_WINDOW, as_of=None,
+                   beta_lookback=rally.SESSIONS_PER_YEAR):
     """Rally ranking: return, excess over the benchmark, beta, and the market, sector and stock parts."""
     names = _universe(universe)
     data = _data()
     closes = data.closes(names)
     bench = data.prices(excel.text(benchmark, "benchmark"))["close"]
+    lookback = excel.integer(beta_lookback, "beta_lookback", rally.SESSIONS_PER_YEAR)
+    if not 20 <= lookback <= 5000:
+        raise InputError(f"beta_lookback {lookback} is not between 20 and 5000 sessions")
     t = rally.rally_table(closes, bench, window=excel.text(window, "window", rally.DEFAULT_WINDOW),
-                          as_of=excel.date(as_of, "as_of"), sectors=_sectors(names))
+                          as_of=excel.date(as_of, "as_of"), sectors=_sectors(names),
+                          beta_lookback=int(lookback))
     cols = ["sector", *_TABLE_COLS] if "sector" in t.columns else _TABLE_COLS
     return excel.table(t, index_label="ticker", columns=cols, blank="")
 
@@ -391,31 +397,51 @@ def _valued() -> set[str]:
     return _data().valued()
 
 
-def _ticker_multiple(t: str, kind: str, snap: Any = None, valued: set[str] | None = None) -> float:
-    """P/E or P/B of one ticker: an index's published figure when the store has its valuation
-    history, else price over trailing EPS or book value (NaN when that is not positive).
-    ``snap`` (its latest fundamentals) and ``valued`` spare reads when the caller has them."""
+def _ticker_multiple(t: str, kind: str, snap: Any = None, valued: set[str] | None = None,
+                     as_of: pd.Timestamp | None = None) -> float:
+    """P/E or P/B of one ticker on ``as_of`` (blank: the latest): an index's published figure
+    when the store has its valuation history, else price over trailing EPS or book value (NaN
+    when that is not positive). ``snap`` (its latest fundamentals) and ``valued`` spare reads
+    when the caller has them."""
     data = _data()
     if t in (_valued() if valued is None else valued):
         published = data.index_valuation(t)[kind].dropna()
+        if as_of is not None:
+            published = published.loc[:as_of]
         if len(published):
             return float(published.iloc[-1])
-    if snap is None:
-        snap = data.snapshot("fundamentals", t).iloc[-1]
-    price = float(_last(data.prices(t)["close"]))
+        if as_of is not None:
+            raise InputError(f"{t} has no published {kind.upper()} on or before {as_of:%Y-%m-%d}")
+    if snap is None or as_of is not None:
+        snap = data.snapshot("fundamentals", t, as_of).iloc[-1]
+    closes = data.prices(t)["close"]
+    price = float(_last(closes if as_of is None else _upto(closes, as_of, t)))
     denom = snap["trailing_eps"] if kind == "pe" else snap["book_value_per_share"]
     if not np.isfinite(denom) or denom <= 0:
         return float("nan")
     return price / float(denom)
 
 
-def _universe_multiple(names: list[str], kind: str, method: str) -> float:
+def _upto(col: pd.Series, as_of: pd.Timestamp, what: str) -> pd.Series:
+    """A price column up to and including ``as_of``; an error in words when nothing is."""
+    col = col.loc[:as_of]
+    if col.dropna(how="all").empty:
+        raise InputError(f"{what} has no close on or before {as_of:%Y-%m-%d}")
+    return col
+
+
+def _universe_multiple(names: list[str], kind: str, method: str, loss_makers: str = "exclude",
+                       as_of: pd.Timestamp | None = None) -> float:
     data = _data()
-    closes = data.closes(names).ffill().iloc[-1]
-    snaps = data.snapshots("fundamentals", names)
-    lacking = [t for t in names if t not in snaps]
-    if lacking:
-        raise CacheMiss(f"the store has no fundamentals for {', '.join(lacking[:5])}")
+    wide = data.closes(names).ffill()
+    closes = (wide if as_of is None else _upto(wide, as_of, "the universe")).iloc[-1]
+    if as_of is None:
+        snaps = data.snapshots("fundamentals", names)
+        lacking = [t for t in names if t not in snaps]
+        if lacking:
+            raise CacheMiss(f"the store has no fundamentals for {', '.join(lacking[:5])}")
+    else:
+        snaps = {t: data.snapshot("fundamentals", t, as_of) for t in names}
     caps, earn = [], []
     for t in names:
         snap = snaps[t].iloc[-1]
@@ -424,50 +450,65 @@ def _universe_multiple(names: list[str], kind: str, method: str) -> float:
         per_share = snap["trailing_eps"] if kind == "pe" else snap["book_value_per_share"]
         caps.append(price * shares)
         earn.append(float(per_share) * shares)
-    return valuation.aggregate_multiple(np.array(caps), np.array(earn), method=method)
+    return valuation.aggregate_multiple(np.array(caps), np.array(earn), method=method,
+                                        loss_makers=loss_makers)
 
 
-def _multiple(v: Any, kind: str, method: Any) -> float:
+def _multiple(v: Any, kind: str, method: Any, loss_makers: Any = "exclude", as_of: Any = None) -> float:
     m = excel.choice(method, "method", ("aggregate", "median", "harmonic"), "aggregate")
+    lm = excel.choice(loss_makers, "loss_makers", ("exclude", "include"), "exclude")
+    when = excel.date(as_of, "as_of")
     names = _universe(v, "ticker_or_universe")
     if len(names) == 1:
-        return _ticker_multiple(names[0], kind)
-    return _universe_multiple(names, kind, m)
+        return _ticker_multiple(names[0], kind, as_of=when)
+    return _universe_multiple(names, kind, m, lm, when)
+
+
+_PE_BASIS = ("A ticker (price / trailing EPS), an index (its published P/E, as NSE publishes it), "
+             "or a universe/range (constituents, aggregate)")
 
 
 @udf("Valuation", '=RR_PE("demo-small")', "a multiple (times earnings)",
-     ticker_or_universe="A ticker, an index with a valuation history, or a universe/range",
-     method="Optional. For a universe: aggregate (default, total cap / total earnings), median or harmonic")
-def RR_PE(ticker_or_universe, method="aggregate"):
-    """Trailing P/E of a ticker, an index, or a universe (loss-makers excluded from the aggregate)."""
-    return excel.scalar(_multiple(ticker_or_universe, "pe", method), "P/E (earnings not positive)")
+     ticker_or_universe=_PE_BASIS,
+     method="Optional. For a universe: aggregate (default, total cap / total earnings), median or harmonic",
+     as_of="Optional. The date (the last session or snapshot on or before it); blank: the latest",
+     loss_makers="Optional. For a universe: exclude (default: loss-makers out of both sums) or include")
+def RR_PE(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclude"):
+    """Trailing P/E of a ticker, an index (as published), or a universe (constituents, aggregate, loss-makers out by default)."""
+    return excel.scalar(_multiple(ticker_or_universe, "pe", method, loss_makers, as_of),
+                        "P/E (earnings not positive)")
 
 
 @udf("Valuation", '=RR_PB("demo-large")', "a multiple (times book)",
-     ticker_or_universe="A ticker, an index with a valuation history, or a universe/range",
-     method="Optional. For a universe: aggregate (default), median or harmonic")
-def RR_PB(ticker_or_universe, method="aggregate"):
-    """Price-to-book of a ticker, an index, or a universe."""
-    return excel.scalar(_multiple(ticker_or_universe, "pb", method), "P/B (book not positive)")
+     ticker_or_universe=_PE_BASIS.replace("EPS", "book value").replace("P/E", "P/B"),
+     method="Optional. For a universe: aggregate (default), median or harmonic",
+     as_of="Optional. The date (the last session or snapshot on or before it); blank: the latest",
+     loss_makers="Optional. For a universe: exclude (default: negative book out) or include")
+def RR_PB(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclude"):
+    """Price-to-book of a ticker, an index (as published), or a universe (constituents, aggregate)."""
+    return excel.scalar(_multiple(ticker_or_universe, "pb", method, loss_makers, as_of),
+                        "P/B (book not positive)")
 
 
-def _as_multiple(v: Any, name: str) -> float:
+def _as_multiple(v: Any, name: str, as_of: Any = None) -> float:
     cells = excel.flat(v)
     if len(cells) == 1 and isinstance(cells[0], str) and excel._error_text(cells[0]) is None:
         try:
             return float(excel.number(cells[0], name))  # "18.5" typed as text
         except InputError:
-            return _multiple(v, "pe", "aggregate")
+            return _multiple(v, "pe", "aggregate", "exclude", as_of)
     return float(excel.number(v, name))
 
 
 @udf("Valuation", '=RR_VALUATION_GAP("SMALL250.DEMO", "LARGE50.DEMO")',
      "a decimal: premium (+) or discount (-)",
      small="Multiple of the first (a number, a ticker, an index or a universe)",
-     large="Multiple it is compared with (same kinds)")
-def RR_VALUATION_GAP(small, large):
+     large="Multiple it is compared with (same kinds)",
+     as_of="Optional. For tickers: the date their P/Es are read on; blank: the latest")
+def RR_VALUATION_GAP(small, large, as_of=None):
     """Premium (+) or discount (-) of one P/E over another: small / large - 1."""
-    return valuation.valuation_gap(_as_multiple(small, "small"), _as_multiple(large, "large"))
+    return valuation.valuation_gap(_as_multiple(small, "small", as_of),
+                                   _as_multiple(large, "large", as_of))
 
 
 @udf("Valuation", '=RR_GAP_PERCENTILE("SMALL250.DEMO", "LARGE50.DEMO")',
@@ -564,8 +605,9 @@ def RR_EPS_REVISION(ticker_or_eps_now, eps_then_or_days=30, period="0y"):
      ups_or_universe="Upgrades (a number or range), or a universe/ticker to read from the store",
      downs="Optional with a universe. Downgrades (a number or range, same shape as ups)",
      days="Optional. With a universe: 7 or 30 (default) days",
-     period="Optional. With a universe: 0y (default) or +1y")
-def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
+     period="Optional. With a universe: 0y (default) or +1y",
+     as_of="Optional. With a universe: the consensus snapshot on or before this date; blank: the latest")
+def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y", as_of=None):
     """Net share of estimate changes that were upgrades: (up - down) / (up + down)."""
     if excel.is_blank(downs) and not isinstance(downs, list):
         d = excel.integer(days, "days", 30)
@@ -574,7 +616,9 @@ def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
         p = _period(period)
         ups, dns = [], []
         names = _universe(ups_or_universe, "ups_or_universe")
-        snaps = _data().snapshots("estimates", names)
+        when = excel.date(as_of, "as_of")
+        snaps = (_data().snapshots("estimates", names) if when is None else
+                 {t: _data().snapshot("estimates", t, when) for t in names})
         for t in names:
             if t not in snaps:
                 raise CacheMiss(f"the store has no estimates for {t}")
@@ -591,6 +635,14 @@ def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y"):
             raise InputError(f"ups has {u.size} values but downs has {dn.size}")
         out = revisions.revision_breadth(u, dn, axis=0)
     return excel.scalar(out, "revisions")  # nobody revised: no breadth, which is not zero breadth
+
+
+def _estimates_on(t: str, d: pd.Timestamp) -> pd.DataFrame | None:
+    """A ticker's consensus snapshot on or before ``d`` (None when it has none that old)."""
+    try:
+        return _data().snapshot("estimates", t, d)
+    except CacheMiss:
+        return None
 
 
 @udf("Revisions", '=RR_VALUE_TRAPS("demo-small", "MTD")',
@@ -610,7 +662,12 @@ def RR_VALUE_TRAPS(universe, window=rally.DEFAULT_WINDOW, as_of=None, rally_quan
     table = rally.rally_table(closes, closes.iloc[:, 0], window=w, as_of=d)
     k = _days(days)
     rev = {}
-    for t, snap in _data().snapshots("estimates", names).items():
+    # the consensus as it stood at the window's end (the latest when as_of is blank)
+    snaps = _data().snapshots("estimates", names)
+    if d is not None:
+        snaps = {t: _estimates_on(t, d) for t in snaps}
+        snaps = {t: s for t, s in snaps.items() if s is not None}
+    for t, snap in snaps.items():
         rows = snap[snap["period"] == "0y"]
         if len(rows):  # no estimate: no verdict for that ticker
             row = rows.iloc[-1]
@@ -702,10 +759,12 @@ def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
            "(one perpetual growth rate: the naive bound, explosive near the cost of equity)",
      terminal_growth="Optional. Fade model's perpetual growth, decimal (default 0.06)",
      years_high="Optional. Fade model's years at the implied growth (default 10)",
-     years_fade="Optional. Fade model's years of linear fade to terminal growth (default 10)")
+     years_fade="Optional. Fade model's years of linear fade to terminal growth (default 10)",
+     payout_stable="Optional. Fade model's payout in the terminal stage, decimal (default: payout; "
+                   "a mature company pays out what growth does not need, 1 - terminal_growth / ROE)")
 def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", growth_change=0.0,
                     output="pe", model="fade", terminal_growth=None, years_high=None,
-                    years_fade=None):
+                    years_fade=None, payout_stable=None):
     """Fair P/E after the equity risk premium moves, holding the growth the market implies today (fade model by default)."""
     out = excel.choice(output, "output", ("pe", "factor", "growth"), "pe")
     which = excel.choice(model, "model", ("fade", "gordon"), "fade")
@@ -720,7 +779,8 @@ def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", gr
                                   years_high=excel.number(years_high, "years_high",
                                                           dcf.FADE_DEFAULTS["years_high"]),
                                   years_fade=excel.number(years_fade, "years_fade",
-                                                          dcf.FADE_DEFAULTS["years_fade"]))
+                                                          dcf.FADE_DEFAULTS["years_fade"]),
+                                  payout_stable=excel.rate(payout_stable, "payout_stable", required=False))
     return {"pe": res.new_pe, "factor": res.factor, "growth": res.implied_growth}[out]
 
 

@@ -22,7 +22,7 @@ from rerating.data import model
 from rerating.data.frames import latest_snapshot, wide_prices
 from rerating.data.store import Store, atomic_write_bytes
 from rerating.errors import InputError
-from rerating.reports import charts
+from rerating.reports import cells, charts
 from rerating.reports.summary import Findings, findings, ordinal_percentile
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,6 +45,10 @@ class ReportSpec:
     terminal_growth: float = dcf.FADE_DEFAULTS["terminal_growth"]
     years_high: int = dcf.FADE_DEFAULTS["years_high"]
     years_fade: int = dcf.FADE_DEFAULTS["years_fade"]
+    #: the universe names the RR_ functions resolve to ``small`` and ``large`` (None when the
+    #: lists have no name, or lost tickers with no data: those headlines get no printed formula)
+    small_ref: str | None = None
+    large_ref: str | None = None
 
 
 @dataclass
@@ -99,10 +103,13 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     est0 = est[est["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker")
     rev = revisions.eps_revision(est0["eps_now"], est0["eps_30d_ago"])  # for the scatter
     traps = f.value_traps  # the screen is on returns, which do not depend on the benchmark
-    # the loss-maker policy at work: the universe's own aggregate P/E with and without them
+    # the loss-maker policy at work: the universe's own aggregate P/E with and without them,
+    # market cap at the as-of close (as RR_PE and the comps book compute it)
+    last_close = closes[spec.small].ffill().iloc[-1].reindex(sectors.index)
+    caps = last_close * sectors["shares_outstanding"]
     earnings = sectors["trailing_eps"] * sectors["shares_outstanding"]
-    agg_out = valuation.aggregate_multiple_detail(sectors["market_cap"], earnings)
-    agg_in = valuation.aggregate_multiple(sectors["market_cap"], earnings, loss_makers="include")
+    agg_out = valuation.aggregate_multiple_detail(caps, earnings)
+    agg_in = valuation.aggregate_multiple(caps, earnings, loss_makers="include")
     loss_names = list(sectors.index[sectors["trailing_eps"] <= 0])
     breadth = rally.breadth(closes[spec.small], window=spec.window)
     broad = table["market_part"] + table["sector_part"]
@@ -127,6 +134,11 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     watch_names = list(dict.fromkeys([*traps.index, *table.index[:10]]))
     synthetic = model.is_synthetic(f.source)
     from rerating.data.imports import checks_line
+
+    note_cells = cells.note_cells(small_index=spec.small_index, large_index=spec.large_index,
+                                  as_of=f.as_of, before=gap_m.index[-2], window=spec.window,
+                                  small_ref=spec.small_ref, large_ref=spec.large_ref,
+                                  dcf_inputs=mean.get("inputs"))
 
     ctx = {
         "title": "Small caps: the best month in years, and what it means for multiples",
@@ -166,6 +178,11 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "n_loss": len(loss_names), "loss_names": ", ".join(loss_names[:6]),
         "agg_pe": f"{agg_out.value:.1f}", "agg_pe_with_losses": f"{agg_in:.1f}",
         "agg_used": agg_out.n_used,
+        # one small-cap P/E: the headline is the index's, as published; the other is labelled
+        "pe_reconcile": (f"The headline small-cap P/E, {f.pe_small:.1f}, is the index's as its "
+                         f"publisher gives it; the constituents' aggregate, {agg_out.value:.1f}, "
+                         f"differs by {agg_out.value - f.pe_small:+.1f} because the index weighs "
+                         "its members by free-float market cap on its own earnings dates."),
         # the median stock's own split, which adds up (medians of the parts would not)
         "median_name": mid, "median_return": _pct(float(table.loc[mid, "return"])),
         "median_broad": _pct(float(broad[mid])),
@@ -174,13 +191,14 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         **_rotation_words(rotation, tilt),
         "watch": _watch_rows(sectors, watch_names, traps, f.as_of,
                              store.read("results_dates", watch_names)),
+        "cell": {c.key: c for c in note_cells},
     }
     series = {"monthly": monthly.dropna(), "gap": gap_m, "breadth": rb.dropna(how="all"),
               "returns": table["return"], "revisions": rev.reindex(table.index),
               "traps": list(traps.index), "findings": f, "adjustment": adj, "payout": payout,
               "gordon": mean["gordon"], "erp_grid": mean["erp_grid"],
               "terminal_grid": mean["terminal_grid"],
-              "pe_now": pe_now, "table": table, "value_traps": traps}
+              "pe_now": pe_now, "table": table, "value_traps": traps, "cells": note_cells}
     return ctx, series
 
 
@@ -281,8 +299,11 @@ def _meaning(spec: ReportSpec, pe_now: float, payout: float, pb_now: float) -> d
                            "pe": f"{g['pe']:.1f}", "change": _pct(g["factor"] - 1),
                            "current": abs(g["g"] - g_t) < 1e-9} for g in terminal_grid],
     }
+    inputs = {"pe": pe_now, "erp_from": spec.erp_from, "erp_to": spec.erp_to, "rf": spec.rf,
+              "beta": spec.beta, "payout": payout, "terminal_growth": g_t,
+              "years_high": spec.years_high, "years_fade": spec.years_fade, "payout_stable": ps}
     return {"adjustment": adj, "gordon": naive, "erp_grid": erp_grid,
-            "terminal_grid": terminal_grid, "words": words}
+            "terminal_grid": terminal_grid, "words": words, "inputs": inputs}
 
 
 def _model_words(spec: ReportSpec) -> str:
