@@ -340,3 +340,37 @@ def test_the_notes_headlines_are_reproduced_by_their_printed_formulas(
     from rerating.reports.report import render
     page = html_lib.unescape(render(demo_store, spec, tmp_path / "note").html.read_text())
     assert all(c.formula in page for c in note_cells)
+
+
+def test_the_dashboards_what_it_means_figures_are_reproduced_by_the_formulas_beside_them(
+        calc, demo_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Beside each figure of the dashboard's "What it means" block is the RR_ formula that gives
+    it; typed into a cell of that book in Calc with the add-in, it gives the same number."""
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
+    from rerating.workbooks import content, engine
+
+    _, _, extensions = calc
+    monkeypatch.setenv("RERATING_DATA_DIR", str(demo_store.root))
+    monkeypatch.setenv("RERATING_OFFLINE", "1")
+    monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "log"))
+    m = demo_market()
+    c = content.dashboard(demo_store, SMALL_INDEX, LARGE_INDEX, m.universe("demo-small"),
+                          m.universe("demo-large"), "MTD", None, universe="demo-small")
+    built = engine.build(c, tmp_path / "dash.xlsx")
+    once = recalculate(built.path, tmp_path / "first", extensions=extensions)
+    first, shown = load_workbook(once), load_workbook(once, data_only=True)["Dashboard"]
+    dash = first["Dashboard"]
+    top = next(r for r in range(1, dash.max_row + 1)
+               if str(dash.cell(r, 1).value or "").startswith("What it means for multiples"))
+    rows = [r for r in range(top + 1, top + 20) if str(shown.cell(r, 3).value or "").startswith("=RR_")]
+    assert len(rows) == 8, [shown.cell(r, 3).value for r in range(top, top + 20)]
+    assert shown.cell(rows[0], 3).value == '=RR_PE("SMALL250.DEMO", "aggregate", "2026-04-30")'
+    for r in rows:  # the text as the reader sees it, typed into the cell beside it
+        dash.cell(r, 4, shown.cell(r, 3).value)
+    src = tmp_path / "typed.xlsx"
+    first.save(src)
+    got = load_workbook(recalculate(src, tmp_path / "out", extensions=extensions), data_only=True)["Dashboard"]
+    pairs = [(got.cell(r, 1).value, got.cell(r, 2).value, got.cell(r, 4).value) for r in rows]
+    assert all(isinstance(b, float) and isinstance(d, float) for _, b, d in pairs), pairs
+    wrong = [p for p in pairs if not math.isclose(p[1], p[2], rel_tol=1e-9, abs_tol=1e-12)]
+    assert not wrong, wrong

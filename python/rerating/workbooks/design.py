@@ -659,11 +659,36 @@ def _dashboard_multiples(wb: Workbook, dash: Worksheet, top: int) -> None:
          "=IF(dash_coe_to>dash_gordon_growth,dash_payout*(1+dash_gordon_growth)/(dash_coe_to-dash_gordon_growth),NA())",
          MULT, "dash_gordon_pe", False),
     ]
+    adj = ("dash_pe_now, dash_erp_from, dash_erp_to, dash_rf, dash_beta, dash_payout, "
+           '"trailing", 0, "{out}", "{model}"')
+    fade_args = ", dash_terminal, dash_years_high, dash_years_fade, dash_payout_stable"
+    # beside each figure, the RR_ formula that gives it in a cell of this book (the add-in's
+    # functions on the same named inputs): text, so it is read, and copied into a cell to check
+    in_a_cell = {
+        "dash_pe_now": None,  # built from the index and the as-of below
+        "dash_coe_from": "=RR_COE(dash_rf, dash_beta, dash_erp_from)",
+        "dash_coe_to": "=RR_COE(dash_rf, dash_beta, dash_erp_to)",
+        "dash_implied_growth": "=RR_MULTIPLE_ADJ(" + adj.format(out="growth", model="fade") + fade_args + ")",
+        "dash_fair_pe": "=RR_MULTIPLE_ADJ(" + adj.format(out="pe", model="fade") + fade_args + ")",
+        "dash_fair_change": "=RR_MULTIPLE_ADJ(" + adj.format(out="factor", model="fade") + fade_args + ")-1",
+        "dash_gordon_growth": "=RR_IMPLIED_GROWTH(dash_pe_now, dash_payout, dash_coe_from)",
+        "dash_gordon_pe": "=RR_MULTIPLE_ADJ(" + adj.format(out="pe", model="gordon") + ")",
+    }
+    dash.cell(top, 3, "The same figure in a cell (Rerating Desk add-in)").font = HEAD
     for i, (label, value, fmt, name, is_input) in enumerate(rows):
         r = top + 1 + i
         _row(dash, r, label, value, fmt, name, wb)
         if is_input:
             dash.cell(r, 2).font, dash.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
+        if name == "dash_pe_now":
+            c = dash.cell(r, 3, '="=RR_PE("""&rr_small_index&""", ""aggregate"", """&'
+                          + _iso("rr_as_of") + '&""")"')
+        elif name in in_a_cell:
+            c = dash.cell(r, 3, in_a_cell[name])
+            c.data_type = "s"  # the formula as text, not computed here
+        else:
+            continue
+        c.font = Font(name="Consolas", size=8, color="FF595959")
     fade = _Fade(wb, pe="dash_pe_now", payout="dash_payout", stable=stable,
                  years_high="dash_years_high", years_fade="dash_years_fade")
     g_now, new_pe = fade.tables(dash, wb, top=top + len(rows) + 2, erp="dash_erp_from", rf="dash_rf",
