@@ -961,7 +961,8 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
     # one company model: the best rally that came with upgrades (a rerating, not a trap)
     s = rep.context["series"]
     genuine = [t for t in s["table"].index if s["revisions"].get(t, 0) > 0]
-    ticker = genuine[0] if genuine else small[0]
+    coherent = _sustainable(store, genuine, s["findings"].as_of)
+    ticker = (coherent or genuine or small)[0]
     say(f"building the DCF model for {ticker} and the comps book")
     model_wb = engine.build(content.dcf(store, ticker), out / f"dcf_{ticker}.xlsx", overwrite=True)
     comps_wb = engine.build(content.comps(store, small, LARGE_INDEX, "MTD", universe="demo-small"),
@@ -1056,6 +1057,47 @@ def _demo_default(value: str | None, demo: str, what: str, source: str) -> str:
     if source in ("demo", "store"):
         return demo
     raise InputError(f"give {what} (the demo default {demo} is synthetic)")
+
+
+def _sustainable(store, tickers: list[str], as_of: pd.Timestamp) -> list[str]:  # type: ignore[no-untyped-def]
+    """``tickers`` whose consensus growth (current and next FY) is within what ROE x retention
+    sustains, and whose DCF book lands within 25% of the price: a company the demo's book can
+    model coherently (no rising ROE assumed, no growth the inputs do not give)."""
+    import numpy as np
+
+    from rerating.analytics import dcf
+    from rerating.data.frames import latest_snapshot
+
+    f = latest_snapshot(store.read("fundamentals", tickers), as_of).drop_duplicates("ticker", keep="last")
+    px = store.read("prices", tickers)
+    price = px[px["date"] <= as_of].groupby("ticker")["close"].last()
+    e = latest_snapshot(store.read("estimates", tickers), as_of)
+    f = f.set_index("ticker")
+    fy1 = e[e["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker")["eps_now"]
+    fy2 = e[e["period"] == "+1y"].drop_duplicates("ticker", keep="last").set_index("ticker")["eps_now"]
+    out = []
+    for t in tickers:
+        if t not in f.index or t not in fy1.index or t not in fy2.index or t not in price.index:
+            continue
+        eps, bv, payout = f.at[t, "trailing_eps"], f.at[t, "book_value_per_share"], f.at[t, "payout_ratio"]
+        if not (eps > 0 and bv > 0 and fy1[t] > 0 and fy2[t] > 0 and 0 <= payout < 1):
+            continue
+        sustain = eps / bv * (1 - payout)
+        g1, g2 = fy1[t] / eps - 1, fy2[t] / fy1[t] - 1
+        if max(g1, g2) > sustain:
+            continue
+        # the DCF book's defaults (design.dcf_model): consensus growth fading to 6% by year 6,
+        # the terminal stage paying out 1 - g / ROE; a demo model lands within a quarter of the
+        # price, as an analyst's initiation would, rather than on a stock the market prices
+        # for growth no input here gives
+        gt, k = 0.06, 0.07 + float(f.at[t, "beta"]) * 0.055
+        path = np.cumprod(1 + np.array([g1, g2, *(g2 + (gt - g2) * i / 4 for i in (1, 2, 3))]))
+        p_t = max(payout, 1 - gt * bv / eps) if eps / bv > gt else payout
+        value = dcf.dcf_value(payout * eps * path, k) + \
+            eps * path[-1] * p_t * (1 + gt) / (k - gt) / (1 + k) ** 5
+        if abs(value / price[t] - 1) <= 0.25:
+            out.append(t)
+    return out
 
 
 def _rally_subjects(ctx: click.Context, small_index: str | None, large_index: str | None,

@@ -54,13 +54,15 @@ def test_each_cross_check_says_what_drives_its_gap(book) -> None:  # type: ignor
     eps5 = got["val_eps"][-1] if isinstance(got["val_eps"], list) else None
     tv_pe = v["B19"].value / (eps5 if eps5 else v["C15"].value)
     assert exit_why == f"exit P/E 18.0x year-5 EPS; the perpetuity at 6.0% growth implies {tv_pe:.1f}x"
+    g1, g5 = got["in_growth"][0], got["in_growth"][-1]  # consensus, fading to terminal growth
     assert fade_why.startswith(f"the price implies {got['mul_implied_growth'] * 100:.1f}% growth for 10 "
-                               "years, fading over 10; the DCF assumes 15% falling to 11% over 5 years, then 6.0%")
+                               f"years, fading over 10; the DCF assumes {g1:.0%} falling to {g5:.0%} "
+                               "over 5 years, then 6.0%")
     assert just_why == (f"justified P/E {got['val_justified_pe']:.1f}x vs {got['val_pe']:.1f}x at the "
                         f"price: the price implies {got['val_implied_growth'] * 100:.1f}% growth for ever, "
                         "the DCF 6.0% after year 5")
     # the numbers the words use are the core's: the Gordon growth the price implies
-    g = dcf.implied_growth(got["val_pe"], got["in_payout"], got["val_coe"])
+    g = dcf.implied_growth(got["val_pe"], got["in_payout_terminal"], got["val_coe"])
     assert math.isclose(got["val_implied_growth"], float(g), rel_tol=1e-9)
     assert math.isclose(got["val_check_justified"], got["val_justified_pe"] * got["rr_eps_ttm"], rel_tol=1e-12)
     for r in (35, 36, 37):

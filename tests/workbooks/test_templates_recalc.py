@@ -35,10 +35,13 @@ def computed(demo_store, tmp_path_factory):  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("recalc")
     m = demo_market()
     tickers = {"plain": m.universe("demo-small")[0], "trap": _pick("value_trap"),
-               "large": m.universe("demo-large")[3], "loss": _pick("loss_maker")}
+               "large": m.universe("demo-large")[3], "loss": _pick("loss_maker"),
+               "retains_little": m.universe("demo-small")[0]}
     files = {}
     for key, t in tickers.items():
         c = content.dcf(demo_store, t)
+        if key == "retains_little":  # pays out 90%: keeps too little to grow as consensus says
+            c.values["rr_payout_reported"] = 0.9
         if key == "loss":  # the demo's loss-makers are profitable at its as-of: make one not
             c.values["rr_eps_ttm"] = -2.5
         files[key] = engine.build(c, out / f"dcf_{key}.xlsx").path
@@ -62,20 +65,28 @@ def test_dcf_model_matches_the_core(computed, key: str) -> None:  # type: ignore
     assert close(got["val_coe"], coe)
     eps = eps0 * np.cumprod(1 + np.asarray(growth))
     divs = payout * eps
+    # the terminal stage pays out what growth no longer needs: 1 - g / ROE (never less)
+    roe = eps0 / bvps
+    p_t = max(payout, 1 - tg / roe) if roe > tg else payout
+    assert close(got["in_payout_terminal"], p_t)
+
+    def perpetuity(k: float, g: float) -> float:  # explicit dividends + the terminal stage
+        return dcf.dcf_value(divs, k) + eps[-1] * p_t * (1 + g) / (k - g) / (1 + k) ** len(eps)
+
     assert all(close(a, b) for a, b in zip(got["val_eps"], eps, strict=True))
-    assert close(got["val_dcf_perpetuity"], dcf.dcf_value(divs, coe, terminal_growth=tg))
+    assert close(got["val_dcf_perpetuity"], perpetuity(coe, tg))
     assert close(got["val_dcf_exit"], dcf.dcf_value(divs, coe, terminal_multiple=exit_pe / payout))
-    assert close(got["val_justified_pe"], dcf.justified_pe(payout, tg, coe))
-    assert close(got["val_justified_pb"], dcf.justified_pb(eps0 / bvps, tg, coe, payout=payout))
-    assert close(got["val_implied_growth"], dcf.implied_growth(price / eps0, payout, coe))
+    assert close(got["val_justified_pe"], dcf.justified_pe(p_t, tg, coe))
+    assert close(got["val_justified_pb"], dcf.justified_pb(eps0 / bvps, tg, coe, payout=p_t))
+    assert close(got["val_implied_growth"], dcf.implied_growth(price / eps0, p_t, coe))
     assert close(got["val_upside"], got["val_dcf_perpetuity"] / price - 1)
     # Sensitivity: the centre of the grid is the model's value; the rest re-run the core
     grid = np.asarray(got["sens_value"], dtype=float).reshape(5, 5)
     for i, de in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
         k = dcf.cost_of_equity(rf, beta, erp + de)
         for j, dg in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
-            assert close(grid[i, j], dcf.dcf_value(divs, k, terminal_growth=tg + dg)), (i, j)
-        assert close(got["sens_pe"][i], dcf.justified_pe(payout, tg, k))
+            assert close(grid[i, j], perpetuity(k, tg + dg)), (i, j)
+        assert close(got["sens_pe"][i], dcf.justified_pe(p_t, tg, k))
     assert close(grid[2, 2], got["val_dcf_perpetuity"])
     # Multiples: the ERP falls by half a point and EPS is upgraded 5%
     # The fade model, 10 years at the implied growth fading over 10 to the terminal growth,
@@ -246,3 +257,21 @@ def test_dashboard_sector_rotation_matches_the_core(computed, demo_store) -> Non
     assert close(got["dash_low_beta"], tilt.low_beta_return)
     assert close(got["dash_beta_spread"], tilt.spread)
     assert close(got["dash_sector_corr"], tilt.sector_correlation)
+
+
+@pytest.mark.parametrize("key", ["plain", "trap", "large", "retains_little"])
+def test_growth_inputs_are_checked_against_roe_times_retention(computed, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Earnings grow by what is kept times what it earns: growth inputs above ROE x (1 - payout)
+    assume a rising ROE or a falling payout, and the book flags them in words."""
+    got = computed[0][key]
+    roe, payout = got["rr_eps_ttm"] / got["rr_bvps"], got["in_payout"]
+    assert close(got["val_sustainable_growth"], roe * (1 - payout))
+    above = max(got["in_growth"]) > roe * (1 - payout) + 0.0005
+    assert got["val_growth_flag"] == ("FLAG" if above else "ok")
+    if key == "retains_little":
+        assert above and got["val_growth_flag"] == "FLAG"
+    # the default growth is the consensus, fading to terminal growth by year 6
+    g1 = got["rr_eps_fy1"] / got["rr_eps_ttm"] - 1
+    g2 = got["rr_eps_fy2"] / got["rr_eps_fy1"] - 1
+    want = [g1, g2, *(g2 + (0.06 - g2) * i / 4 for i in (1, 2, 3))]
+    assert all(close(a, b) for a, b in zip(got["in_growth"], want, strict=True))

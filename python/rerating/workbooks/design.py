@@ -297,9 +297,21 @@ def dcf_model(out: Path) -> None:
         ws.cell(r, 2).font, ws.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
         r += 1
     ws.cell(r, 1, "EPS growth, years 1-5").font = HEAD
-    for t, g in enumerate((0.15, 0.14, 0.13, 0.12, 0.11), 1):
+    ws.cell(r, 3, "Default: consensus (Data), fading in a straight line to terminal growth by year 6; "
+                  "without consensus, what ROE x retention sustains. Type numbers to override.")
+    g0 = r + 1
+    # growth that ROE x retention sustains: the fallback when there is no consensus, and the
+    # cross-check on the Valuation sheet
+    sustain = "IF(AND(rr_eps_ttm>0,rr_bvps>0),rr_eps_ttm/rr_bvps*(1-in_payout),NA())"
+    defaults = [
+        f"=IF(AND(ISNUMBER(rr_eps_fy1),rr_eps_ttm>0,rr_eps_fy1>0),rr_eps_fy1/rr_eps_ttm-1,{sustain})",
+        f"=IF(AND(ISNUMBER(rr_eps_fy2),rr_eps_fy1>0,rr_eps_fy2>0),rr_eps_fy2/rr_eps_fy1-1,B{g0})",
+        *[f"=B{g0 + 1}+(in_terminal_growth-B{g0 + 1})*{t - 2}/4" for t in (3, 4, 5)],
+    ]
+    for t, g in enumerate(defaults, 1):
         r += 1
-        ws.cell(r, 1, f"  Year {t}")
+        ws.cell(r, 1, f"  Year {t}" + (" (consensus, current FY)" if t == 1 else
+                                        " (consensus, next FY)" if t == 2 else " (fading)"))
         c = ws.cell(r, 2, g)
         c.number_format, c.font, c.fill = PCT, INPUT_FONT, INPUT_FILL
     _name(wb, "in_growth", f"Inputs!$B${r - 4}:$B${r}")
@@ -309,6 +321,10 @@ def dcf_model(out: Path) -> None:
         ("Exit P/E (on year-5 EPS)", 18, MULT, "in_exit_pe", "Terminal value by multiple"),
         ("ERP change to test", -0.005, PCT, "in_erp_change", "-0.005: the ERP falls by half a point"),
         ("EPS revision to test", 0.05, PCT, "in_eps_change", "0.05: EPS upgraded by 5%"),
+        ("Payout in the terminal stage", "=IF(AND(rr_eps_ttm>0,rr_bvps>0),IF(rr_eps_ttm/rr_bvps>"
+         "in_terminal_growth,MAX(in_payout,1-in_terminal_growth*rr_bvps/rr_eps_ttm),in_payout),in_payout)",
+         PCT, "in_payout_terminal", "Default: 1 - terminal growth / ROE (what growth no longer needs "
+         "is paid out), never below the payout above"),
     ]:
         _row(ws, r, label, value, fmt, name, wb, note)
         ws.cell(r, 2).font, ws.cell(r, 2).fill = INPUT_FONT, INPUT_FILL
@@ -322,6 +338,7 @@ def dcf_model(out: Path) -> None:
     rate.add("B7")
     rate.add("B10:B14")
     rate.add("B15")
+    rate.add("B19")
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 70
@@ -349,16 +366,16 @@ def dcf_model(out: Path) -> None:
     _name(wb, "val_div", "Valuation!$D$11:$D$15")
     _row(v, 17, "Years in the explicit period", "=MAX(val_year)", "0", "val_n", wb)
     _row(v, 18, "PV of explicit dividends", "=SUM(F11:F15)", NUM, "val_pv_explicit", wb)
-    _row(v, 19, "Terminal value, perpetuity growth", "=INDEX(val_div,val_n)*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", NUM)
+    _row(v, 19, "Terminal value, perpetuity growth", "=INDEX(val_eps,val_n)*in_payout_terminal*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", NUM)
     _row(v, 20, "  PV of terminal value", "=B19/(1+val_coe)^val_n", NUM)
     _row(v, 21, "DCF value per share (perpetuity)", "=val_pv_explicit+B20", NUM, "val_dcf_perpetuity", wb)
     _row(v, 22, "Terminal value, exit P/E x year-5 EPS", "=INDEX(val_eps,val_n)*in_exit_pe", NUM)
     _row(v, 23, "  PV of terminal value", "=B22/(1+val_coe)^val_n", NUM)
     _row(v, 24, "DCF value per share (exit multiple)", "=val_pv_explicit+B23", NUM, "val_dcf_exit", wb)
-    _row(v, 26, "Justified P/E, trailing", "=in_payout*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", MULT, "val_justified_pe", wb)
-    _row(v, 27, "Justified P/B (ROE x justified P/E: same payout)", "=val_roe*val_justified_pe", MULT, "val_justified_pb", wb)
+    _row(v, 26, "Justified P/E, trailing (terminal payout)", "=in_payout_terminal*(1+in_terminal_growth)/(val_coe-in_terminal_growth)", MULT, "val_justified_pe", wb)
+    _row(v, 27, "Justified P/B (ROE x justified P/E)", "=val_roe*val_justified_pe", MULT, "val_justified_pb", wb)
     _row(v, 28, "P/E at the current price", "=IF(rr_eps_ttm>0,rr_price/rr_eps_ttm,NA())", MULT, "val_pe", wb)
-    _row(v, 29, "Growth implied by the price", "=(val_pe*val_coe-in_payout)/(val_pe+in_payout)", PCT, "val_implied_growth", wb)
+    _row(v, 29, "Growth implied by the price (terminal payout)", "=(val_pe*val_coe-in_payout_terminal)/(val_pe+in_payout_terminal)", PCT, "val_implied_growth", wb)
     # One headline target, its method named; every other per-share value is a cross-check
     # that says which assumption makes it differ (FIXED, not TEXT: no locale format strings).
     _row(v, 31, "Target price (headline): DCF, dividends + perpetuity growth", "=val_dcf_perpetuity",
@@ -394,6 +411,28 @@ def dcf_model(out: Path) -> None:
         v.merge_cells(start_row=r, start_column=4, end_row=r, end_column=10)
         v.cell(r, 4).alignment = Alignment(wrap_text=True, vertical="top")
         v.row_dimensions[r].height = 32
+    # Sustainable growth: a company grows its earnings by what it keeps times what that earns
+    # (ROE x retention). Growth inputs above it assume a rising ROE or a falling payout.
+    r = 38
+    _row(v, r, "Cross-check: growth ROE x retention sustains", '=IF(ISNUMBER(val_roe),val_roe*(1-in_payout),NA())',
+         PCT, "val_sustainable_growth", wb)
+    v.cell(r, 3, '=IF(ISNUMBER(val_sustainable_growth),IF(MAX(in_growth)>val_sustainable_growth+0.0005,'
+                 '"FLAG","ok"),"n/a")')
+    _name(wb, "val_growth_flag", f"Valuation!$C${r}")
+    v.cell(r, 4, '=IF(C38="FLAG","growth inputs up to "&' + pct("MAX(in_growth)")
+               + '&" exceed the "&' + pct("val_sustainable_growth") + '&" that ROE "&'
+               + pct("val_roe") + '&" x retention "&' + pct("1-in_payout", 0)
+               + '&" sustains: they assume a rising ROE or a lower payout",'
+               '"growth inputs within what ROE x retention sustains ("&' + pct("val_sustainable_growth")
+               + '&")")')
+    v.conditional_formatting.add("C38", CellIsRule(operator="equal", formula=['"FLAG"'],
+                                                   font=Font(bold=True, color="FFC00000")))
+    for r in (38,):
+        v.cell(r, 4).font = Font(italic=True, color="FF595959")
+        # the words wrap inside D:J, so they print whole on the page
+        v.merge_cells(start_row=r, start_column=4, end_row=r, end_column=10)
+        v.cell(r, 4).alignment = Alignment(wrap_text=True, vertical="top")
+        v.row_dimensions[r].height = 32
     v.column_dimensions["A"].width = 58
     for col in "BCDEF":
         v.column_dimensions[col].width = 15
@@ -409,7 +448,7 @@ def dcf_model(out: Path) -> None:
             r, col = 6 + i, 2 + j
             L = "BCDEF"[j]
             k = f"(in_rf+in_beta*$A{r})"
-            s.cell(r, col, f"=SUMPRODUCT(val_div/(1+{k})^val_year)+INDEX(val_div,val_n)*(1+{L}$5)"
+            s.cell(r, col, f"=SUMPRODUCT(val_div/(1+{k})^val_year)+INDEX(val_eps,val_n)*in_payout_terminal*(1+{L}$5)"
                            f"/({k}-{L}$5)/(1+{k})^val_n").number_format = NUM
     _name(wb, "sens_value", "Sensitivity!$B$6:$F$10")
     s["A13"] = "Justified P/E (trailing) across ERP"
@@ -417,7 +456,7 @@ def dcf_model(out: Path) -> None:
     for i, d in enumerate((-0.01, -0.005, 0, 0.005, 0.01)):
         r = 14 + i
         s.cell(r, 1, f"=in_erp+({d})").number_format = PCT
-        s.cell(r, 2, f"=in_payout*(1+in_terminal_growth)/((in_rf+in_beta*A{r})-in_terminal_growth)").number_format = MULT
+        s.cell(r, 2, f"=in_payout_terminal*(1+in_terminal_growth)/((in_rf+in_beta*A{r})-in_terminal_growth)").number_format = MULT
     _name(wb, "sens_pe", "Sensitivity!$B$14:$B$18")
     s.column_dimensions["A"].width = 24
 
