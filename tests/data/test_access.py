@@ -56,3 +56,26 @@ def test_offline_never_fetches(fake_yahoo, tmp_path: Path) -> None:  # type: ign
         access.use(None)
     assert got.startswith("#N/A") and "offline" in got
     assert not fake_yahoo.calls
+
+
+def test_a_close_of_zero_is_never_served(tmp_path: Path) -> None:
+    """A store that holds a close of 0 (written before imports refused them, or by a broken
+    source) answers an error naming the row, not 0, and not a return of -100%."""
+    import pandas as pd
+
+    from rerating.data import model
+    from rerating.data.store import Store
+
+    days = pd.bdate_range("2026-03-02", periods=5)
+    rows = pd.DataFrame({"ticker": "ZERO.NS", "date": days, "close": [100.0, 101.0, 0.0, 102.0, 103.0],
+                         "adj_close": [100.0, 101.0, 0.0, 102.0, 103.0], "volume": 1.0})
+    Store(tmp_path).upsert("prices", model.conform(model.PRICES, rows, source="import:old.csv"))
+    data = access.MarketData(Settings(data_dir=tmp_path, log_dir=tmp_path, offline=True))
+    access.use(data)
+    try:
+        for got in (call("RR_PRICE", "ZERO.NS")[0][0], call("RR_PRICE", "ZERO.NS", "2026-03-04")[0][0],
+                    call("RR_RETURN", "ZERO.NS", "1W")[0][0]):
+            assert isinstance(got, str) and got.startswith("#"), got
+            assert "zero or below for ZERO.NS" in got and "2026-03-04" in got
+    finally:
+        access.use(None)

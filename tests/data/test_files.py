@@ -55,3 +55,16 @@ def test_bad_price_files_say_what_is_wrong(tmp_path: Path, text: str, message: s
 def test_missing_file() -> None:
     with pytest.raises(InputError, match="does not exist"):
         import_prices("/nonexistent/prices.csv")
+
+
+def test_a_close_of_zero_or_below_is_refused_naming_the_rows(tmp_path: Path) -> None:
+    """Stored before, with a warning about a -100% move, and then served as a price of 0."""
+    f = tmp_path / "TCS.NS.csv"
+    f.write_bytes(b"Date,Open,High,Low,Close,Adj Close,Volume\r\n"
+                  b"2026-03-02,3500,3510,3490,3501,3501,100\r\n"
+                  b"2026-03-03,0,0,0,0,0,0\r\n"
+                  b"2026-03-04,3500,3510,3490,-1,3502,100\r\n"
+                  b"2026-03-05,3500,3510,3490,3503,3503,100\r\n")
+    with pytest.raises(InputError) as e:
+        import_prices(f)
+    assert "2 row(s) with a close of zero or below (lines 3, 4; e.g. line 3: 2026-03-03 close 0)" in str(e.value)

@@ -42,6 +42,18 @@ class AsOf:
     fetched_at: pd.Timestamp
 
 
+def _refuse_non_positive(ticker: str, rows: pd.DataFrame) -> None:
+    """A close of zero or below is not a price (a placeholder row, a bad file): no function
+    serves a number computed from it. Checked once, when a ticker's rows enter the cache."""
+    bad = rows[(rows["close"] <= 0) | (rows["adj_close"] <= 0)]
+    if len(bad):
+        first = bad.iloc[0]
+        raise StoreError(f"the store holds {len(bad)} close(s) of zero or below for {ticker} "
+                         f"(e.g. {pd.Timestamp(first['date']):%Y-%m-%d}: {first['close']:g}, "
+                         f"from {first['source']}); not a price: import a corrected file (its rows "
+                         "replace these) or refresh the ticker from its source")
+
+
 class MarketData:
     """The store as Excel functions see it. Thread-safe; one per process (see :func:`shared`)."""
 
@@ -122,6 +134,8 @@ class MarketData:
                 keep = self._generation == gen  # else a newer commit was seen meanwhile
                 for t in missing:
                     part = parts.get(t, empty)
+                    if table == "prices" and len(part):
+                        _refuse_non_positive(t, part)
                     # prices are served by date; keep them indexed so warm calls do no work
                     part = part.set_index("date") if table == "prices" else part.reset_index(drop=True)
                     if keep:

@@ -722,6 +722,15 @@ def _imported(table: TextTable, layout: str, prices: pd.DataFrame | None,
             prices = prices[~blank]
         if prices.empty:
             raise InputError(f"{table.name}: no row has a close; nothing to import")
+        adj = prices["adj_close"].fillna(prices["close"])
+        bad = prices[(prices["close"] <= 0) | (adj <= 0)]
+        if len(bad):  # a price is never zero or negative: a placeholder or a broken export
+            lines = ", ".join(str(n) for n in bad["line"].head(5)) + (" …" if len(bad) > 5 else "")
+            r = bad.iloc[0]
+            raise InputError(f"{table.name}: {len(bad)} row(s) with a close of zero or below "
+                             f"(line{'s' if len(bad) > 1 else ''} {lines}; e.g. line {r.line}: "
+                             f"{r.date:%Y-%m-%d} close {r.close:g}); a price is never zero or "
+                             "negative: fix or delete those rows and import again")
         if not indices:
             prices = prices.assign(ticker=_with_exchange(prices["ticker"], opts, notes, table.name))
         _check_rows(table.name, prices, "ticker", ["close"], today)
