@@ -189,3 +189,24 @@ def test_report_takes_dash_o_like_every_writing_command(demo_store, tmp_path: Pa
                          "--no-progress")
     assert code == 0, err
     assert (tmp_path / "r" / "report.pdf").exists() and str(tmp_path / "r") in out
+
+
+def test_a_store_folder_that_does_not_exist_is_said_and_created_only_by_writers(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A typo in --data-dir read as "the store is empty; run a refresh"."""
+    missing = tmp_path / "no-such-store"
+    for args in (["data", "status"], ["model", "build", "X.DEMO", "-o", str(tmp_path / "x.xlsx")],
+                 ["report", "-o", str(tmp_path / "r")]):
+        code, _, err = run(capsys, "--data-dir", str(missing), *args)
+        assert code != 0 and f"the store folder {missing} (from --data-dir) does not exist" in err, (args, err)
+        assert not missing.exists()  # a reader never creates it
+    monkeypatch.setenv("RERATING_DATA_DIR", str(missing))
+    code, _, err = run(capsys, "data", "status")
+    assert code != 0 and "(from RERATING_DATA_DIR) does not exist" in err
+    code, out, _ = run(capsys, "doctor")
+    assert "this folder does not exist" in out
+    # a writer creates it
+    code, out, err = run(capsys, "--data-dir", str(missing), "data", "refresh", "--source", "demo",
+                         "--tickers", "SMALL250.DEMO", "--no-progress")
+    assert code == 0, err
+    assert missing.is_dir()

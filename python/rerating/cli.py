@@ -7,6 +7,7 @@ traceback (``rerating doctor`` prints where) and reported in one line with exit 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 import warnings
@@ -42,7 +43,37 @@ def _label(source: str) -> str:
     return f"{source} (SYNTHETIC — fictional companies)" if model.is_synthetic(source) else source
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(click.Group):
+    """The root group, which keeps the command line it was given: whether a command writes to
+    the store decides what a store folder that does not exist means."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def _writes_store(argv: list[str]) -> bool | None:
+    """True when the command line fills the store (and so may create its folder), False when it
+    only reads it, None for commands that do not use it (help, add-in set-up, doctor)."""
+    words, source, it = [], None, iter(argv)
+    for t in it:
+        if t in ("-h", "--help", "--version"):
+            return None
+        if t in ("--data-dir", "--source", "--market"):
+            value = next(it, None)
+            if t != "--data-dir":
+                source = value if t == "--source" else source or "market"
+            continue
+        if not t.startswith("-"):
+            words.append(t)
+    if not words or words[0] in ("addin", "doctor"):
+        return None
+    if words[0] == "demo" or words[:2] in (["data", "refresh"], ["data", "import"], ["data", "universes"]):
+        return True
+    return source is not None and source != "store"
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rerating")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Local store folder (default: $RERATING_DATA_DIR or the per-user data dir).")
@@ -59,7 +90,15 @@ def cli(ctx: click.Context, data_dir: Path | None, offline: bool | None) -> None
       rerating report --small-index NIFTYSMLCAP250.NS --large-index ^NSEI --small my250 --large nifty50
     """
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, offline=offline or None)
+    ctx.obj["settings"] = settings = Settings.from_env(data_dir=data_dir, offline=offline or None)
+    folder = settings.data_dir
+    given = "--data-dir" if data_dir is not None else \
+        "RERATING_DATA_DIR" if os.environ.get("RERATING_DATA_DIR") else None
+    if given and not folder.exists() and _writes_store(ctx.meta.get("argv", [])) is False:
+        # a typo in the path would otherwise read as "the store is empty; run a refresh"
+        raise InputError(f"the store folder {folder} (from {given}) does not exist; check the "
+                         "path, or create it by filling it: rerating --data-dir "
+                         f"{folder} data refresh …")
 
 
 @cli.result_callback()
@@ -1546,7 +1585,8 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"rerating {__version__}  python {sys.version.split()[0]}  ({sys.executable})")
     click.echo(f"pandas {pd.__version__}  numpy {numpy.__version__}  openpyxl {openpyxl.__version__}  "
                f"yfinance {yfinance.__version__}")
-    click.echo(f"store     {s.data_dir}")
+    click.echo(f"store     {s.data_dir}" + ("" if s.data_dir.exists() else
+                                             "  (this folder does not exist: a refresh creates it)"))
     if excel.data_dir != s.data_dir:
         click.echo(f"          Excel's RR_ functions read {excel.data_dir} instead: --data-dir "
                    "reaches this command only; set RERATING_DATA_DIR (for Excel, as a user "
