@@ -210,3 +210,15 @@ def test_a_store_folder_that_does_not_exist_is_said_and_created_only_by_writers(
                          "--tickers", "SMALL250.DEMO", "--no-progress")
     assert code == 0, err
     assert missing.is_dir()
+
+
+def test_an_as_of_on_a_weekend_says_so_not_that_it_is_after_the_store(
+        demo_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--as-of 2026-04-26 (a Sunday; the store runs to 30 April) said it was "after the last
+    stored session" and then named 24 April."""
+    code, out, err = run(capsys, "--data-dir", str(demo_store.root), "model", "build", "DEVALPER.DEMO",
+                         "-o", str(tmp_path / "m.xlsx"), "--as-of", "2026-04-26")
+    assert code == 0 and "as of 2026-04-24" in out
+    assert ("--as-of 2026-04-26 is a Sunday, not a trading session: the numbers and the stamp are "
+            "as of 2026-04-24, the last session before it") in err
+    assert "after the last stored session" not in err

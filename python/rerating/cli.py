@@ -1264,12 +1264,32 @@ def _as_of(text: str | None) -> pd.Timestamp | None:
 
 
 def _say_as_of(asked: str | None, used: pd.Timestamp) -> None:
-    """One line when the data's date is not the date asked for, saying which and why."""
+    """One line when the data's date is not the date asked for, saying which and why: a
+    weekend or exchange holiday, a date past the store's last session, or a gap in the store."""
+    from rerating.data.calendar import sessions
+
     req = _as_of(asked)
-    if req is not None and req.normalize() > pd.Timestamp(used).normalize():
-        click.echo(f"  --as-of {req:%Y-%m-%d} is after the last stored session: the numbers and "
-                   f"the stamp are as of {pd.Timestamp(used):%Y-%m-%d}, the latest data "
-                   "(refresh the data to go further)", err=True)
+    used = pd.Timestamp(used).normalize()
+    if req is None or req.normalize() <= used:
+        return
+    req = req.normalize()
+    stamp = f"the numbers and the stamp are as of {used:%Y-%m-%d}"
+    between = sessions(used + pd.Timedelta(days=1), req)
+    if len(between) == 0:  # nothing traded after the data's day up to the date asked
+        what = f"a {req.day_name()}" if req.weekday() >= 5 else "an exchange holiday"
+        click.echo(f"  --as-of {req:%Y-%m-%d} is {what}, not a trading session: {stamp}, "
+                   "the last session before it", err=True)
+        return
+    ctx = click.get_current_context(silent=True)
+    lasts = _store(ctx).last_dates("prices") if ctx is not None else {}
+    last = max(lasts.values()) if lasts else used
+    if req > pd.Timestamp(last).normalize():
+        click.echo(f"  --as-of {req:%Y-%m-%d} is after the last stored session: {stamp}, the "
+                   "latest data (refresh the data to go further)", err=True)
+    else:
+        click.echo(f"  --as-of {req:%Y-%m-%d}: the store has no prices for these from "
+                   f"{between[0]:%Y-%m-%d} to {req:%Y-%m-%d} (a gap, or days not yet refreshed): "
+                   f"{stamp}, the last day it has (refresh the data to fill the gap)", err=True)
 
 
 @cli.group("comps")
