@@ -222,3 +222,31 @@ def test_an_as_of_on_a_weekend_says_so_not_that_it_is_after_the_store(
     assert ("--as-of 2026-04-26 is a Sunday, not a trading session: the numbers and the stamp are "
             "as of 2026-04-24, the last session before it") in err
     assert "after the last stored session" not in err
+
+
+def test_ctrl_c_during_a_refresh_says_what_the_store_kept(tmp_path: Path, capsys,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C printed "Aborted." and nothing about the store."""
+    from rerating.data.providers.demo import DemoProvider
+
+    real, calls = DemoProvider.extract_data, []
+
+    def stop_third(self, table, query):  # type: ignore[no-untyped-def]
+        calls.append(query)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, table, query)
+
+    monkeypatch.setattr(DemoProvider, "extract_data", stop_third)
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "s"), "data", "refresh", "--source", "demo",
+                         "--universe", "demo-large", "--no-progress")
+    assert code == 130 and "Aborted." not in err
+    assert "Stopped by Ctrl-C: the store keeps the 275,750 rows that arrived (prices 274,350, " \
+        "fundamentals 1,400), each batch whole" in err
+    assert ("got through prices 50 of 50 tickers, fundamentals 50 of 50 tickers, estimates 0 of 50 "
+            "tickers") in err
+    from rerating.data.store import Store
+    kept = Store(tmp_path / "s")
+    assert len(kept.read("prices")) == 274_350 and len(kept.read("fundamentals")) == 1_400
+    assert kept.read("estimates").empty
+    assert "Run the same command again: it asks only for what is still missing" in err

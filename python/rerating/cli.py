@@ -487,6 +487,14 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
         return set(names)
     n, failed = len(set(names)), len(report.failed_tickers)
     written = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
+    if report.interrupted:
+        got = ", ".join(f"{t} {d:,} of {k:,} tickers" for t, (d, k) in report.progress.items())
+        click.echo(f"Stopped by Ctrl-C: the store keeps the {total:,} rows that arrived"
+                   f"{f' ({written})' if written else ''}, each batch whole; got through "
+                   f"{got or 'nothing'}. Run the same command again: it asks only for what "
+                   f"is still missing. Store {settings.data_dir}", err=True)
+        _tell_faults(report, settings)
+        ctx.exit(130)
     if total == 0 and not failed:
         click.echo(f"Up to date: the store already holds what {_label(report.source)} has for "
                    f"the {n} tickers; nothing written; store {settings.data_dir}")

@@ -61,6 +61,8 @@ class RefreshReport:
     unreachable: str | None = None
     #: stopped by Ctrl-C: what had arrived was committed
     interrupted: bool = False
+    #: tickers done and planned per table (what an interrupted refresh got through)
+    progress: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def failed_tickers(self) -> set[str]:
@@ -97,41 +99,59 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                                   history_start=wanted.start)
         report.up_to_date[table] = len(names) - sum(len(v) for v in plan.values())
         total = sum(len(v) for v in plan.values())
-        done = 0
-        last_commit = time.monotonic()
         with store.writer() as w:
-            for first, group in plan.items():
-                batches = [group[i:i + batch_size] for i in range(0, len(group), batch_size)]
-                if not probed and provider.name != "demo" and len(batches[0]) > 1:
-                    # one ticker first: a source out of reach is then said after one request,
-                    # not after fifty failed ones (12 s with no network, against about 1 s)
-                    batches = [batches[0][:1], batches[0][1:], *batches[1:]]
-                probed = True
-                for batch in batches:
-                    query = Query(tuple(batch), first, end_ts if first is not None else None,
-                                  None)
-                    frame = _fetch(provider, table, query, report, may_stop=True)
-                    if report.unreachable:
-                        break
-                    if table == "prices" and not frame.empty:
-                        frame = _keep_one_basis(store, w, provider, frame, query, report)
-                        _flag_jumps(frame, report)
-                        _flag_gaps(provider, frame, report)
-                    w.upsert(table, frame)
-                    report.rows[table] = report.rows.get(table, 0) + len(frame)
-                    done += len(batch)
-                    if time.monotonic() - last_commit >= checkpoint_seconds:
-                        w.commit()  # a checkpoint: an interruption now loses nothing fetched
-                        last_commit = time.monotonic()
-                    if progress:
-                        progress(table, done, total)
-                if report.unreachable:
-                    break
-        if report.unreachable:
+            try:
+                probed = _fetch_plan(provider, store, w, table, plan, end_ts, batch_size, report,
+                                     progress, checkpoint_seconds, total, probed)
+            except KeyboardInterrupt:
+                # leaving the block normally commits every whole batch that arrived; running
+                # the refresh again asks only for the rest
+                report.interrupted = True
+        if report.unreachable or report.interrupted:
             break
     report.requests = dict(provider.requests)
     report.notes = {t: dict(v) for t, v in provider.notices.items() if v}
     return report
+
+
+def _fetch_plan(provider: Provider, store: Store, w, table: str,  # type: ignore[no-untyped-def]
+                plan: dict, end_ts: pd.Timestamp, batch_size: int, report: RefreshReport,
+                progress: Progress | None, checkpoint_seconds: float, total: int,
+                probed: bool) -> bool:
+    """One table's plan, batch by batch, into the writer ``w`` (checkpointed). Returns whether
+    the source has been probed with one ticker yet."""
+    done = 0
+    report.progress[table] = (0, total)
+    last_commit = time.monotonic()
+    for first, group in plan.items():
+        batches = [group[i:i + batch_size] for i in range(0, len(group), batch_size)]
+        if not probed and provider.name != "demo" and len(batches[0]) > 1:
+            # one ticker first: a source out of reach is then said after one request,
+            # not after fifty failed ones (12 s with no network, against about 1 s)
+            batches = [batches[0][:1], batches[0][1:], *batches[1:]]
+        probed = True
+        for batch in batches:
+            query = Query(tuple(batch), first, end_ts if first is not None else None,
+                          None)
+            frame = _fetch(provider, table, query, report, may_stop=True)
+            if report.unreachable:
+                break
+            if table == "prices" and not frame.empty:
+                frame = _keep_one_basis(store, w, provider, frame, query, report)
+                _flag_jumps(frame, report)
+                _flag_gaps(provider, frame, report)
+            w.upsert(table, frame)
+            report.rows[table] = report.rows.get(table, 0) + len(frame)
+            done += len(batch)
+            report.progress[table] = (done, total)
+            if time.monotonic() - last_commit >= checkpoint_seconds:
+                w.commit()  # a checkpoint: an interruption now loses nothing fetched
+                last_commit = time.monotonic()
+            if progress:
+                progress(table, done, total)
+        if report.unreachable:
+            break
+    return probed
 
 
 #: relative difference between a stored close and the source's close for the same session
