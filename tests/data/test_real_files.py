@@ -404,3 +404,30 @@ def test_a_year_of_bhavcopies_reads_in_parallel_and_flags_unadjusted_splits(tmp_
     (folder / f"sec_bhavdata_full_{days[3]:%d%m%Y}.csv").write_text(text.replace("07-Jun-2024", "07-Jux-2024"))
     with pytest.raises(InputError, match="'07-Jux-2024' on line 2 is not in a known style"):
         import_into_store(Store(tmp_path / "other"), folder, ImportOptions(today=TODAY))
+
+
+def test_a_layouts_date_order_is_checked_against_the_exchange_calendar(tmp_path: Path) -> None:
+    """investing.com's US layout (quoted, thousands commas, "M" volumes, UTF-8 BOM, no final
+    newline, newest first) written day first with slashes, as a UK-site download is: every date
+    could be either way, and the layout's month-first reading put 1-10 April 2026 on 4 January
+    .. 4 October, a month apart, three of them weekends. Refused naming both readings."""
+    rows = [("10/04/2026", "1,431.20"), ("09/04/2026", "1,428.00"), ("08/04/2026", "1,422.35"),
+            ("07/04/2026", "1,420.10"), ("06/04/2026", "1,418.70"), ("02/04/2026", "1,410.10"),
+            ("01/04/2026", "1,403.35")]
+    text = '"Date","Price","Open","High","Low","Vol.","Change %"\n' + "\n".join(
+        f'"{d}","{p}","{p}","{p}","{p}","10.05M","0.10%"' for d, p in rows)
+    f = tmp_path / "Reliance Industries Historical Data.csv"
+    f.write_bytes(text.encode("utf-8-sig"))
+    with pytest.raises(InputError) as e:
+        read_file(f, ImportOptions(today=TODAY, ticker="RELIANCE.NS"))
+    msg = str(e.value)
+    assert "read month first (investing.com US writes MM/DD/YYYY)" in msg
+    assert "read day first they are consecutive sessions" in msg
+    assert "'10/04/2026' on line 2 is 04 Oct 2026 one way, 10 Apr 2026 the other" in msg
+    assert "say which with --dayfirst or --monthfirst" in msg
+    got = read_file(f, ImportOptions(today=TODAY, ticker="RELIANCE.NS", date_order="dayfirst"))
+    assert sorted(got.prices["date"].dt.strftime("%Y-%m-%d")) == [
+        "2026-04-01", "2026-04-02", "2026-04-06", "2026-04-07", "2026-04-08", "2026-04-09", "2026-04-10"]
+    # the real US file (three consecutive sessions) still reads month first without a word
+    assert len(read_file(FILES / "Reliance Industries Historical Data.csv",
+                         ImportOptions(today=TODAY, ticker="RELIANCE.NS")).prices) == 3

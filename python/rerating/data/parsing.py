@@ -324,7 +324,7 @@ class Dates:
 
 
 def dates(values: pd.Series, label: str, *, order: str | None = None,
-          layout_order: tuple[str, str] | None = None) -> Dates:
+          layout_order: tuple[str, str] | None = None, daily: bool = False) -> Dates:
     """Dates as downloads write them: ISO ``2026-04-30``, ``30 Apr 2026``, ``14-MAR-2019``,
     ``Apr 30, 2026``, and numeric ``16-12-2025`` / ``12/16/2025`` (separators may be mixed, as
     after an Excel re-save).
@@ -334,7 +334,10 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
     ``--dayfirst``/``--monthfirst``) or ``layout_order`` (``(order, why)``, a layout that fixes
     it) decide a column that has no such value; with neither, an ambiguous column is refused.
     A value in no known style, an impossible date, or evidence against the given order is
-    refused naming the line.
+    refused naming the line. ``daily``: the rows are trading sessions, so an order taken from
+    the layout alone is checked against the exchange calendar and the rows' spacing, and a file
+    the layout's order reads as weekends and month-apart rows, but the other order reads as
+    consecutive sessions, is refused (see :func:`_check_layout_reading`).
     """
     s = values.fillna("").astype(str).str.strip()
     uniq = list(dict.fromkeys(s.tolist()))  # few distinct values: parse each once, in Python
@@ -379,6 +382,8 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
         elif layout_order is not None:
             word = "day" if layout_order[0] == DAYFIRST else "month"
             chosen, how = layout_order[0], f"dates read {word} first ({layout_order[1]})"
+            if daily:
+                _check_layout_reading(s, numeric, layout_order, label)
         else:
             raise AmbiguousDates(
                 f"{label}: every date could be day first or month first (e.g. "
@@ -395,6 +400,58 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
             raise InputError(f"{label}: {v!r} on line {_first_line(s, v)} is not a real "
                              "date") from exc
     return Dates(s.map(lookup).astype("datetime64[ns]"), chosen, how)
+
+
+def _reading(s: pd.Series, numeric: dict[str, tuple[int, int, int]], order: str) -> pd.Series | None:
+    """The column's dates read in ``order`` (None when some date is impossible that way)."""
+    out = {}
+    for v, (a, b, y) in numeric.items():
+        mo, d = (b, a) if order == DAYFIRST else (a, b)
+        try:
+            out[v] = pd.Timestamp(year=y, month=mo, day=d)
+        except ValueError:
+            return None
+    return s[s.isin(out.keys())].map(out)
+
+
+def _daily_shape(when: pd.Series) -> tuple[float, float]:
+    """Share of the dates that are exchange sessions, and the median gap in days between
+    neighbouring rows (in file order; a daily file is 1 to 4 days apart)."""
+    from rerating.data.calendar import sessions
+
+    days = pd.DatetimeIndex(when.dropna().unique())
+    on = float(days.isin(sessions(days.min(), days.max())).mean())
+    gap = float(when.dropna().diff().abs().dt.days.median()) if len(when.dropna()) > 1 else 0.0
+    return on, gap
+
+
+def _check_layout_reading(s: pd.Series, numeric: dict[str, tuple[int, int, int]],
+                          layout_order: tuple[str, str], label: str) -> None:
+    """Every numeric date of a daily file could be read either way and the layout chose. When
+    the layout's reading puts the rows on weekends and holidays or a month apart while the other
+    reading gives consecutive sessions, the file was not written as the layout says: refused in
+    one line with both readings, never stored a month off."""
+    if len(numeric) < 3:
+        return
+    mine, other = layout_order[0], MONTHFIRST if layout_order[0] == DAYFIRST else DAYFIRST
+    a, b = _reading(s, numeric, mine), _reading(s, numeric, other)
+    if a is None or b is None:
+        return
+
+    def fits(shape: tuple[float, float]) -> bool:
+        return shape[0] >= 0.8 and shape[1] <= 7
+
+    sa, sb = _daily_shape(a), _daily_shape(b)
+    if fits(sa) or not fits(sb):
+        return
+    v = next(iter(numeric))
+    w = {DAYFIRST: "day", MONTHFIRST: "month"}
+    raise InputError(
+        f"{label}: read {w[mine]} first ({layout_order[1]}), the dates fall {1 - sa[0]:.0%} off "
+        f"exchange sessions with rows a median {sa[1]:.0f} days apart; read {w[other]} first they "
+        f"are consecutive sessions ({v!r} on line {_first_line(s, v)} is "
+        f"{a[s == v].iloc[0]:%d %b %Y} one way, {b[s == v].iloc[0]:%d %b %Y} the other): say "
+        f"which with --{w[other]}first or --{w[mine]}first")
 
 
 def _first_line(s: pd.Series, value: str) -> int:

@@ -190,9 +190,9 @@ def _index_key(names: pd.Series, opts: ImportOptions, notes: list[str]) -> pd.Se
 
 # -- the layouts ------------------------------------------------------------------------------
 def _dates(table: TextTable, col: str, opts: ImportOptions, notes: list[str],
-           layout_order: tuple[str, str] | None = None) -> pd.Series:
+           layout_order: tuple[str, str] | None = None, daily: bool = True) -> pd.Series:
     parsed = dates(table.frame[col], f"{table.name} {col}", order=opts.date_order,
-                   layout_order=layout_order)
+                   layout_order=layout_order, daily=daily)
     if parsed.order is not None:
         notes.append(parsed.how)
     return parsed.values
@@ -452,7 +452,8 @@ def _read_actions(table: TextTable, cols: dict[str, str], opts: ImportOptions) -
     if not bad.empty:
         raise InputError(f"{table.name}: SYMBOL {bad.iloc[0]!r} on line {line_of(bad.index[0])} "
                          "is not an NSE symbol")
-    ex = _dates(sub, cols["exdate"], opts, notes, (DAYFIRST, "NSE writes 09-Mar-2026"))
+    ex = _dates(sub, cols["exdate"], opts, notes, (DAYFIRST, "NSE writes 09-Mar-2026"),
+                daily=False)  # ex-dates are events, weeks apart
     frame = pd.DataFrame({
         "ticker": symbols + ".NS", "ex_date": ex, "purpose": f[cols["purpose"]].str.strip(),
         "series": series[f.index], "line": [line_of(i) for i in f.index],
