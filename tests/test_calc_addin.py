@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import math
 import re
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,23 @@ def calc(demo_store, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[
     return root, oxt, extensions
 
 
+def test_a_shared_install_says_whose_install_it_replaces(calc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """LibreOffice has one slot for an extension installed for all users: installing there
+    again (as root) says whose add-in it replaced."""
+    import getpass
+
+    root, oxt, extensions = calc
+    env = [f"-env:UNO_SHARED_PACKAGES_CACHE={extensions.as_uri()}",
+           f"-env:UserInstallation={(root / 'profile').as_uri()}"]
+    before = calc_addin.shared_install(env)
+    assert before is not None and f"by {getpass.getuser()}, running {sys.executable}" in before
+    plan = calc_addin.install(oxt, env_args=env, shared=True)
+    assert plan.replaces == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert calc_addin.shared_install([f"-env:UNO_SHARED_PACKAGES_CACHE={empty.as_uri()}"]) is None
+
+
 def test_the_extension_is_built_from_the_one_registry(calc) -> None:  # type: ignore[no-untyped-def]
     _, oxt, extensions = calc
     with zipfile.ZipFile(oxt) as z:
@@ -289,12 +307,15 @@ def test_a_calc_saved_book_keeps_excels_names(calc, tmp_path: Path) -> None:  # 
 
 
 def test_without_the_extension_the_cells_say_name(tmp_path: Path) -> None:
-    """The control: the same book in a LibreOffice without the extension does not compute."""
+    """The control: the same book in a LibreOffice without the extension does not compute.
+    Its shared-extension folder is an empty one of its own, so an add-in installed for all
+    users on this machine (the README's path as root) does not leak in."""
     wb = Workbook()
     wb.active["A1"] = "=RR_JUSTIFIED_PE(0.5,0.05,0.1)"
     src = tmp_path / "plain.xlsx"
     wb.save(src)
-    out = recalculate(src, tmp_path / "out")
+    (tmp_path / "no-extensions").mkdir()
+    out = recalculate(src, tmp_path / "out", extensions=tmp_path / "no-extensions")
     assert load_workbook(out, data_only=True).active["A1"].value == "#NAME?"
 
 
@@ -374,3 +395,72 @@ def test_the_dashboards_what_it_means_figures_are_reproduced_by_the_formulas_bes
     assert all(isinstance(b, float) and isinstance(d, float) for _, b, d in pairs), pairs
     wrong = [p for p in pairs if not math.isclose(p[1], p[2], rel_tol=1e-9, abs_tol=1e-12)]
     assert not wrong, wrong
+
+
+_CHILD_FAKE = '''
+# Loaded by every Python started with this folder on PYTHONPATH. Inside soffice.bin (the Calc
+# host itself) it does nothing; in the add-in's fetch process it answers Yahoo from the test's
+# fake transport (tests/fakeyahoo.py: yfinance's own code, HTTP answers replaced) and refuses
+# any real connection.
+import os
+import socket
+import sys
+
+if not os.readlink("/proc/self/exe").endswith("soffice.bin"):
+    sys.path.insert(0, {repo!r})
+
+    def _no_network(*a, **k):
+        raise OSError("tests: no network")
+
+    socket.create_connection = _no_network
+    import yfinance as yf
+
+    yf.set_tz_cache_location({cache!r})
+    from rerating.data.providers import yahoo
+    from tests.fakeyahoo import FakeYahoo
+
+    _fake, _init = FakeYahoo(), yahoo.YahooProvider.__init__
+
+    def _with_fake(self, session=None, **kw):
+        kw["sleep"] = lambda s: None
+        _init(self, _fake.session(), **kw)
+
+    yahoo.YahooProvider.__init__ = _with_fake
+'''
+
+
+def test_a_ticker_not_in_the_store_is_fetched_from_inside_calc(
+        calc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """In Calc, =RR_PRICE("TCS.NS") for a ticker not in the store answered "ImpersonateError
+    ('Impersonating chrome152 is not supported')": soffice.bin loads LibreOffice's libcurl before
+    Python, and curl_cffi's functions resolve to it. The add-in now fetches in a process of its
+    own; here that process meets the fake Yahoo, and the cell gets the fake's close."""
+    _, _, extensions = calc
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_CHILD_FAKE.format(
+        repo=str(Path(__file__).resolve().parents[1]), cache=str(tmp_path / "tz")))
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+    monkeypatch.setenv("RERATING_DATA_DIR", str(tmp_path / "store"))
+    monkeypatch.delenv("RERATING_OFFLINE", raising=False)
+    monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "log"))
+    wb = Workbook()
+    wb.active["A1"] = '=RR_PRICE("TCS.NS")'
+    wb.active["A2"] = '=RR_PRICE("NOSUCH.NS")'
+    src = tmp_path / "fetch.xlsx"
+    wb.save(src)
+    got = load_workbook(recalculate(src, tmp_path / "out", extensions=extensions), data_only=True).active
+    assert got["A1"].value == 3538.0, got["A1"].value  # the fake's last close (base 3500 + 38)
+    assert str(got["A2"].value).startswith("#N/A") and "NOSUCH.NS" in got["A2"].value
+    assert "Impersonat" not in str(got["A2"].value)
+    from rerating.data.store import Store
+    assert "TCS.NS" in set(Store(tmp_path / "store").read("prices")["ticker"])  # stored once
+
+
+def test_the_real_cause_is_named_when_curl_cffi_cannot_impersonate() -> None:
+    from rerating.data.providers.yahoo import _failure
+
+    err = _failure("prices", {"TCS.NS": "ImpersonateError('Impersonating chrome152 is not supported')"},
+                   None)  # type: ignore[arg-type]
+    assert "Yahoo cannot be asked from inside this program (its own libcurl shadows curl_cffi's" \
+        in err.failures["TCS.NS"]

@@ -127,6 +127,7 @@ _COMPONENT = r'''"""Rerating Desk RR_ functions for LibreOffice Calc (generated 
 libreoffice`; do not edit: rebuild instead). Calls the same Python functions as Excel."""
 import json
 import math
+import os
 import site
 import sys
 import traceback
@@ -138,6 +139,9 @@ from com.sun.star.task import XJob
 from org.rerating.calc import XRerating
 
 SITE_DIRS = @SITE_DIRS@
+# The Python the add-in was built with: live tickers are fetched by it, in a process of its own
+# (inside soffice.bin, LibreOffice's libcurl shadows curl_cffi's and Yahoo cannot be asked)
+PYTHON = @PYTHON@
 ARGS = json.loads(@ARGS@)  # function name -> its argument names, in order
 BASIC = json.loads(@BASIC@)
 SERVICE = "@SERVICE@"
@@ -155,6 +159,10 @@ def _functions():
             if d not in sys.path:
                 site.addsitedir(d)
         from rerating import udfs
+        from rerating.data import access
+        from rerating.settings import Settings
+        if PYTHON and os.path.exists(PYTHON):
+            access.use(access.MarketData(Settings.from_env(), fetch_python=PYTHON))
         _udfs = udfs.functions()
     return _udfs
 
@@ -389,8 +397,12 @@ def basic_source(spec: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def component_source(spec: list[dict[str, object]], dirs: list[str]) -> str:
+def component_source(spec: list[dict[str, object]], dirs: list[str],
+                     python: str | None = None) -> str:
+    """The extension's Python component. ``python`` (default: this interpreter) fetches live
+    tickers in a process of its own (see :mod:`rerating.data.fetch_worker`)."""
     return (_COMPONENT.replace("@SITE_DIRS@", repr(dirs))
+            .replace("@PYTHON@", repr(python if python is not None else sys.executable))
             .replace("@ARGS@", repr(json.dumps({f["name"]: f["args"] for f in spec})))
             .replace("@BASIC@", repr(json.dumps(basic_source(spec))))
             .replace("@SERVICE@", SERVICE).replace("@IMPLEMENTATION@", IMPLEMENTATION)
@@ -446,6 +458,8 @@ def build_oxt(out: Path) -> Path:
 class CalcInstall:
     command: list[str]
     shared: bool
+    #: the shared install this one replaced (its owner, date and Python), for a shared install
+    replaces: str | None = None
 
 
 def install_command(oxt: Path, env_args: list[str] | None = None,
@@ -463,9 +477,38 @@ def install_command(oxt: Path, env_args: list[str] | None = None,
     return CalcInstall(cmd, shared)
 
 
+def shared_install(env_args: list[str] | None = None) -> str | None:
+    """Who the add-in in LibreOffice's one shared slot (installed for all users) belongs to: its
+    owner, date and the Python it runs, or None when there is none. A root install replaces
+    it for every user, so the install says whose it was."""
+    import datetime as dt
+    import pwd
+
+    roots = [Path(a.split("=", 1)[1].removeprefix("file://")) for a in env_args or []
+             if a.startswith("-env:UNO_SHARED_PACKAGES_CACHE=")] or \
+        [LO_PROGRAM.parent / "share" / "uno_packages"]
+    for root in roots:
+        for found in sorted(root.rglob("rerating_calc.py")) if root.exists() else []:
+            text = found.read_text(errors="replace")
+            m = re.search(r"^PYTHON = (.*)$", text, re.M)
+            python = m.group(1).strip("'\"") if m else "an older build (Python not recorded)"
+            st = found.stat()
+            try:
+                owner = pwd.getpwuid(st.st_uid).pw_name
+            except KeyError:
+                owner = f"uid {st.st_uid}"
+            when = dt.datetime.fromtimestamp(st.st_mtime).strftime("%Y-%m-%d %H:%M")
+            return f"installed {when} by {owner}, running {python}"
+    return None
+
+
 def install(oxt: Path, env_args: list[str] | None = None, shared: bool | None = None,
             timeout: float = 300) -> CalcInstall:
     plan = install_command(oxt, env_args, shared)
+    if plan.shared:  # before unopkg overwrites it
+        import dataclasses
+
+        plan = dataclasses.replace(plan, replaces=shared_install(env_args))
     run = subprocess.run(plan.command, capture_output=True, text=True, timeout=timeout)
     if run.returncode != 0:
         tail = (run.stderr or run.stdout).strip().splitlines()

@@ -1566,6 +1566,9 @@ def addin_libreoffice(out: Path | None, build_only: bool, shared: bool | None) -
         click.echo(f"Install it with: unopkg add --force {out}  (as root: add --shared)")
         return
     plan = install(out, shared=shared)
+    if plan.replaces:
+        click.echo(f"note: LibreOffice has one slot for an extension installed for all users; "
+                   f"this install replaced the one {plan.replaces}", err=True)
     click.echo(("Installed for all users (unopkg --shared)" if plan.shared else
                 "Installed for this user") + ": restart LibreOffice; then a cell such as "
                "=RR_JUSTIFIED_PE(0.5;0.05;0.10) gives 10.5, and RR_ cells in .xlsx files compute.")

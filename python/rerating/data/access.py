@@ -59,8 +59,11 @@ class MarketData:
 
     def __init__(self, settings: Settings, *, provider_for: Callable[[str], Provider] | None = None,
                  batch_window: float = 0.05, retry_after: float = 300.0,
-                 recheck_every: float = 1.0) -> None:
+                 recheck_every: float = 1.0, fetch_python: str | None = None) -> None:
         self.settings = settings
+        #: a Python that runs ``rerating.data.fetch_worker``: live tickers are then fetched in
+        #: a process of its own (the Calc host: curl_cffi cannot work inside soffice.bin)
+        self.fetch_python = fetch_python
         self.store = Store(settings.data_dir)
         self._provider_for = provider_for or self._default_provider
         self.batch_window = batch_window
@@ -301,7 +304,10 @@ class MarketData:
         groups: dict[str, list[str]] = {}
         for t in batch:
             groups.setdefault("demo" if is_demo_ticker(t) else "live", []).append(t)
-        for names in groups.values():
+        for kind, names in groups.items():
+            if kind == "live" and self.fetch_python:
+                self._fetch_elsewhere(names)
+                continue
             provider = self._provider_for(names[0])
             self.fetches += 1
             unreachable = False
@@ -325,6 +331,32 @@ class MarketData:
                 for t, why in failed.items():
                     self._failed[t] = (time.monotonic(), why, unreachable)
                 self._cache.clear()
+
+    def _fetch_elsewhere(self, names: list[str]) -> None:
+        """Fetch ``names`` with :mod:`rerating.data.fetch_worker` in a process of its own; its
+        failures are remembered here as if fetched here."""
+        import json
+        import subprocess
+
+        self.fetches += 1
+        cmd = [str(self.fetch_python), "-m", "rerating.data.fetch_worker", *names]
+        said = ""
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                                  timeout=self.settings.fetch_timeout * 3 + 30)
+            said = proc.stderr
+            answer = json.loads(proc.stdout.strip().splitlines()[-1])["failed"]
+            failed = {t: (f["why"], bool(f["unreachable"])) for t, f in answer.items()}
+        except (OSError, subprocess.TimeoutExpired, ValueError, IndexError, KeyError) as exc:
+            tail = " ".join((said or str(exc)).split())[-200:]
+            failed = {t: (f"the fetch process ({self.fetch_python}) failed: {tail}", False)
+                      for t in names}
+        with self._lock:
+            for t, (why, unreachable) in failed.items():
+                self._failed[t] = (time.monotonic(), why, unreachable)
+            self._cache.clear()
+            self._checked = 0.0  # the worker committed to the store: look at it again
+            self._generation = -1
 
     def _missing(self, t: str, when: str = "") -> RerateError:
         """Why ``t`` has no prices: the network when the source could not be reached (from the

@@ -85,6 +85,8 @@ def classify_failure(reason: str) -> str:
     ``renamed`` or ``unknown_symbol`` for a yfinance error (``error`` when none fits)."""
     if reason.startswith(RENAMED):
         return "renamed"
+    if "Impersonat" in reason:  # curl_cffi, not Yahoo: see _LABELS["host_libcurl"]
+        return "host_libcurl"
     if _RATE.search(reason):
         return "rate_limited"
     if _TRANSIENT.search(reason):
@@ -138,7 +140,13 @@ RETRIED = frozenset({"rate_limited", "transient", "server_error", "malformed_ans
 _URL = re.compile(r" for url: \S+")
 _NO_CHART = "KeyError('chart')"  # how yfinance fails on an answer that is an error document
 _LABELS = {"malformed_answer": "malformed answer (not JSON: a server error page or a cut-off "
-                               "response)"}
+                               "response)",
+           # curl_cffi's own libcurl is shadowed by the host's (LibreOffice loads libcurl first),
+           # so it cannot make Yahoo's browser-like requests in this process: nothing was asked
+           "host_libcurl": "Yahoo cannot be asked from inside this program (its own libcurl "
+                           "shadows curl_cffi's; LibreOffice does): fetch from a terminal with "
+                           "`rerating data refresh --tickers …`, or let the add-in fetch in a "
+                           "separate process (the default)"}
 
 
 def _forget_answers() -> None:
