@@ -391,3 +391,27 @@ def test_one_quote_summary_request_serves_every_snapshot_table(fake_yahoo, store
     assert set(store.read("estimates")["ticker"]) == {"RELIANCE.NS"}
     assert "no analyst coverage" in report.notes["estimates"]["TCS.NS"]
     assert p.summaries.requests == 2
+
+
+def test_yfinances_pandas_deprecations_do_not_reach_the_analyst(fake_yahoo) -> None:
+    """yfinance's import puts a 'default' filter for its own DeprecationWarnings in front of
+    everyone's, so pandas 3.1's Pandas4Warning about its inplace= calls filled every test
+    summary and LibreOffice's stderr. Quieted for yfinance's modules only: pandas' own
+    warnings elsewhere still show."""
+    import warnings
+
+    shown: list[tuple[str, str]] = []
+    real = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        shown.append((category.__name__, filename))
+
+    warnings.showwarning = show
+    try:
+        provider(fake_yahoo).fetch("prices", Query.of(["RELIANCE.NS", "TCS.NS"], "2026-03-01", "2026-04-30"))
+        frame = pd.DataFrame({"a": [2, 1]}, index=[2, 1])
+        frame.sort_index(inplace=True)  # ours would still be told (this test's own module)
+    finally:
+        warnings.showwarning = real
+    assert not [s for s in shown if "yfinance" in s[1]], shown
+    assert any(name == "Pandas4Warning" and s.endswith("test_yahoo_provider.py") for name, s in shown)
