@@ -156,6 +156,10 @@ def test_pdf_pages_rendered_and_stamped(published, tmp_path) -> None:  # type: i
     per_page = text.split("\f")[: len(pages)]
     assert all("SYNTHETIC DEMO DATA" in t and "as of 2026-04-30" in t for t in per_page)
     assert re.search(r"page 1 of \d", per_page[0])
+    # a table continued on the next page repeats its header there
+    for t in per_page:
+        if "results date, as the source reports" in t:
+            assert "Where the date comes from" in t, t[:300]
     with Image.open(rep.charts["monthly"]) as chart:
         assert chart.size[0] > 600
 
@@ -241,3 +245,41 @@ def test_the_dashboard_watches_what_the_note_watches(published) -> None:  # type
     got = values_by_name(dash.path, ["rr_w_what", "rr_w_date"])
     whats = [w for w in got["rr_w_what"] if w]
     assert whats == [r["what"] for r in rep.context["watch"]]
+
+
+def test_percent_ticks_carry_the_decimals_they_need() -> None:
+    """The scatter's x-axis showed -2.5% as -3%."""
+    from rerating.reports.charts import percent_labels
+
+    assert percent_labels([-0.05, -0.025, 0.0, 0.025]) == ["-5.0%", "-2.5%", "0.0%", "2.5%"]
+    assert percent_labels([-0.1, 0.0, 0.1, 0.2]) == ["-10%", "0%", "10%", "20%"]
+
+
+def test_charts_end_at_the_as_of_and_label_their_ticks_exactly(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The revision-breadth axis ran to July, past an end-of-April as-of."""
+    from rerating.reports import charts
+
+    seen = {}
+
+    def keep(fig, path, footer, synthetic):  # type: ignore[no-untyped-def]
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        seen[path.name] = (ax.get_xlim(), [t.get_text() for t in ax.get_xticklabels()])
+        return path
+
+    monkeypatch.setattr(charts, "_save", keep)
+    days = pd.date_range("2024-05-31", "2026-04-30", freq="ME")
+    breadth = pd.DataFrame({"small caps": np.linspace(-0.5, 0.9, len(days)),
+                            "large caps": np.linspace(0.1, 0.2, len(days))}, index=days)
+    charts.revision_breadth(breadth, tmp_path / "b.png", "f", True)
+    charts.gap_band(breadth["small caps"], tmp_path / "g.png", "f", True)
+    import matplotlib.dates as mdates
+    for name in ("b.png", "g.png"):
+        right = mdates.num2date(seen[name][0][1]).replace(tzinfo=None)
+        assert right <= pd.Timestamp("2026-04-30").to_pydatetime(), (name, right)
+    rets = pd.Series(np.linspace(-0.1, 0.6, 40), index=[f"S{i}" for i in range(40)])
+    revs = pd.Series(np.linspace(-0.065, 0.1, 40), index=rets.index)
+    charts.rally_vs_revision(rets, revs, ["S0"], tmp_path / "s.png", "f", True)
+    labels = [t for t in seen["s.png"][1] if t]
+    assert "-2.5%" in labels or "2.5%" in labels, labels
+    assert not any(t in ("-3%", "3%") for t in labels), labels

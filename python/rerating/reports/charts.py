@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # before pyplot: render off-screen, on any machine
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from rerating.data.store import atomic_write_bytes
 
@@ -23,6 +23,28 @@ INK = "#1f2933"
 ACCENT = "#c00000"
 MUTED = "#9aa5b1"
 BLUE = "#1f5f99"
+
+
+def percent_labels(ticks: list[float]) -> list[str]:
+    """Tick labels in percent with as many decimals as the ticks need to be exact: -2.5% is
+    never shown as -3% (matplotlib's PercentFormatter rounds to the decimals it is given)."""
+    scaled = [100 * float(t) for t in ticks]
+    for d in range(4):
+        if all(abs(x - round(x, d)) < 1e-9 for x in scaled):
+            break
+    return [f"{0.0 if abs(x) < 0.5 * 10 ** -d else x:.{d}f}%" for x in scaled]
+
+
+def _percent_axis(axis) -> None:  # type: ignore[no-untyped-def]
+    """Percent ticks labelled by :func:`percent_labels` (one decimal count for the axis)."""
+
+    def label(x: float, pos: int | None) -> str:
+        ticks = [t for t in axis.get_majorticklocs()]
+        if x not in ticks:
+            ticks.append(x)
+        return percent_labels(ticks)[ticks.index(x)]
+
+    axis.set_major_formatter(FuncFormatter(label))
 
 
 def _figure(title: str) -> tuple[plt.Figure, plt.Axes]:
@@ -68,7 +90,7 @@ def monthly_returns(returns: pd.Series, path: Path, footer: str, synthetic: bool
         k = int(r.index.get_indexer([pd.Timestamp(since)], method="nearest")[0])
         colors[k] = BLUE
     ax.bar(np.arange(len(r)), r.to_numpy(), color=colors, width=0.8)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.yaxis)
     step = max(1, len(r) // 10)
     ax.set_xticks(np.arange(0, len(r), step))
     ax.set_xticklabels([d.strftime("%b %y") for d in r.index[::step]], rotation=0)
@@ -91,7 +113,8 @@ def gap_band(gap: pd.Series, path: Path, footer: str, synthetic: bool) -> Path:
     ax.axhline(mid, color=BLUE, linewidth=0.8, linestyle="--", label="median")
     ax.plot(g.index, g.to_numpy(), color=INK, linewidth=1.2, label="gap")
     ax.scatter([g.index[-1]], [g.iloc[-1]], color=ACCENT, zorder=3)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(g.index[0], g.index[-1])  # the axis ends at the as-of, not a month past it
+    _percent_axis(ax.yaxis)
     ax.legend(fontsize=7, frameon=False, loc="upper left")
     return _save(fig, path, footer, synthetic)
 
@@ -103,6 +126,7 @@ def revision_breadth(breadth: pd.DataFrame, path: Path, footer: str, synthetic: 
         ax.plot(breadth.index, breadth[col].to_numpy(), color=color, linewidth=1.4, label=col)
     ax.axhline(0, color=INK, linewidth=0.6)
     ax.set_ylim(-1.05, 1.05)
+    ax.set_xlim(breadth.index[0], breadth.index[-1])  # ends at the as-of, not at July
     ax.legend(fontsize=7, frameon=False, loc="lower left")
     return _save(fig, path, footer, synthetic)
 
@@ -117,8 +141,8 @@ def rally_vs_revision(returns: pd.Series, revisions: pd.Series, traps: list[str]
     ax.scatter(both.loc[is_trap, "rev"], both.loc[is_trap, "ret"], s=28, color=ACCENT, marker="D",
                label="value-trap candidates")
     ax.axvline(0, color=INK, linewidth=0.6)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.xaxis)
+    _percent_axis(ax.yaxis)
     ax.set_xlabel("EPS revision, current FY, 30 days", fontsize=8)
     ax.set_ylabel("Return in the window", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="lower left")

@@ -172,7 +172,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "erp_from": f"{spec.erp_from:.2%}", "erp_to": f"{spec.erp_to:.2%}",
         "pe_now": f"{pe_now:.1f}", **mean["words"],
         "traps": [{"ticker": t, "name": str(sectors["name"].get(t, "")), "ret": _pct(r.iloc[0]),
-                   "rev": _pct(r.iloc[1]), "pctile": f"{r.iloc[2]:.0%}"}
+                   "rev": _pct(r.iloc[1]), "pctile": f"{r.iloc[2]:.1%}"}
                   for t, r in traps.head(12).iterrows()],
         "n_traps": len(traps), "share_up": f"{breadth.up:.0%}",
         "n_loss": len(loss_names), "loss_names": ", ".join(loss_names[:6]),
