@@ -140,3 +140,112 @@ def test_a_built_book_prints_only_the_rows_it_fills(books) -> None:  # type: ign
     months = len([c for c in dash["Data"]["D"][5:] if c.value is not None])
     assert dash["History"].print_area.endswith(f"$Y${4 + months}")
     assert dash["Rally"].print_area.endswith("$M$254")
+
+
+# -- text cut by a column edge ----------------------------------------------------------------
+# Measured with the font LibreOffice draws where Calibri is missing (DejaVu Sans, wider than
+# Calibri): what prints here prints whole in Excel too. A column is width x 7 + 5 pixels.
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+FONTS = pytest.mark.skipif(not (_DEJAVU / "DejaVuSans.ttf").exists(), reason="fonts-dejavu missing")
+
+
+def _text_px(text: str, size: float, bold: bool) -> float:
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(_DEJAVU / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")),
+                              size=round(size * 96 / 72 * 10))
+    return font.getlength(text) / 10 + 3
+
+
+def _col_px(ws, col: int) -> float:  # type: ignore[no-untyped-def]
+    from openpyxl.utils import get_column_letter
+
+    d = ws.column_dimensions.get(get_column_letter(col))
+    return (d.width if d is not None and d.width else 8.43) * 7 + 5
+
+
+def cut_text(path: Path, values: Path | None = None) -> list[tuple[str, str, str]]:
+    """Text that a column edge cuts on the designed sheets: a label or heading (or, with
+    ``values``, a formula's computed text) wider than its cell(s) while the next cell holds
+    something; wrapped text whose row is too low for its lines; a word broken mid-way."""
+    wb = openpyxl.load_workbook(path)
+    shown = openpyxl.load_workbook(values, data_only=True) if values else None
+    out = []
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.title in ("Data", "Changes"):
+            continue
+        seen = shown[ws.title] if shown else None
+        merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+        for row in ws.iter_rows():
+            for c in row:
+                text = c.value
+                if c.data_type == "f" or isinstance(text, openpyxl.worksheet.formula.ArrayFormula):
+                    text = seen[c.coordinate].value if seen is not None else None
+                if not isinstance(text, str) or not text.strip():
+                    continue
+                m = merged.get((c.row, c.column))
+                last = m.max_col if m else c.column
+                right = (seen or ws).cell(c.row, last + 1).value
+                if right in (None, "") and not m:
+                    continue
+                al = c.alignment
+                if al is not None and al.shrink_to_fit:
+                    continue
+                size, bold = float(c.font.sz or 11), bool(c.font.b)
+                have = sum(_col_px(ws, k) for k in range(c.column, last + 1))
+                if al is not None and al.wrap_text:
+                    lines, line = 1, ""
+                    for word in text.split():
+                        if _text_px(word, size, bold) > have:
+                            out.append((ws.title, c.coordinate, f"word {word!r} broken"))
+                        trial = f"{line} {word}".strip()
+                        if line and _text_px(trial, size, bold) > have:
+                            lines, line = lines + 1, word
+                        else:
+                            line = trial
+                    height = ws.row_dimensions[c.row].height or 15
+                    if lines * size * 1.25 > height + 0.5:
+                        out.append((ws.title, c.coordinate, f"{lines} lines in a {height}pt row"))
+                elif _text_px(text, size, bold) > have:
+                    out.append((ws.title, c.coordinate, text[:40]))
+    return out
+
+
+@FONTS
+def test_the_cut_text_check_catches_a_cut_heading(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = "EPS revision over 30 days", "x"
+    ws["A2"], ws["B2"] = "EPS", "x"
+    wb.save(tmp_path / "t.xlsx")
+    assert cut_text(tmp_path / "t.xlsx") == [("Sheet", "A1", "EPS revision over 30 days")]
+
+
+@FONTS
+def test_no_label_or_heading_is_cut_on_a_designed_sheet() -> None:
+    """The comps book printed "EPS rev 3" and "Value tra"; the dashboard "Growth priced
+    todayFair P/E (fade)" and "Beyond avMedian beta"."""
+    cut = {p.name: cut_text(p) for p in sorted(TEMPLATES_DIR.glob("*.xlsx"))}
+    assert not any(cut.values()), cut
+
+
+@FONTS
+@LO
+def test_no_computed_text_is_cut_in_a_built_book(books, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Company names ran into the Sector column; "VALUE TRAP?" showed as "VALUE TRA"."""
+    dcf, comps, dash = books[:3]
+    calc = recalculate([dcf, comps, dash], tmp_path / "calc")
+    cut = {p.name: cut_text(p, calc.parent / p.name) for p in (dcf, comps, dash)}
+    assert not any(cut.values()), cut
+
+
+@LO
+def test_the_data_sheet_is_left_out_of_the_print_and_says_so(books, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Data sheets printed squeezed to one page width: hundreds of rows, unreadable."""
+    pdf = recalculate(books[1], tmp_path / "pdf", fmt="pdf")
+    pages = printed_pages(pdf)
+    assert pages.get("Data") == 1, pages
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    data_page = next(p for p in text.split("\f") if p.strip().startswith("Data"))
+    assert "Not printed: this sheet's print area is its first lines" in " ".join(data_page.split())
+    assert "DEVALPER.DEMO" not in data_page  # no rows of data on it

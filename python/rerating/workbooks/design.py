@@ -8,6 +8,7 @@ rewrites the sheets it owns (Data, Changes and the hidden _rerating sheet).
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ from rerating.workbooks.layout import (
     COMPS_CAPACITY,
     DASHBOARD,
     DATA,
+    DATA_NOT_PRINTED,
     DCF,
     HISTORY_CAPACITY,
     META,
@@ -89,6 +91,10 @@ def _owned(wb: Workbook, layout: Layout) -> None:
     data = wb.create_sheet(DATA)
     data["A1"] = "Tool-owned data: every refresh rewrites this sheet. Do not type here."
     data["A1"].font = HEAD
+    # Left out of the print: hundreds of rows by thirty columns, one page wide, could not be
+    # read; the designed sheets print what the data says. Its print area is its first lines.
+    data["A3"] = DATA_NOT_PRINTED
+    data.print_area = "A1:A3"
     data["A4"] = "Field"
     data["B4"] = "Value"
     for i, f in enumerate(layout.fields):
@@ -139,7 +145,78 @@ def _low_labels(chart: BarChart | LineChart, every: int) -> None:
     chart.x_axis.number_format = "mmm yy"
 
 
+#: how wide a character is, in column-width units (a column's width counts the default font's
+#: "0"; where Calibri is missing, as on Linux, LibreOffice draws a wider font, so this errs wide)
+CHAR_WIDTH, BOLD_WIDTH = 1.1, 1.35
+LINE_POINTS = 14.5  # one line of 10-11 pt text, with its leading
+
+
+def text_width(text: str, bold: bool = False) -> float:
+    """The column width a line of ``text`` needs (an estimate that errs wide)."""
+    return len(text) * (BOLD_WIDTH if bold else CHAR_WIDTH) + 1
+
+
+#: columns of computed text sized for what they show: NSE tickers with a suffix (the longest
+#: 14 characters, LOHITTEL2.DEMO, BAJAJ-AUTO.NS), sector names (Communication Services) and
+#: the value-trap flag; capitals measured as bold, they are as wide
+TICKER_WIDTH = round(text_width("LOHITTEL2.DEMO", bold=True) + 1, 1)
+SECTOR_WIDTH = round(text_width("Communication Services") + 2, 1)
+FLAG_WIDTH = round(text_width("VALUE TRAP?", bold=True) + 1, 1)
+
+
+def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
+    """Lines ``text`` takes wrapped at word boundaries in a column ``width`` wide."""
+    lines, line = 1, ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(trial, bold) > width:
+            lines, line = lines + 1, word
+        else:
+            line = trial
+    return lines
+
+
+def _column_width(ws: Worksheet, col: int) -> float:
+    d = ws.column_dimensions.get(get_column_letter(col))
+    return float(d.width) if d is not None and d.width else 8.43
+
+
+def _fit(ws: Worksheet) -> None:
+    """No label or heading is cut by the cell to its right: a bold heading wraps in its
+    column (its row made tall enough), any other text widens its column (up to 70)."""
+    merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    for row in ws.iter_rows():
+        for c in row:
+            v = c.value
+            if not isinstance(v, str) or not v or c.data_type == "f":
+                continue
+            m = merged.get((c.row, c.column))
+            last = m.max_col if m else c.column
+            if ws.cell(c.row, last + 1).value is None:
+                continue  # free space to the right: the text runs on, whole
+            width = sum(_column_width(ws, k) for k in range(c.column, last + 1))
+            bold = bool(c.font is not None and c.font.b)
+            need = text_width(v, bold)
+            if need <= width:
+                continue
+            if bold and not m:
+                longest = max(text_width(w, bold) for w in v.split())
+                if longest > width:  # a word is never broken: the column takes the longest
+                    ws.column_dimensions[get_column_letter(c.column)].width = round(longest, 1)
+                    width = longest
+                lines = wrapped_lines(v, width, bold)
+                c.alignment = Alignment(wrap_text=True, vertical="bottom",
+                                        horizontal=c.alignment.horizontal)
+                height = ws.row_dimensions[c.row].height or LINE_POINTS
+                ws.row_dimensions[c.row].height = max(height, lines * LINE_POINTS)
+            elif not m:
+                ws.column_dimensions[get_column_letter(c.column)].width = min(round(need, 1), 70)
+
+
 def _finish(wb: Workbook, out: Path) -> None:
+    for ws in wb.worksheets:
+        if ws.sheet_state == "visible" and ws.title not in (DATA, CHANGES):
+            _fit(ws)
     wb.calculation.fullCalcOnLoad = True
     wb.save(out)
 
@@ -538,8 +615,10 @@ def comps(out: Path) -> None:
         r = first + i
         ws.cell(r, 1, i + 1)
         ws.cell(r, 2, f'=IF({d("rr_c_ticker", r)}="","",{d("rr_c_ticker", r)})')
-        ws.cell(r, 3, f'=IF($B{r}="","",{d("rr_c_name", r)}&"")')
-        ws.cell(r, 4, f'=IF($B{r}="","",{d("rr_c_sector", r)}&"")')
+        # names up to ~40 characters fit; longer ones (NSE's longest is 53) shrink to the
+        # column rather than run into Sector or be cut
+        ws.cell(r, 3, f'=IF($B{r}="","",{d("rr_c_name", r)}&"")').alignment = Alignment(shrink_to_fit=True)
+        ws.cell(r, 4, f'=IF($B{r}="","",{d("rr_c_sector", r)}&"")').alignment = Alignment(shrink_to_fit=True)
         ws.cell(r, 5, f'=IF($B{r}="","",{d("rr_c_price", r)})').number_format = NUM
         ws.cell(r, 6, f'=IF($B{r}="","",{d("rr_c_mcap", r)}/{CRORE})').number_format = "#,##0"
         ws.cell(r, 7, f'=IF($B{r}="","",IF({d("rr_c_eps_ttm", r)}>0,E{r}/{d("rr_c_eps_ttm", r)},"n/m"))').number_format = MULT
@@ -560,10 +639,10 @@ def comps(out: Path) -> None:
         _name(wb, name, f"Comps!${col}${first}:${col}${last}")
     summary = [
         ("Companies", "=COUNTIF(cmp_ticker,\"?*\")", "0", "cmp_count"),
-        ("Aggregate P/E (market cap / earnings, loss-makers out)",
+        ("Constituents' P/E (aggregate, loss-makers out)",
          '=SUMIFS(cmp_mcap,cmp_earnings,">0")/SUMIFS(cmp_earnings,cmp_earnings,">0")', MULT, "cmp_agg_pe"),
         ("Benchmark P/E", "=IF(ISNUMBER(rr_bench_pe),rr_bench_pe,NA())", MULT, "cmp_bench_pe"),
-        ("Gap to the benchmark (P/E)", "=cmp_agg_pe/cmp_bench_pe-1", PCT, "cmp_gap"),
+        ("Gap: constituents' P/E vs the benchmark index's published P/E", "=cmp_agg_pe/cmp_bench_pe-1", PCT, "cmp_gap"),
         ("Median P/E TTM", "=MEDIAN(cmp_pe)", MULT, "cmp_median_pe"),
         ("Rally cut-off (80th percentile return)", "=PERCENTILE(cmp_return,0.8)", PCT, "cmp_rally_cut"),
         ("Value traps flagged", '=COUNTIF(cmp_trap,"VALUE TRAP?")', "0", "cmp_traps"),
@@ -571,6 +650,12 @@ def comps(out: Path) -> None:
     ]
     for i, (label, f, fmt, name) in enumerate(summary):
         _row(ws, 4 + i, label, f, fmt, name, wb)
+    # one P/E per question: this book's is the constituents'; an index's headline P/E (the
+    # note's) is the index's as published, and the two are said apart
+    ws["A12"] = ("P/E bases: the constituents' P/E above is this universe's aggregate; an index's "
+                 "headline P/E (the note's, =RR_PE of the index) is the index's as published. They "
+                 "differ by free-float weights and earnings dates.")
+    ws["A12"].font = Font(italic=True, size=9, color="FF595959")
     ws["D4"] = "Window"
     ws["E4"] = '=rr_window&" from "&' + _iso("rr_window_start")
     ws["D5"] = "Benchmark"
@@ -593,10 +678,11 @@ def comps(out: Path) -> None:
         _name(wb, name, f"Comps!${col}${first}:${col}${first + 39}")
     ws.freeze_panes = "C14"
     ws.column_dimensions["A"].width = 46
-    ws.column_dimensions["B"].width = 17  # NSE tickers with their suffix: BAJAJ-AUTO.NS
-    ws.column_dimensions["C"].width = 30
-    ws.column_dimensions["D"].width = 20
-    ws.column_dimensions["R"].width = 22
+    ws.column_dimensions["B"].width = TICKER_WIDTH
+    ws.column_dimensions["C"].width = 42
+    ws.column_dimensions["D"].width = 24
+    ws.column_dimensions["R"].width = SECTOR_WIDTH
+    ws.column_dimensions["O"].width = FLAG_WIDTH
     ws.conditional_formatting.add(f"O{first}:O{last}", CellIsRule(operator="equal", formula=['"VALUE TRAP?"'],
                                                                    fill=PatternFill("solid", fgColor="FFF4CCCC")))
     _print(ws, f"A1:P{last}", landscape=True, titles=f"{first - 1}:{first - 1}")
@@ -642,7 +728,7 @@ def _dashboard_rotation(wb: Workbook, dash: Worksheet, top: int) -> None:
          f"=SUMPRODUCT(ISNUMBER(stk_beta_r)*(stk_beta_r<=SMALL(stk_beta_r,{k})),stk_return)/{k}",
          PCT, "dash_low_beta"),
         ("Spread (higher-beta minus lower-beta)", "=dash_high_beta-dash_low_beta", PCT, "dash_beta_spread"),
-        ("Sectors: correlation of median beta with beyond-average return",
+        ("Sector beta vs excess return (correlation)",
          "=IF(COUNT(dash_sector_beta)<3,\"\",CORREL(dash_sector_beta,dash_sector_excess))", "0.00",
          "dash_sector_corr"),
     ]
@@ -727,7 +813,15 @@ def _dashboard_multiples(wb: Workbook, dash: Worksheet, top: int) -> None:
             c.data_type = "s"  # the formula as text, not computed here
         else:
             continue
-        c.font = Font(name="Consolas", size=8, color="FF595959")
+        c.font = Font(name="Consolas", size=7, color="FF595959")
+        # wrapped inside C:E (the charts start at F), the row as tall as its lines
+        dash.merge_cells(start_row=r, start_column=3, end_row=r, end_column=5)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        text = in_a_cell.get(name) or "=RR_PE(...)"
+        # about 56 characters a line at 7 pt across C:E; label and figure on the first line
+        dash.row_dimensions[r].height = max(15.0, 9.5 * math.ceil(len(text) / 56))
+        for col in (1, 2):
+            dash.cell(r, col).alignment = Alignment(vertical="top")
     fade = _Fade(wb, pe="dash_pe_now", payout="dash_payout", stable=stable,
                  years_high="dash_years_high", years_fade="dash_years_fade")
     g_now, new_pe = fade.tables(dash, wb, top=top + len(rows) + 2, erp="dash_erp_from", rf="dash_rf",
@@ -854,11 +948,11 @@ def rally_dashboard(out: Path) -> None:
         ("Best since", '=IF(dash_best_since=0,"best ever",dash_best_since)', "mmm yyyy", "dash_best_since_text"),
         ("Months in between", "=IF(dash_best_since=0,\"\",SUMPRODUCT((rr_m_month>dash_best_since)*(rr_m_month<dash_month)))", "0", "dash_between"),
         ("Why", None, None, None),
-        ("P/E gap, small vs large (latest)", "=INDEX(hist_gap,COUNT(rr_v_month))", PCT, "dash_gap"),
+        ("P/E gap, small vs large (indices, as published)", "=INDEX(hist_gap,COUNT(rr_v_month))", PCT, "dash_gap"),
         ("Percentile of the gap in its history", "=SUMPRODUCT(ISNUMBER(hist_gap)*(hist_gap<=dash_gap))/COUNT(hist_gap)", PCT, "dash_gap_pct"),
-        ("Gap 10th / 50th / 90th percentile", "=PERCENTILE(hist_gap,0.1)", PCT, "dash_gap_p10"),
-        ("", "=MEDIAN(hist_gap)", PCT, "dash_gap_p50"),
-        ("", "=PERCENTILE(hist_gap,0.9)", PCT, "dash_gap_p90"),
+        ("Gap, 10th percentile of its history", "=PERCENTILE(hist_gap,0.1)", PCT, "dash_gap_p10"),
+        ("Gap, median of its history", "=MEDIAN(hist_gap)", PCT, "dash_gap_p50"),
+        ("Gap, 90th percentile of its history", "=PERCENTILE(hist_gap,0.9)", PCT, "dash_gap_p90"),
         ("P/E gap at the previous month-end", "=INDEX(hist_gap,COUNT(rr_v_month)-1)", PCT, "dash_gap_before"),
         ("P/B gap, small vs large (latest)", "=INDEX(hist_pb_gap,COUNT(rr_v_month))", PCT, "dash_pb_gap"),
         ("Revision breadth, small caps (30d)", "=INDEX(hist_small_breadth,COUNT(rr_r_month))", "0.00", "dash_breadth_small"),
@@ -954,6 +1048,9 @@ def rally_dashboard(out: Path) -> None:
     dash.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
     dash.page_setup.scale = 42
     _print(hist, f"A1:Y{last}", landscape=True, titles="4:4")
+    rally.column_dimensions["B"].width = TICKER_WIDTH
+    rally.column_dimensions["C"].width = SECTOR_WIDTH
+    rally.column_dimensions["F"].width = FLAG_WIDTH
     _print(rally, f"A1:M{s_last}", landscape=True, titles="4:4")
     _owned(wb, DASHBOARD)
     _finish(wb, out)

@@ -147,7 +147,7 @@ def _banner(c: content.Content) -> str:
 def _data_sheet(spec: layout.Layout, c: content.Content, date_style: int | None) -> bytes:
     cells: dict[tuple[int, int], Any] = {
         (1, 1): "Tool-owned data: Rerating Desk rewrites this sheet at every refresh. Do not type here.",
-        (2, 1): _banner(c), (4, 1): "Field", (4, 2): "Value"}
+        (2, 1): _banner(c), (3, 1): layout.DATA_NOT_PRINTED, (4, 1): "Field", (4, 2): "Value"}
     kinds = spec.kinds()
     for f in spec.fields:
         r, col = spec.field_cell(f.name)

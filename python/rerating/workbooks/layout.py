@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DATA = "Data"
+#: what the Data sheet says in place of printing (its print area is its first three lines)
+DATA_NOT_PRINTED = ("Not printed: this sheet's print area is its first lines. The sheets before "
+                    "it print what the data says; to print the data, select it and print the "
+                    "selection.")
 CHANGES = "Changes"
 META = "_rerating"
 OWNED_SHEETS = (DATA, CHANGES, META)
