@@ -386,12 +386,12 @@ def test_the_dashboards_what_it_means_figures_are_reproduced_by_the_formulas_bes
     rows = [r for r in range(top + 1, top + 20) if str(shown.cell(r, 3).value or "").startswith("=RR_")]
     assert len(rows) == 8, [shown.cell(r, 3).value for r in range(top, top + 20)]
     assert shown.cell(rows[0], 3).value == '=RR_PE("SMALL250.DEMO", "aggregate", "2026-04-30")'
-    for r in rows:  # the text as the reader sees it, typed into the cell beside it
-        dash.cell(r, 4, shown.cell(r, 3).value)
+    for r in rows:  # the text as the reader sees it, typed into a free cell of the same row
+        dash.cell(r, 30, shown.cell(r, 3).value)
     src = tmp_path / "typed.xlsx"
     first.save(src)
     got = load_workbook(recalculate(src, tmp_path / "out", extensions=extensions), data_only=True)["Dashboard"]
-    pairs = [(got.cell(r, 1).value, got.cell(r, 2).value, got.cell(r, 4).value) for r in rows]
+    pairs = [(got.cell(r, 1).value, got.cell(r, 2).value, got.cell(r, 30).value) for r in rows]
     assert all(isinstance(b, float) and isinstance(d, float) for _, b, d in pairs), pairs
     wrong = [p for p in pairs if not math.isclose(p[1], p[2], rel_tol=1e-9, abs_tol=1e-12)]
     assert not wrong, wrong

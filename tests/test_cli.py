@@ -60,6 +60,7 @@ def test_unknown_demo_ticker(tmp_path: Path, capsys) -> None:  # type: ignore[no
 
 
 def test_status_of_an_empty_store(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "empty").mkdir()
     code, out, _ = run(capsys, "--data-dir", str(tmp_path / "empty"), "data", "status")
     assert code == 0 and "is empty" in out
 

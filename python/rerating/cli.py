@@ -66,8 +66,8 @@ def _writes_store(argv: list[str]) -> bool | None:
             continue
         if not t.startswith("-"):
             words.append(t)
-    if not words or words[0] in ("addin", "doctor"):
-        return None
+    if not words or words[0] in ("addin", "doctor", "refresh"):
+        return None  # (a workbook's refresh checks the workbook first, then its store)
     if words[0] == "demo" or words[:2] in (["data", "refresh"], ["data", "import"], ["data", "universes"]):
         return True
     return source is not None and source != "store"

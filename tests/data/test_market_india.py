@@ -52,6 +52,7 @@ def test_the_india_preset_needs_no_import_step(fake_yahoo, tmp_path: Path, monke
                                                capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
         YahooProvider.__init__, session=fake_yahoo.session(), sleep=lambda s: None))
+    (tmp_path / "store").mkdir()  # an empty store (a folder that is not there is said as such)
     code = main(["--data-dir", str(tmp_path / "store"), "report", "--market", "india",
                  "--source", "store", "-o", str(tmp_path / "note"), "--no-progress"])
     err = capsys.readouterr().err

@@ -283,3 +283,10 @@ def test_charts_end_at_the_as_of_and_label_their_ticks_exactly(tmp_path, monkeyp
     labels = [t for t in seen["s.png"][1] if t]
     assert "-2.5%" in labels or "2.5%" in labels, labels
     assert not any(t in ("-3%", "3%") for t in labels), labels
+
+
+def test_a_chart_with_no_revisions_is_drawn_empty_not_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from rerating.reports import charts
+
+    empty = pd.DataFrame(columns=["small caps", "large caps"], index=pd.DatetimeIndex([]), dtype=float)
+    assert charts.revision_breadth(empty, tmp_path / "b.png", "f", False).exists()

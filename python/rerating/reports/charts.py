@@ -113,7 +113,8 @@ def gap_band(gap: pd.Series, path: Path, footer: str, synthetic: bool) -> Path:
     ax.axhline(mid, color=BLUE, linewidth=0.8, linestyle="--", label="median")
     ax.plot(g.index, g.to_numpy(), color=INK, linewidth=1.2, label="gap")
     ax.scatter([g.index[-1]], [g.iloc[-1]], color=ACCENT, zorder=3)
-    ax.set_xlim(g.index[0], g.index[-1])  # the axis ends at the as-of, not a month past it
+    if len(g) > 1:  # the axis ends at the as-of, not a month past it
+        ax.set_xlim(g.index[0], g.index[-1])
     _percent_axis(ax.yaxis)
     ax.legend(fontsize=7, frameon=False, loc="upper left")
     return _save(fig, path, footer, synthetic)
@@ -126,7 +127,8 @@ def revision_breadth(breadth: pd.DataFrame, path: Path, footer: str, synthetic: 
         ax.plot(breadth.index, breadth[col].to_numpy(), color=color, linewidth=1.4, label=col)
     ax.axhline(0, color=INK, linewidth=0.6)
     ax.set_ylim(-1.05, 1.05)
-    ax.set_xlim(breadth.index[0], breadth.index[-1])  # ends at the as-of, not at July
+    if len(breadth.index) > 1:  # ends at the as-of, not at July (no revisions: no line)
+        ax.set_xlim(breadth.index[0], breadth.index[-1])
     ax.legend(fontsize=7, frameon=False, loc="lower left")
     return _save(fig, path, footer, synthetic)
 
