@@ -466,12 +466,13 @@ def _multiple(v: Any, kind: str, method: Any, loss_makers: Any = "exclude", as_o
 
 _PE_BASIS = ("A ticker (price / trailing EPS), an index (its published P/E, as NSE publishes it), "
              "or a universe/range (constituents, aggregate)")
+_MULTIPLE_AS_OF = "Optional. The date (the last session or snapshot on or before it); blank: the latest"
 
 
 @udf("Valuation", '=RR_PE("demo-small")', "a multiple (times earnings)",
      ticker_or_universe=_PE_BASIS,
      method="Optional. For a universe: aggregate (default, total cap / total earnings), median or harmonic",
-     as_of="Optional. The date (the last session or snapshot on or before it); blank: the latest",
+     as_of=_MULTIPLE_AS_OF,
      loss_makers="Optional. For a universe: exclude (default: loss-makers out of both sums) or include")
 def RR_PE(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclude"):
     """Trailing P/E of a ticker, an index (as published), or a universe (constituents, aggregate, loss-makers out by default)."""
@@ -482,7 +483,7 @@ def RR_PE(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclu
 @udf("Valuation", '=RR_PB("demo-large")', "a multiple (times book)",
      ticker_or_universe=_PE_BASIS.replace("EPS", "book value").replace("P/E", "P/B"),
      method="Optional. For a universe: aggregate (default), median or harmonic",
-     as_of="Optional. The date (the last session or snapshot on or before it); blank: the latest",
+     as_of=_MULTIPLE_AS_OF,
      loss_makers="Optional. For a universe: exclude (default: negative book out) or include")
 def RR_PB(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclude"):
     """Price-to-book of a ticker, an index (as published), or a universe (constituents, aggregate)."""
