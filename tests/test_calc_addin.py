@@ -343,6 +343,15 @@ def test_the_notes_headlines_are_reproduced_by_their_printed_formulas(
     for i, c in enumerate(note_cells, 1):
         wb.active.cell(i, 1, c.key)
         wb.active.cell(i, 2, c.formula)  # as printed: spaces after commas and all
+    # with no candidate the screen spills "(none)", which ROWS()-1 would count as one: a note
+    # without traps prints INDEX(…, 2, 1) instead (here forced by a revision no stock is below)
+    from rerating.reports.cells import note_cells as cells_for
+    none = next(c for c in cells_for(small_index=SMALL_INDEX, large_index=LARGE_INDEX,
+                                     as_of="2026-04-30", before="2026-03-31", window="MTD",
+                                     small_ref="demo-small", large_ref=None, dcf_inputs=None,
+                                     n_traps=0) if c.key == "n_traps")
+    zero = len(note_cells) + 2
+    wb.active.cell(zero, 2, none.formula.replace('"2026-04-30")', '"2026-04-30", 0.8, -1)'))
     src = tmp_path / "note_cells.xlsx"
     wb.save(src)
     got = load_workbook(recalculate(src, tmp_path / "out", extensions=extensions), data_only=True).active
@@ -351,10 +360,12 @@ def test_the_notes_headlines_are_reproduced_by_their_printed_formulas(
         value = got.cell(i, 2).value
         if c.kind == "month" and isinstance(value, int | float):
             value = dt.datetime(1899, 12, 30) + dt.timedelta(days=value)
-        said = shown(c.kind, value) if isinstance(value, int | float | dt.datetime) else repr(value)
+        said = shown(c.kind, value) if isinstance(value, int | float | dt.datetime) \
+            or c.kind == "none" else repr(value)
         if said != str(ctx[c.key]):
             wrong.append((c.key, c.formula, value, ctx[c.key]))
     assert not wrong, wrong
+    assert shown(none.kind, got.cell(zero, 2).value) == "0", got.cell(zero, 2).value
     # the note prints them, each under its headline, as typed
     import html as html_lib
 

@@ -20,7 +20,8 @@ import pandas as pd
 class Cell:
     """One headline figure: the note's context key it reproduces, the formula, and how the
     note shows the value (``pct1`` +14.7%, ``pct1u`` 17.4%, ``x1`` 21.8, ``int`` 3,
-    ``month`` May 2014, ``pctile`` 53rd percentile, ``signed2`` +0.88)."""
+    ``month`` May 2014, ``pctile`` 53rd percentile, ``signed2`` +0.88, ``none`` a screen's
+    "(none)" row read as 0)."""
 
     key: str
     label: str
@@ -51,7 +52,7 @@ def call(name: str, *args: Any) -> str:
 
 def note_cells(*, small_index: str, large_index: str, as_of: Any, before: Any, window: str,
                small_ref: str | None, large_ref: str | None,
-               dcf_inputs: dict[str, float] | None) -> list[Cell]:
+               dcf_inputs: dict[str, float] | None, n_traps: int = 1) -> list[Cell]:
     """Every headline of the note as a formula. ``small_ref``/``large_ref`` are the universe
     names the add-in resolves to the note's stocks (None when the note's list has no name: those
     figures need a range of the tickers and are not printed). ``dcf_inputs`` are the fade
@@ -77,8 +78,11 @@ def note_cells(*, small_index: str, large_index: str, as_of: Any, before: Any, w
                  call("RR_PE", u, text("aggregate"), d, text("include")), "x1"),
             Cell("breadth_small", "Revision breadth, small caps",
                  call("RR_REVISION_BREADTH", u, '""', "30", text("0y"), d), "signed2"),
+            # the screen spills a header and a row per candidate, or a "(none)" row
             Cell("n_traps", "Value-trap candidates",
-                 "=ROWS(" + call("RR_VALUE_TRAPS", u, text(window), d)[1:] + ")-1", "int"),
+                 "=ROWS(" + call("RR_VALUE_TRAPS", u, text(window), d)[1:] + ")-1" if n_traps else
+                 "=INDEX(" + call("RR_VALUE_TRAPS", u, text(window), d)[1:] + ", 2, 1)",
+                 "int" if n_traps else "none"),
         ]
     if large_ref:
         cells.append(Cell("breadth_large", "Revision breadth, large caps",
@@ -109,6 +113,8 @@ def shown(kind: str, value: Any) -> str:
 
     if kind == "month":
         return f"{pd.Timestamp(value):%B %Y}"
+    if kind == "none":  # the screen's "(none)" row: no candidate
+        return "0" if value == "(none)" else repr(value)
     x = float(value)
     if kind == "pct1":
         return f"{0.0 if abs(x) < 0.0005 else x:+.1%}"

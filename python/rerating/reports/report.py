@@ -138,7 +138,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     note_cells = cells.note_cells(small_index=spec.small_index, large_index=spec.large_index,
                                   as_of=f.as_of, before=gap_m.index[-2], window=spec.window,
                                   small_ref=spec.small_ref, large_ref=spec.large_ref,
-                                  dcf_inputs=mean.get("inputs"))
+                                  dcf_inputs=mean.get("inputs"), n_traps=len(traps))
 
     ctx = {
         "title": "Small caps: the best month in years, and what it means for multiples",
