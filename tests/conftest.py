@@ -101,3 +101,39 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """One throwaway PostgreSQL cluster for the session (tests/pgserver.py), or a skip saying
+    why where the server is not installed."""
+    from tests import pgserver
+
+    why = pgserver.missing()
+    if why is not None:
+        pytest.skip(why)
+    with pgserver.server() as srv:
+        yield srv
+
+
+@pytest.fixture
+def pg_url(pg_server, request):  # type: ignore[no-untyped-def]
+    """A fresh database of its own for one test: its URL (with the test password)."""
+    import re as _re
+
+    from tests import pgserver
+
+    name = "t_" + _re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + f"_{id(request) % 10**6}"
+    return pgserver.create_database(pg_server, name)
+
+
+@pytest.fixture(params=["parquet", "postgresql"])
+def any_store(request, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The same store contract on both backends: the local Parquet store, and PostgreSQL."""
+    from rerating.data.store import Store
+
+    if request.param == "parquet":
+        return Store(tmp_path / "store", lock_timeout=2.0)
+    from rerating.data.pgstore import PgStore
+
+    return PgStore(request.getfixturevalue("pg_url"), lock_timeout=2.0)

@@ -34,9 +34,18 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _store(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from rerating.data.store import Store
+    from rerating.data.store import open_store
 
-    return Store(_settings(ctx).data_dir)
+    return open_store(_settings(ctx))
+
+
+def _where(settings: Settings) -> str:
+    """The store as messages name it: the desk's database (no password) or the local folder."""
+    if settings.store_url:
+        from rerating.data.pgstore import redact
+
+        return redact(settings.store_url)
+    return str(settings.data_dir)
 
 
 def _label(source: str) -> str:
@@ -59,9 +68,9 @@ def _writes_store(argv: list[str]) -> bool | None:
     for t in it:
         if t in ("-h", "--help", "--version"):
             return None
-        if t in ("--data-dir", "--source", "--market"):
+        if t in ("--data-dir", "--source", "--market", "--store"):
             value = next(it, None)
-            if t != "--data-dir":
+            if t in ("--source", "--market"):
                 source = value if t == "--source" else source or "market"
             continue
         if not t.startswith("-"):
@@ -79,8 +88,13 @@ def _writes_store(argv: list[str]) -> bool | None:
               help="Local store folder (default: $RERATING_DATA_DIR or the per-user data dir).")
 @click.option("--offline", is_flag=True, default=None,
               help="Never use the network; a store miss is an error ($RERATING_OFFLINE).")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="A desk's shared store, postgresql://host/db ($RERATING_STORE); unset, the "
+                   "local store in the data folder. Passwords come from libpq's usual places "
+                   "(PGPASSWORD, ~/.pgpass) or the URL, and are never printed.")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None, offline: bool | None) -> None:
+def cli(ctx: click.Context, data_dir: Path | None, offline: bool | None,
+        store_url: str | None) -> None:
     """Rerating Desk: market data, analytics and model workbooks for Indian equities.
 
     \b
@@ -90,11 +104,13 @@ def cli(ctx: click.Context, data_dir: Path | None, offline: bool | None) -> None
       rerating report --small-index NIFTYSMLCAP250.NS --large-index ^NSEI --small my250 --large nifty50
     """
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = settings = Settings.from_env(data_dir=data_dir, offline=offline or None)
+    ctx.obj["settings"] = settings = Settings.from_env(data_dir=data_dir, offline=offline or None,
+                                                       store_url=store_url)
     folder = settings.data_dir
     given = "--data-dir" if data_dir is not None else \
         "RERATING_DATA_DIR" if os.environ.get("RERATING_DATA_DIR") else None
-    if given and not folder.exists() and _writes_store(ctx.meta.get("argv", [])) is False:
+    if given and not settings.store_url and not folder.exists() \
+            and _writes_store(ctx.meta.get("argv", [])) is False:
         # a typo in the path would otherwise read as "the store is empty; run a refresh"
         raise InputError(f"the store folder {folder} (from {given}) does not exist; check the "
                          "path, or create it by filling it: rerating --data-dir "
@@ -275,12 +291,12 @@ def _refresh_plan(settings: Settings, source: str, names: list[str]) -> list[tup
     (Yahoo does not know them: asking would only mark the synthetic data stale). NSE's files
     hold every stock's price: "nse" refreshes the days the store lacks, then the stocks'
     snapshots from Yahoo ("yahoo:snapshots")."""
-    from rerating.data.store import Store
+    from rerating.data.store import open_store
     from rerating.data.universe import resolve_universe
 
     names = list(dict.fromkeys(names))
     if source == "store":
-        store = Store(settings.data_dir)
+        store = open_store(settings)
         if not names:
             names = [c.ticker for c in store.coverage("prices")]
             if not names:
@@ -357,7 +373,7 @@ def _refresh_nse(ctx: click.Context, settings: Settings, start: str | None, end:
     what = "all-indices file" if indices_only else "all-indices file and equity bhavcopy"
     if not plan.files:
         click.echo(f"Up to date: the store holds NSE's {what} for every session up to "
-                   f"{last_session(last):%Y-%m-%d}; nothing fetched; store {settings.data_dir}")
+                   f"{last_session(last):%Y-%m-%d}; nothing fetched; store {_where(settings)}")
         return False
     minutes = plan.seconds / 60
     pace = f"at most {provider.rate:g} a second" if provider.rate > 0 else "unpaced"
@@ -394,7 +410,7 @@ def _refresh_nse(ctx: click.Context, settings: Settings, start: str | None, end:
     click.echo(f"Refreshed from NSE's archive: {files:,} of {plan.requests:,} files"
                f"{f' ({rows} rows)' if rows else ''}; {sum(report.requests.values()):,} "
                f"requests{f'; {len(failed)} failed, listed below' if failed else ''}{stop}; "
-               f"store {settings.data_dir}")
+               f"store {_where(settings)}")
     for name, why in sorted(failed.items())[:20]:
         click.echo(f"  failed {name}: {why}", err=True)
     if len(failed) > 20:
@@ -492,17 +508,17 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
         click.echo(f"Stopped by Ctrl-C: the store keeps the {total:,} rows that arrived"
                    f"{f' ({written})' if written else ''}, each batch whole; got through "
                    f"{got or 'nothing'}. Run the same command again: it asks only for what "
-                   f"is still missing. Store {settings.data_dir}", err=True)
+                   f"is still missing. Store {_where(settings)}", err=True)
         _tell_faults(report, settings)
         ctx.exit(130)
     if total == 0 and not failed:
         click.echo(f"Up to date: the store already holds what {_label(report.source)} has for "
-                   f"the {n} tickers; nothing written; store {settings.data_dir}")
+                   f"the {n} tickers; nothing written; store {_where(settings)}")
     else:
         click.echo(f"Refreshed {n - failed} of {n} tickers from {_label(report.source)}: "
                    f"{total:,} rows written{f' ({written})' if written else ''}"
                    f"{f'; {failed} failed, listed below' if failed else ''}; "
-                   f"store {settings.data_dir}")
+                   f"store {_where(settings)}")
     _tell_faults(report, settings)
     return report.failed_tickers
 
@@ -510,9 +526,9 @@ def _refresh_and_say(ctx: click.Context, settings: Settings, source: str, names:
 def _tell_faults(report, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     """One stderr line per failed, re-based or suspect ticker; a failure says what the store
     still holds for it, so a stale answer is labelled as stale."""
-    from rerating.data.store import Store
+    from rerating.data.store import open_store
 
-    held = {(c.table, c.ticker): c for c in Store(settings.data_dir).coverage()} \
+    held = {(c.table, c.ticker): c for c in open_store(settings).coverage()} \
         if report.failures else {}
     for table, failed in report.failures.items():
         for t, why in sorted(failed.items()):
@@ -535,7 +551,7 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
 
     from rerating.data.providers import get_provider
     from rerating.data.refresh import refresh
-    from rerating.data.store import Store
+    from rerating.data.store import open_store
 
     if source == "yahoo" and settings.offline:
         raise CacheMiss("offline mode: refusing to fetch from Yahoo Finance; drop --offline "
@@ -563,7 +579,7 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
     from rerating.data.refresh import DEFAULT_TABLES
 
     try:
-        return refresh(Store(settings.data_dir), provider, names, start=start, end=end,
+        return refresh(open_store(settings), provider, names, start=start, end=end,
                        progress=show, tables=tables or DEFAULT_TABLES)
     finally:
         for bar in bars.values():
@@ -986,7 +1002,7 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
       rerating demo -o rerating-demo
     """
     from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
-    from rerating.data.store import Store
+    from rerating.data.store import open_store
     from rerating.reports.report import ReportSpec, publish
     from rerating.reports.summary import summary_lines
     from rerating.workbooks import content, engine
@@ -998,9 +1014,9 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
     market = demo_market()
     say("filling the store with the synthetic demo market")
     report = _run_refresh(settings, "demo", market.universe("demo"), "2005-01-01", None, progress)
-    click.echo(f"[SYNTHETIC] Store {settings.data_dir}: {sum(report.rows.values()):,} rows written, "
+    click.echo(f"[SYNTHETIC] Store {_where(settings)}: {sum(report.rows.values()):,} rows written, "
                f"{sum(report.up_to_date.values())} table-tickers already current.")
-    store = Store(settings.data_dir)
+    store = open_store(settings)
     small, large = market.universe("demo-small"), market.universe("demo-large")
     spec = ReportSpec(SMALL_INDEX, LARGE_INDEX, small, large, universe="demo-small",
                       small_ref="demo-small", large_ref="demo-large")
@@ -1616,8 +1632,12 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"rerating {__version__}  python {sys.version.split()[0]}  ({sys.executable})")
     click.echo(f"pandas {pd.__version__}  numpy {numpy.__version__}  openpyxl {openpyxl.__version__}  "
                f"yfinance {yfinance.__version__}")
-    click.echo(f"store     {s.data_dir}" + ("" if s.data_dir.exists() else
-                                             "  (this folder does not exist: a refresh creates it)"))
+    if s.store_url:
+        click.echo(f"store     {_where(s)} (PostgreSQL, the desk's shared store: RERATING_STORE "
+                   "or --store)")
+    else:
+        click.echo(f"store     {s.data_dir}" + ("" if s.data_dir.exists() else
+                                                 "  (this folder does not exist: a refresh creates it)"))
     if excel.data_dir != s.data_dir:
         click.echo(f"          Excel's RR_ functions read {excel.data_dir} instead: --data-dir "
                    "reaches this command only; set RERATING_DATA_DIR (for Excel, as a user "

@@ -35,6 +35,8 @@ class Settings:
         ``<data_dir>/index_map.csv`` when it exists).
     cache_values : store formulas' computed values in built books, through LibreOffice when it
         is installed (``RERATING_CACHE_VALUES``; default on, ``0`` turns it off).
+    store_url : a desk's shared store, ``postgresql://host/db`` (``RERATING_STORE``, or
+        ``--store``); unset, the local Parquet store in ``data_dir``.
     """
 
     data_dir: Path
@@ -44,6 +46,7 @@ class Settings:
     fetch_timeout: float = 30.0
     index_map: Path | None = None
     cache_values: bool = True
+    store_url: str | None = None
 
     @property
     def index_map_file(self) -> Path:
@@ -73,6 +76,7 @@ class Settings:
             index_map=Path(env["RERATING_INDEX_MAP"]).expanduser()
             if env.get("RERATING_INDEX_MAP") else None,
             cache_values=env.get("RERATING_CACHE_VALUES", "1").strip().lower() not in _FALSE,
+            store_url=env.get("RERATING_STORE") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "data_dir" in given:

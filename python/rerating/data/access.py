@@ -21,7 +21,7 @@ from rerating.data import model
 from rerating.data.providers import SOURCE_NAMES, get_provider, is_demo_ticker
 from rerating.data.providers.base import Provider
 from rerating.data.refresh import refresh
-from rerating.data.store import Store
+from rerating.data.store import open_store
 from rerating.errors import (
     CacheMiss,
     NetworkError,
@@ -64,7 +64,7 @@ class MarketData:
         #: a Python that runs ``rerating.data.fetch_worker``: live tickers are then fetched in
         #: a process of its own (the Calc host: curl_cffi cannot work inside soffice.bin)
         self.fetch_python = fetch_python
-        self.store = Store(settings.data_dir)
+        self.store = open_store(settings)
         self._provider_for = provider_for or self._default_provider
         self.batch_window = batch_window
         self.retry_after = retry_after

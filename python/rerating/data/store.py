@@ -78,34 +78,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-class Store:
-    """Read and write canonical tables in ``root``. Readers never block; one writer at a time."""
+class StoreBase:
+    """What both backends share above their own manifest, table reads and writer: reading with
+    corporate actions applied, requiring tickers, coverage, sources. A backend implements
+    ``manifest()``, ``_read_table(...)``, ``writer()`` and ``exists()``, and names itself in
+    ``root`` (a folder, or a database URL without its password)."""
 
-    def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 30.0) -> None:
-        self.root = Path(root)
-        self.tables_dir = self.root / "tables"
-        self.lock_timeout = lock_timeout
+    root: Any
 
-    # -- reading -----------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
-        path = self.root / MANIFEST
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {"version": FORMAT_VERSION, "generation": 0, "tables": {}, "coverage": {}}
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StoreError(f"store manifest {path} is not valid JSON ({exc}); "
-                             "it is only ever replaced atomically, so the file was edited "
-                             "by hand or the disk is failing") from exc
-        if data.get("version") != FORMAT_VERSION:
-            raise StoreError(f"store {self.root} has format version {data.get('version')}, "
-                             f"this Rerating Desk reads version {FORMAT_VERSION}")
-        return data
+        raise NotImplementedError
 
-    def exists(self) -> bool:
-        return (self.root / MANIFEST).exists()
+    def writer(self) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _read_table(self, spec: model.TableSpec, manifest: dict[str, Any],
+                    tickers: Iterable[str] | None, start: object, end: object,
+                    columns: list[str] | None, pinned: bool = False) -> pd.DataFrame:
+        raise NotImplementedError
 
     def read(self, table: str, tickers: Iterable[str] | None = None, *,
              start: object = None, end: object = None,
@@ -123,68 +113,50 @@ class Store:
         pinned = manifest
         for attempt in range(3):
             manifest = pinned if pinned is not None else self.manifest()
-            name = manifest["tables"].get(table)
-            if name is None:
+            if table not in manifest["tables"]:
                 return model.empty(spec)
             try:
                 if table == "prices" and adjusted and "corporate_actions" in manifest["tables"]:
-                    return self._read_adjusted(manifest, tickers, start, end, columns)
-                return self._read_file(spec, self.tables_dir / name, tickers, start, end, columns)
+                    return self._read_adjusted(manifest, tickers, start, end, columns, pinned is not None)
+                return self._read_table(spec, manifest, tickers, start, end, columns, pinned is not None)
             except FileNotFoundError:
-                # The file was collected between reading the manifest and opening it: a
-                # newer manifest names its replacement.
+                # The file was collected (a PostgreSQL generation superseded) between reading
+                # the manifest and the data: a newer manifest names its replacement.
                 if attempt == 2 or pinned is not None:
                     raise
                 time.sleep(0.05)
         raise AssertionError("unreachable")
 
     def _read_adjusted(self, manifest: dict[str, Any], tickers: Iterable[str] | None,
-                       start: object, end: object, columns: list[str] | None) -> pd.DataFrame:
+                       start: object, end: object, columns: list[str] | None,
+                       pinned: bool = False) -> pd.DataFrame:
         from rerating.data.actions import adjust
 
         spec = model.PRICES
-        path = self.tables_dir / manifest["tables"]["prices"]
+
+        def read(spec: model.TableSpec, tickers: Any, start: object, end: object,
+                 columns: list[str] | None = None) -> pd.DataFrame:
+            return self._read_table(spec, manifest, tickers, start, end, columns, pinned)
+
         wanted = columns
         if columns is not None:
             if not {"close", "adj_close"} & set(columns):
-                return self._read_file(spec, path, tickers, start, end, columns)
+                return read(spec, tickers, start, end, columns)
             columns = list(dict.fromkeys([*columns, "ticker", "date", "source", "close",
                                           "adj_close"]))
-        frame = self._read_file(spec, path, tickers, start, end, columns)
+        frame = read(spec, tickers, start, end, columns)
         traded = model.as_traded(frame["source"])
         if traded.any():
             names = frame.loc[traded, "ticker"].unique().tolist()
-            acts = self._read_file(model.CORPORATE_ACTIONS,
-                                   self.tables_dir / manifest["tables"]["corporate_actions"],
-                                   names, None, None)
+            acts = read(model.CORPORATE_ACTIONS, names, None, None)
             history = None
             if (start is not None or end is not None) and acts["dividend"].notna().any():
                 # a dividend's previous close may lie outside the window asked for
-                history = self._read_file(spec, path, acts.loc[acts["dividend"].notna(), "ticker"]
-                                          .unique(), None, None, ["ticker", "date", "close", "source"])
+                history = read(spec, acts.loc[acts["dividend"].notna(), "ticker"].unique(), None,
+                               None, ["ticker", "date", "close", "source"])
                 history = history[model.as_traded(history["source"])]
             frame = adjust(frame, acts, traded, history)
         return frame if wanted is None else frame[wanted]
-
-    def _read_file(self, spec: model.TableSpec, path: Path, tickers: Iterable[str] | None,
-                   start: object, end: object, columns: list[str] | None = None) -> pd.DataFrame:
-        key = spec.key[0]
-        date_col = spec.key[1]
-        flt = None
-        if tickers is not None:
-            flt = pads.field(key).isin(list(dict.fromkeys(tickers)))
-        if start is not None:
-            cond = pads.field(date_col) >= pa.scalar(pd.Timestamp(start), pa.timestamp("ns"))
-            flt = cond if flt is None else flt & cond
-        if end is not None:
-            cond = pads.field(date_col) <= pa.scalar(pd.Timestamp(end), pa.timestamp("ns"))
-            flt = cond if flt is None else flt & cond
-        tbl = pq.read_table(path, filters=flt, columns=columns)
-        frame = tbl.to_pandas()
-        for col in frame.columns:
-            if spec.columns[col] == "str" and str(frame[col].dtype) != "str":
-                frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
-        return frame.reset_index(drop=True)
 
     def require(self, table: str, tickers: Iterable[str], *, start: object = None,
                 end: object = None, columns: list[str] | None = None) -> pd.DataFrame:
@@ -243,6 +215,69 @@ class Store:
         return {c.ticker: c.source for c in self.coverage("prices")
                 if wanted is None or c.ticker in wanted}
 
+    def upsert(self, table: str, frame: pd.DataFrame) -> None:
+        """Merge ``frame`` into ``table`` (new rows win on the key) in one atomic commit."""
+        with self.writer() as w:
+            w.upsert(table, frame)
+
+
+class Store(StoreBase):
+    """Read and write canonical tables in ``root``. Readers never block; one writer at a time."""
+
+    backend = "parquet"
+
+    def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 30.0) -> None:
+        self.root = Path(root)
+        self.tables_dir = self.root / "tables"
+        self.lock_timeout = lock_timeout
+
+    # -- reading -----------------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"version": FORMAT_VERSION, "generation": 0, "tables": {}, "coverage": {}}
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoreError(f"store manifest {path} is not valid JSON ({exc}); "
+                             "it is only ever replaced atomically, so the file was edited "
+                             "by hand or the disk is failing") from exc
+        if data.get("version") != FORMAT_VERSION:
+            raise StoreError(f"store {self.root} has format version {data.get('version')}, "
+                             f"this Rerating Desk reads version {FORMAT_VERSION}")
+        return data
+
+    def exists(self) -> bool:
+        return (self.root / MANIFEST).exists()
+
+    def _read_table(self, spec: model.TableSpec, manifest: dict[str, Any],
+                    tickers: Iterable[str] | None, start: object, end: object,
+                    columns: list[str] | None, pinned: bool = False) -> pd.DataFrame:
+        return self._read_file(spec, self.tables_dir / manifest["tables"][spec.name], tickers,
+                               start, end, columns)
+
+    def _read_file(self, spec: model.TableSpec, path: Path, tickers: Iterable[str] | None,
+                   start: object, end: object, columns: list[str] | None = None) -> pd.DataFrame:
+        key = spec.key[0]
+        date_col = spec.key[1]
+        flt = None
+        if tickers is not None:
+            flt = pads.field(key).isin(list(dict.fromkeys(tickers)))
+        if start is not None:
+            cond = pads.field(date_col) >= pa.scalar(pd.Timestamp(start), pa.timestamp("ns"))
+            flt = cond if flt is None else flt & cond
+        if end is not None:
+            cond = pads.field(date_col) <= pa.scalar(pd.Timestamp(end), pa.timestamp("ns"))
+            flt = cond if flt is None else flt & cond
+        tbl = pq.read_table(path, filters=flt, columns=columns)
+        frame = tbl.to_pandas()
+        for col in frame.columns:
+            if spec.columns[col] == "str" and str(frame[col].dtype) != "str":
+                frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
+        return frame.reset_index(drop=True)
+
     # -- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def writer(self) -> Iterator[StoreWriter]:
@@ -263,11 +298,6 @@ class Store:
             w.commit()
         finally:
             lock.release()
-
-    def upsert(self, table: str, frame: pd.DataFrame) -> None:
-        """Merge ``frame`` into ``table`` (new rows win on the key) in one atomic commit."""
-        with self.writer() as w:
-            w.upsert(table, frame)
 
     def _sweep_temporary(self) -> int:
         """Delete the temporary files of killed writers (call only while holding the lock)."""
@@ -373,6 +403,20 @@ class StoreWriter:
         store.collect_garbage(keep)
         self.base = manifest
         self.staged = {}
+
+
+def open_store(settings: Any, *, lock_timeout: float = 30.0) -> StoreBase:
+    """The store ``settings`` name: the desk's PostgreSQL database when ``store_url`` is set
+    (``RERATING_STORE`` / ``--store``), else the local Parquet store in ``data_dir``."""
+    from rerating.data.pgstore import PgStore, is_url
+
+    url = getattr(settings, "store_url", None)
+    if url:
+        if not is_url(url):
+            raise StoreError(f"store {url!r} is not a postgresql://… URL (unset RERATING_STORE "
+                             "for the local store)")
+        return PgStore(url, lock_timeout=lock_timeout)
+    return Store(settings.data_dir, lock_timeout=lock_timeout)
 
 
 def _coverage_of(spec: model.TableSpec, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
