@@ -96,3 +96,31 @@ def test_a_writer_killed_mid_refresh_leaves_the_previous_snapshot(pg_url) -> Non
     assert cov == frame.groupby("ticker").size().to_dict()  # coverage agrees with the rows
     store.upsert("prices", prices(["B.NS"], "2026-04-01", 2))  # the lock was released
     assert int(store.manifest()["generation"]) == after + 1
+
+
+def test_store_init_makes_a_writer_and_a_read_only_analyst(pg_server, pg_url, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`rerating store init` as the owner; the desk's refresh writes as a member of
+    rerating_writer; an analyst's connection reads and cannot write."""
+    import adbc_driver_postgresql.dbapi as pg
+
+    assert main(["store", "init", pg_url]) == 0
+    assert "roles rerating_writer (refresh) and rerating_analyst (read only)" in capsys.readouterr().out
+    assert main(["store", "init", pg_url]) == 0  # again: nothing breaks
+    with pg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'desk_refresh') "
+                    "THEN CREATE ROLE desk_refresh LOGIN PASSWORD 'w-pass' IN ROLE rerating_writer; "
+                    "CREATE ROLE alice LOGIN PASSWORD 'a-pass' IN ROLE rerating_analyst; END IF; END $$")
+    db = pg_url.rsplit("/", 1)[1]
+    writer = PgStore(pg_server.url(db, user="desk_refresh", password="w-pass"))
+    analyst = PgStore(pg_server.url(db, user="alice", password="a-pass"))
+    writer.upsert("prices", prices(["A.NS"], "2026-04-01", 3))
+    assert analyst.read("prices").close.tolist() == [100.0, 101.0, 102.0]
+    assert [c.ticker for c in analyst.coverage("prices")] == ["A.NS"]
+    with pytest.raises(StoreError) as e:
+        analyst.upsert("prices", prices(["B.NS"], "2026-04-01", 3))
+    assert "this connection may only read" in str(e.value) and "a-pass" not in str(e.value)
+    assert set(writer.read("prices")["ticker"]) == {"A.NS"}  # nothing of the analyst's landed
+    capsys.readouterr()
+    assert main(["store", "init", "--print-sql"]) == 0  # for a DBA; connects to nothing
+    out = capsys.readouterr().out
+    assert 'CREATE ROLE "rerating_analyst" NOLOGIN' in out and 'GRANT SELECT ON "rerating"."meta"' in out

@@ -87,6 +87,27 @@ def ddl() -> list[str]:
     return out
 
 
+#: the two roles ``rerating store init`` creates (group roles: a DBA grants them to logins)
+WRITER_ROLE, ANALYST_ROLE = "rerating_writer", "rerating_analyst"
+
+
+def role_sql() -> list[str]:
+    """The writer (the desk's scheduled refresh) and the read-only analyst role, and what each
+    may do; idempotent, so ``store init`` can be run again after an upgrade."""
+    tables = ", ".join(_t(n) for n in ("meta", "coverage", *model.TABLES))
+    out = []
+    for role in (WRITER_ROLE, ANALYST_ROLE):
+        out.append(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+                   f"THEN CREATE ROLE {_q(role)} NOLOGIN; END IF; END $$")
+    out += [
+        f"GRANT USAGE ON SCHEMA {_q(SCHEMA)} TO {_q(WRITER_ROLE)}, {_q(ANALYST_ROLE)}",
+        f"GRANT SELECT ON {tables} TO {_q(ANALYST_ROLE)}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {_q(WRITER_ROLE)}",
+        f"REVOKE CREATE ON SCHEMA {_q(SCHEMA)} FROM PUBLIC",
+    ]
+    return out
+
+
 class _Manifest(dict):  # type: ignore[type-arg]
     """The generation at once; the coverage only when asked for (thousands of rows)."""
 
@@ -123,8 +144,13 @@ class PgStore(StoreBase):
         password = urlsplit(self.url).password
         if password:
             text = text.replace(password, "***")
+        # libpq's own words, without the driver's wrapping and the statement it ran
+        said = re.search(r"(?:ERROR|FATAL):\s*(.*?)(?:\s+(?:Query was:|DETAIL:|HINT:|CONTEXT:)|$)", text)
+        if said:
+            text = said.group(1)
+        if re.search(r'(database|role) "[^"]*" does not exist', text):
+            return f"no such database or role ({text[:200]})"
         for hint, said in (("password authentication failed", "wrong user or password"),
-                           ("does not exist", "no such database or role"),
                            ("Connection refused", "the server is not running or not reachable"),
                            ("could not translate host name", "unknown host"),
                            ("timeout", "the server did not answer in time")):
@@ -150,12 +176,18 @@ class PgStore(StoreBase):
         cur.execute("SELECT to_regclass($1) IS NOT NULL", parameters=(f"{SCHEMA}.meta",))
         return bool(cur.fetchone()[0])
 
-    def init(self) -> None:
-        """Create the schema when it is not there (idempotent)."""
+    def init(self, roles: bool = True) -> None:
+        """Create the schema (and the writer and analyst roles) when they are not there;
+        idempotent. Needs a role that may create schemas and roles (the database's owner)."""
         with self._connection() as conn, conn.cursor() as cur:
-            for stmt in ddl():
-                cur.execute(stmt)
-            conn.commit()
+            try:
+                for stmt in ddl() + (role_sql() if roles else []):
+                    cur.execute(stmt)
+                conn.commit()
+            except Exception as exc:
+                raise StoreError(f"store {self.root}: could not create the schema "
+                                 f"({self._why(exc)}); run it as the database's owner, or "
+                                 "give the SQL of `rerating store init --print-sql` to a DBA") from None
 
     # -- reading -------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -252,9 +284,10 @@ class PgStore(StoreBase):
                 time.sleep(0.2)
             conn.commit()
             try:
-                for stmt in ddl():
-                    cur.execute(stmt)
-                conn.commit()
+                if not self._schema_exists(cur):  # a first refresh by the database's owner
+                    for stmt in ddl():
+                        cur.execute(stmt)
+                    conn.commit()
                 w = PgWriter(self, conn)
                 yield w
                 w.commit()
@@ -298,8 +331,12 @@ class PgWriter:
                 self.conn.rollback()
             if isinstance(exc, StoreError):
                 raise
+            why = self.store._why(exc)
+            if "permission denied" in why:
+                why = (f"this connection may only read ({why[:120]}): refreshes run as a member "
+                       f"of {WRITER_ROLE}")
             raise StoreError(f"store {self.store.root}: the refresh was not committed "
-                             f"({self.store._why(exc)})") from None
+                             f"({why})") from None
         finally:
             cur.close()
         self._pending, self._replace = {}, {}
