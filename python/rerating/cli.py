@@ -77,7 +77,8 @@ def _writes_store(argv: list[str]) -> bool | None:
             words.append(t)
     if not words or words[0] in ("addin", "doctor", "refresh", "store"):
         return None  # (a workbook's refresh checks the workbook first, then its store)
-    if words[0] == "demo" or words[:2] in (["data", "refresh"], ["data", "import"], ["data", "universes"]):
+    if words[0] == "demo" or words[:2] in (["data", "refresh"], ["data", "import"],
+                                           ["data", "universes"], ["data", "sync"]):
         return True
     return source is not None and source != "store"
 
@@ -584,6 +585,39 @@ def _run_refresh(settings: Settings, source: str, names: list[str], start: str |
     finally:
         for bar in bars.values():
             bar.close()
+
+
+@data.command("sync")
+@click.option("--from", "source_url", required=True, metavar="URL",
+              help="The desk's shared store, postgresql://host/db.")
+@click.pass_context
+def data_sync(ctx: click.Context, source_url: str) -> None:
+    """Copy the desk's shared store into the local store (what changed since the last sync
+    only), so that the RR_ functions, books and notes work offline, on a plane or a laptop.
+
+    \b
+    Examples:
+      rerating data sync --from postgresql://alice@db.desk/rerating
+      RERATING_OFFLINE=1 rerating report --market india      # later, with no network
+    """
+    from rerating.data.pgstore import PgStore, is_url
+    from rerating.data.store import Store
+    from rerating.data.sync import sync
+
+    if not is_url(source_url):
+        raise InputError(f"--from {source_url!r} is not a postgresql://… URL")
+    settings = _settings(ctx)
+    if settings.store_url:
+        raise InputError("sync copies the desk's store into the local store: unset "
+                         "RERATING_STORE (or drop --store) for this command")
+    src = PgStore(source_url)
+    report = sync(src, Store(settings.data_dir))
+    copied = ", ".join(f"{t} {n:,} tickers ({report.rows.get(t, 0):,} rows)"
+                       for t, n in report.copied.items())
+    same = sum(report.unchanged.values())
+    click.echo(f"Synced {settings.data_dir} from {src.root} (generation {report.generation}): "
+               + (f"copied {copied}" if copied else "nothing changed since the last sync")
+               + f"; {same:,} table-tickers already current.")
 
 
 @data.command("status")

@@ -384,7 +384,7 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, ProviderError):
         return f"#N/A data source: {msg}"
     if isinstance(exc, StoreError):
-        return f"#N/A store: {msg}"
+        return f"#N/A {msg}" if msg.startswith("store ") else f"#N/A store: {msg}"
     if isinstance(exc, InputError | RerateError):
         return f"#VALUE! {msg}"
     return f"#ERR {type(exc).__name__}"

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from rerating.cli import main
@@ -124,3 +125,66 @@ def test_store_init_makes_a_writer_and_a_read_only_analyst(pg_server, pg_url, ca
     assert main(["store", "init", "--print-sql"]) == 0  # for a DBA; connects to nothing
     out = capsys.readouterr().out
     assert 'CREATE ROLE "rerating_analyst" NOLOGIN' in out and 'GRANT SELECT ON "rerating"."meta"' in out
+
+
+def test_rr_cells_say_the_store_is_unreachable_and_recover_by_themselves(pg_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A desk's store that cannot be reached: the cell says so in one line (no password); once
+    it is there again, the same cells answer, without restarting Excel."""
+    from rerating.data import access
+    from rerating.data.providers.demo import DemoProvider
+    from rerating.data.refresh import refresh
+    from rerating.settings import Settings
+    from tests.udf_harness import call
+
+    url = pg_server.url("comes_later")  # no such database yet: the store is not there
+    data = access.MarketData(Settings(data_dir=tmp_path, log_dir=tmp_path, offline=True,
+                                      store_url=url), recheck_every=0.0)
+    access.use(data)
+    try:
+        cell = call("RR_PRICE", "SMALL250.DEMO")[0][0]
+        assert cell.startswith("#N/A store postgresql://postgres:***@127.0.0.1") and "unreachable" in cell
+        assert pgserver.PASSWORD not in cell
+        pgserver.create_database(pg_server, "comes_later")
+        refresh(PgStore(url), DemoProvider(), ["SMALL250.DEMO"], start="2026-01-01", end="2026-04-30")
+        again = call("RR_PRICE", "SMALL250.DEMO", "2026-04-30")[0][0]
+    finally:
+        access.use(None)
+    closes = PgStore(url).read("prices", ["SMALL250.DEMO"]).set_index("date")["close"]
+    assert again == closes.loc["2026-04-30"]
+
+
+def test_sync_copies_the_desk_store_into_the_local_one_changes_only(pg_url, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from rerating.data.providers.demo import DemoProvider
+    from rerating.data.refresh import refresh
+    from rerating.data.store import Store
+
+    desk = PgStore(pg_url)
+    refresh(desk, DemoProvider(), ["SMALL250.DEMO", "LARGE50.DEMO"], start="2026-01-01", end="2026-03-31")
+    local = tmp_path / "laptop"
+    assert main(["--data-dir", str(local), "data", "sync", "--from", pg_url]) == 0
+    out = capsys.readouterr().out
+    assert "prices 2 tickers (126 rows)" in out and pgserver.PASSWORD not in out
+    for table in ("prices", "index_valuation"):
+        pd.testing.assert_frame_equal(Store(local).read(table), desk.read(table), check_dtype=True)
+    # the desk refreshes one more month; the next sync copies only what changed
+    refresh(desk, DemoProvider(), ["SMALL250.DEMO"], start="2026-01-01", end="2026-04-30")
+    assert main(["--data-dir", str(local), "data", "sync", "--from", pg_url]) == 0
+    out = capsys.readouterr().out
+    assert "prices 1 tickers" in out and "LARGE50" not in out and "already current" in out
+    pd.testing.assert_frame_equal(Store(local).read("prices"), desk.read("prices"), check_dtype=True)
+    assert main(["--data-dir", str(local), "data", "sync", "--from", pg_url]) == 0
+    assert "nothing changed since the last sync" in capsys.readouterr().out
+
+
+def test_a_store_of_another_schema_version_is_said_with_what_to_do(pg_url) -> None:  # type: ignore[no-untyped-def]
+    import adbc_driver_postgresql.dbapi as pg
+
+    store = PgStore(pg_url)
+    store.upsert("prices", prices(["A.NS"], "2026-04-01", 2))
+    with pg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE rerating.meta SET value = '0' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"schema version 0; this Rerating Desk reads version 1: "
+                                         r"run `rerating store init URL`"):
+        store.read("prices")
+    store.init()  # the migration: creates what is missing, keeps every row, moves the version
+    assert store.read("prices").close.tolist() == [100.0, 101.0]

@@ -84,6 +84,9 @@ def ddl() -> list[str]:
         out.append(f"CREATE TABLE IF NOT EXISTS {_t(spec.name)} ({cols}, PRIMARY KEY ({key}))")
     out.append(f"INSERT INTO {_t('meta')} VALUES ('schema_version', '{SCHEMA_VERSION}'), "
                "('generation', '0') ON CONFLICT (key) DO NOTHING")
+    # a migration: what an older schema lacks was created above; then the version moves
+    out.append(f"UPDATE {_t('meta')} SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version' "
+               f"AND value::int < {SCHEMA_VERSION}")
     return out
 
 
@@ -198,6 +201,17 @@ class PgStore(StoreBase):
             with self._connection() as conn, conn.cursor() as cur:
                 if not self._schema_exists(cur):
                     return _Manifest(self, 0, {})
+                cur.execute(f"SELECT value FROM {_t('meta')} WHERE key = 'schema_version'")
+                row = cur.fetchone()
+                version = int(row[0]) if row else 0
+                if version != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"store {self.root} has schema version {version}; this Rerating Desk "
+                        f"reads version {SCHEMA_VERSION}: "
+                        + ("run `rerating store init URL` as the database's owner to bring it "
+                           "up to date (it creates what is missing and keeps every row)"
+                           if version < SCHEMA_VERSION else
+                           "upgrade Rerating Desk on this machine (pip install -U rerating-desk)"))
                 gen = self._generation(cur)
                 cur.execute(f"SELECT DISTINCT tbl FROM {_t('coverage')}")
                 tables = {r[0]: r[0] for r in cur.fetchall()}
