@@ -116,20 +116,20 @@ class MarketData:
         for _attempt in range(3):
             if not missing:
                 return out
-            manifest = self.store.manifest()
-            gen = int(manifest.get("generation", 0))
-            if gen != cached_gen:  # a refresh committed since: read everything from it
-                out, missing = {}, list(tickers)
+            try:  # one snapshot: the rows and the generation they belong to
+                frame, gen = self.store.read_current(table, missing)
+            except FileNotFoundError:  # collected after a newer commit: read that one
+                continue
+            if gen != cached_gen and len(missing) < len(tickers):
+                # a refresh committed since the cache was filled: every ticker asked for is
+                # read again, in one snapshot, so the answer never mixes two refreshes
+                out, missing, cached_gen = {}, list(tickers), gen
+                continue
             with self._lock:
                 if gen > self._generation:
                     self._cache.clear()
                     self._generation = gen
                     self._checked = time.monotonic()
-            try:
-                frame = self.store.read(table, missing, manifest=manifest)
-            except FileNotFoundError:  # collected after a newer commit: read that one
-                cached_gen = -1
-                continue
             key = model.TABLES[table].key[0]
             parts = dict(iter(frame.groupby(key, sort=False))) if len(frame) else {}
             empty = frame.iloc[0:0]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -140,6 +141,8 @@ class PgStore(StoreBase):
         #: what messages name: the URL without its password
         self.root = redact(url)
         self.lock_timeout = lock_timeout
+        #: the cursor of a read_current snapshot, per thread (RR functions read from threads)
+        self._tx = threading.local()
 
     # -- connections ---------------------------------------------------------------------------
     def _why(self, exc: BaseException) -> str:
@@ -244,6 +247,30 @@ class PgStore(StoreBase):
                 "fetched_at": pd.Timestamp(r.fetched_at).isoformat()}
         return out
 
+    def read_current(self, table: str, tickers: Iterable[str]) -> tuple[pd.DataFrame, int]:
+        """One REPEATABLE READ transaction for the generation and every table the read needs
+        (prices with their corporate actions): one snapshot, however often the desk's refresh
+        commits meanwhile (its checkpoints every few seconds)."""
+        try:
+            with self._connection() as conn, conn.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if not self._schema_exists(cur):
+                    return model.empty(model.TABLES[table]), 0
+                gen = self._generation(cur)
+                cur.execute(f"SELECT DISTINCT tbl FROM {_t('coverage')}")
+                manifest = _Manifest(self, gen, {r[0]: r[0] for r in cur.fetchall()})
+                self._tx.cur = cur
+                try:
+                    frame = self.read(table, tickers, manifest=manifest)
+                finally:
+                    self._tx.cur = None
+                conn.rollback()
+        except (FileNotFoundError, StoreError):
+            raise
+        except Exception as exc:
+            raise StoreError(f"store {self.root}: {self._why(exc)}") from None
+        return frame, gen
+
     def _read_table(self, spec: model.TableSpec, manifest: dict[str, Any],
                     tickers: Iterable[str] | None, start: object, end: object,
                     columns: list[str] | None, pinned: bool) -> pd.DataFrame:
@@ -266,15 +293,20 @@ class PgStore(StoreBase):
         sql = (f"SELECT {', '.join(_q(c) for c in fetch)} FROM {_t(spec.name)}"
                + (f" WHERE {' AND '.join(where)}" if where else ""))
         try:
-            with self._connection() as conn, conn.cursor() as cur:
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                gen = self._generation(cur)
-                if pinned and gen != int(manifest.get("generation", 0)):
-                    # the generation this read was pinned to is gone, as a collected file is
-                    raise FileNotFoundError(f"generation {manifest.get('generation')} superseded")
-                cur.execute(sql, parameters=tuple(params) if params else None)
-                table = cur.fetch_arrow_table()
-                conn.rollback()
+            shared = getattr(self._tx, "cur", None)
+            if shared is not None:  # inside read_current's snapshot
+                shared.execute(sql, parameters=tuple(params) if params else None)
+                table = shared.fetch_arrow_table()
+            else:
+                with self._connection() as conn, conn.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    gen = self._generation(cur)
+                    if pinned and gen != int(manifest.get("generation", 0)):
+                        # the generation this read was pinned to is gone, as a collected file is
+                        raise FileNotFoundError(f"generation {manifest.get('generation')} superseded")
+                    cur.execute(sql, parameters=tuple(params) if params else None)
+                    table = cur.fetch_arrow_table()
+                    conn.rollback()
         except (FileNotFoundError, StoreError):
             raise
         except Exception as exc:

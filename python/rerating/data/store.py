@@ -97,6 +97,12 @@ class StoreBase:
                     columns: list[str] | None, pinned: bool = False) -> pd.DataFrame:
         raise NotImplementedError
 
+    def read_current(self, table: str, tickers: Iterable[str]) -> tuple[pd.DataFrame, int]:
+        """Rows of ``tickers`` from the latest commit, and that commit's generation: one
+        snapshot, whatever commits meanwhile (the Excel-facing cache keeps one generation)."""
+        manifest = self.manifest()
+        return self.read(table, tickers, manifest=manifest), int(manifest.get("generation", 0))
+
     def read(self, table: str, tickers: Iterable[str] | None = None, *,
              start: object = None, end: object = None,
              columns: list[str] | None = None,
