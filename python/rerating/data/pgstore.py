@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from rerating.data import model
-from rerating.data.store import StoreBase
+from rerating.data.store import Staging, StoreBase
 from rerating.errors import StoreError
 
 SCHEMA = "rerating"
@@ -346,23 +346,13 @@ class PgStore(StoreBase):
             # closing the connection releases the lock (as a killed writer's does)
 
 
-class PgWriter:
+class PgWriter(Staging):
     """Stages upserts; :meth:`commit` writes them and moves the generation in one transaction."""
 
     def __init__(self, store: PgStore, conn: Any) -> None:
+        super().__init__()
         self.store = store
         self.conn = conn
-        self._pending: dict[str, list[pd.DataFrame]] = {}
-        self._replace: dict[str, set[str]] = {}
-
-    def upsert(self, table: str, frame: pd.DataFrame, *, replace: bool = False) -> None:
-        spec = model.TABLES[table]
-        if frame.empty:
-            return
-        conformed = model.conform(spec, frame)
-        if replace:
-            self._replace.setdefault(table, set()).update(conformed[spec.key[0]].unique())
-        self._pending.setdefault(table, []).append(conformed)
 
     def commit(self) -> None:
         if not self._pending and not self._replace:

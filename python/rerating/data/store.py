@@ -332,20 +332,12 @@ class Store(StoreBase):
         return removed
 
 
-class StoreWriter:
-    """Stages upserts; :meth:`commit` writes new immutable files, then swaps the manifest."""
+class Staging:
+    """What both backends' writers share: upserts staged per table until the commit."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.base = store.manifest()
-        self.staged: dict[str, pd.DataFrame] = {}
+    def __init__(self) -> None:
         self._pending: dict[str, list[pd.DataFrame]] = {}
         self._replace: dict[str, set[str]] = {}
-
-    def current(self, table: str) -> pd.DataFrame:
-        if table in self.staged:
-            return self.staged[table]
-        return self.store.read(table)
 
     def upsert(self, table: str, frame: pd.DataFrame, *, replace: bool = False) -> None:
         """Stage ``frame``; rows whose key is already stored replace the stored rows. With
@@ -357,6 +349,21 @@ class StoreWriter:
         if replace:
             self._replace.setdefault(table, set()).update(conformed[spec.key[0]].unique())
         self._pending.setdefault(table, []).append(conformed)
+
+
+class StoreWriter(Staging):
+    """Stages upserts; :meth:`commit` writes new immutable files, then swaps the manifest."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.base = store.manifest()
+        self.staged: dict[str, pd.DataFrame] = {}
+
+    def current(self, table: str) -> pd.DataFrame:
+        if table in self.staged:
+            return self.staged[table]
+        return self.store.read(table)
 
     def _merge(self) -> None:
         for table, parts in self._pending.items():
