@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -188,3 +189,20 @@ def test_a_store_of_another_schema_version_is_said_with_what_to_do(pg_url) -> No
         store.read("prices")
     store.init()  # the migration: creates what is missing, keeps every row, moves the version
     assert store.read("prices").close.tolist() == [100.0, 101.0]
+
+
+def test_a_book_built_from_the_desk_store_says_which_store(pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from rerating.data.providers.demo import DemoProvider
+    from rerating.data.refresh import refresh
+    from rerating.workbooks import content, engine
+
+    store = PgStore(pg_url)
+    refresh(store, DemoProvider(), ["DEVALPER.DEMO"], start="2025-01-01", end="2026-04-30")
+    book = engine.build(content.dcf(store, "DEVALPER.DEMO"), tmp_path / "m.xlsx").path
+    data = load_workbook(book)["Data"]
+    said = next(r[1].value for r in data.iter_rows() if r[0].value == "Data source")
+    assert said.endswith(f"| store {store.root}") and ":***@" in said
+    with zipfile.ZipFile(book) as z:  # the password is in no part of the book
+        assert not any(pgserver.PASSWORD.encode() in z.read(n) for n in z.namelist())

@@ -58,7 +58,10 @@ def _provenance(source: str, as_of: pd.Timestamp, store: Store | None = None,
     from rerating.data.imports import checks_line
 
     check = checks_line(store, list(tickers), as_of) if store is not None else None
-    return {"rr_source": f"{source} | {check}" if check else source, "rr_as_of": _date(as_of),
+    line = f"{source} | {check}" if check else source
+    if getattr(store, "backend", None) == "postgresql":  # a desk's store: say which (no password)
+        line += f" | store {store.root}"  # type: ignore[union-attr]
+    return {"rr_source": line, "rr_as_of": _date(as_of),
             "rr_is_synthetic": 1 if model.is_synthetic(source) else 0,
             "rr_refreshed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")}
 
