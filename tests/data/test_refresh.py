@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from rerating.data.providers.base import Query
 from rerating.data.providers.demo import DemoProvider
 from rerating.data.refresh import refresh
+
+
+@pytest.fixture
+def store(any_store):  # type: ignore[no-untyped-def]
+    """Every refresh test on both backends: the local Parquet store and PostgreSQL."""
+    return any_store
 
 
 class RecordingDemo(DemoProvider):

@@ -18,6 +18,12 @@ from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
 N_SESSIONS = 39
 
 
+@pytest.fixture
+def store(any_store):  # type: ignore[no-untyped-def]
+    """The refreshes below on both backends: the local Parquet store and PostgreSQL."""
+    return any_store
+
+
 def provider(fake, **kw) -> YahooProvider:  # type: ignore[no-untyped-def]
     sleeps: list[float] = []
     p = YahooProvider(session=fake.session(), sleep=sleeps.append, **kw)
