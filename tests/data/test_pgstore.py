@@ -206,3 +206,16 @@ def test_a_book_built_from_the_desk_store_says_which_store(pg_url, tmp_path) -> 
     assert said.endswith(f"| store {store.root}") and ":***@" in said
     with zipfile.ZipFile(book) as z:  # the password is in no part of the book
         assert not any(pgserver.PASSWORD.encode() in z.read(n) for n in z.namelist())
+
+
+def test_a_note_built_from_the_desk_store_says_which_store(pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, DemoProvider
+    from rerating.data.refresh import refresh
+    from rerating.reports.report import ReportSpec, render
+
+    store = PgStore(pg_url)
+    p = DemoProvider()
+    small, large = p.universe("demo-small")[:20], p.universe("demo-large")[:10]
+    refresh(store, p, [SMALL_INDEX, LARGE_INDEX, *small, *large], start="2023-01-01", end="2026-04-30")
+    page = render(store, ReportSpec(SMALL_INDEX, LARGE_INDEX, small, large), tmp_path / "note").html.read_text()
+    assert f"store {store.root}" in page and ":***@" in page and pgserver.PASSWORD not in page

@@ -146,6 +146,9 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         "price_checks": checks_line(store, [spec.small_index, spec.large_index, *spec.small,
                                             *spec.large], f.as_of),
         "source_label": "SYNTHETIC demo data (fictional companies)" if synthetic else f.source,
+        # a desk's shared store is named (without its password); the local store is not
+        "store_line": (f"store {store.root}" if getattr(store, "backend", None) == "postgresql"
+                       else ""),
         "as_of": f.as_of.strftime("%d %b %Y"), "as_of_iso": f"{f.as_of:%Y-%m-%d}",
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "small_index": spec.small_index, "large_index": spec.large_index, "universe": spec.universe,
