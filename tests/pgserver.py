@@ -90,9 +90,9 @@ def server() -> Iterator[Server]:
     log = root / "server.log"
     opts = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock} "
             "-c fsync=off -c max_connections=60")
-    subprocess.run([*run_as, str(bins / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts,
-                    "-w", "-t", "60", "start"], check=True, capture_output=True, env=env)
-    try:
+    try:  # stopped and removed at the end, also when the start or a test fails
+        subprocess.run([*run_as, str(bins / "pg_ctl"), "-D", str(data), "-l", str(log), "-o",
+                        opts, "-w", "-t", "60", "start"], check=True, capture_output=True, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with socket.socket() as s:

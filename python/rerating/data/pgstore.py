@@ -202,28 +202,33 @@ class PgStore(StoreBase):
     def manifest(self) -> dict[str, Any]:
         try:
             with self._connection() as conn, conn.cursor() as cur:
-                if not self._schema_exists(cur):
-                    return _Manifest(self, 0, {})
-                cur.execute(f"SELECT value FROM {_t('meta')} WHERE key = 'schema_version'")
-                row = cur.fetchone()
-                version = int(row[0]) if row else 0
-                if version != SCHEMA_VERSION:
-                    raise StoreError(
-                        f"store {self.root} has schema version {version}; this Rerating Desk "
-                        f"reads version {SCHEMA_VERSION}: "
-                        + ("run `rerating store init URL` as the database's owner to bring it "
-                           "up to date (it creates what is missing and keeps every row)"
-                           if version < SCHEMA_VERSION else
-                           "upgrade Rerating Desk on this machine (pip install -U rerating-desk)"))
-                gen = self._generation(cur)
-                cur.execute(f"SELECT DISTINCT tbl FROM {_t('coverage')}")
-                tables = {r[0]: r[0] for r in cur.fetchall()}
+                manifest = self._manifest_in(cur)
                 conn.rollback()
         except StoreError:
             raise
         except Exception as exc:
             raise StoreError(f"store {self.root}: {self._why(exc)}") from None
-        return _Manifest(self, gen, tables)
+        return manifest
+
+    def _manifest_in(self, cur: Any) -> _Manifest:
+        """The generation and the tables that hold rows, read in ``cur``'s transaction; a
+        schema of another version is said, with what to do."""
+        if not self._schema_exists(cur):
+            return _Manifest(self, 0, {})
+        cur.execute(f"SELECT value FROM {_t('meta')} WHERE key = 'schema_version'")
+        row = cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.root} has schema version {version}; this Rerating Desk "
+                f"reads version {SCHEMA_VERSION}: "
+                + ("run `rerating store init URL` as the database's owner to bring it "
+                   "up to date (it creates what is missing and keeps every row)"
+                   if version < SCHEMA_VERSION else
+                   "upgrade Rerating Desk on this machine (pip install -U rerating-desk)"))
+        gen = self._generation(cur)
+        cur.execute(f"SELECT DISTINCT tbl FROM {_t('coverage')}")
+        return _Manifest(self, gen, {r[0]: r[0] for r in cur.fetchall()})
 
     def _generation(self, cur: Any) -> int:
         cur.execute(f"SELECT value FROM {_t('meta')} WHERE key = 'generation'")
@@ -254,11 +259,8 @@ class PgStore(StoreBase):
         try:
             with self._connection() as conn, conn.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                if not self._schema_exists(cur):
-                    return model.empty(model.TABLES[table]), 0
-                gen = self._generation(cur)
-                cur.execute(f"SELECT DISTINCT tbl FROM {_t('coverage')}")
-                manifest = _Manifest(self, gen, {r[0]: r[0] for r in cur.fetchall()})
+                manifest = self._manifest_in(cur)
+                gen = int(manifest["generation"])
                 self._tx.cur = cur
                 try:
                     frame = self.read(table, tickers, manifest=manifest)
