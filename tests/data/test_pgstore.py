@@ -184,11 +184,44 @@ def test_a_store_of_another_schema_version_is_said_with_what_to_do(pg_url) -> No
     store.upsert("prices", prices(["A.NS"], "2026-04-01", 2))
     with pg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("UPDATE rerating.meta SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"schema version 0; this Rerating Desk reads version 1: "
+    with pytest.raises(StoreError, match=r"schema version 0; this Rerating Desk reads version 2: "
                                          r"run `rerating store init URL`"):
         store.read("prices")
     store.init()  # the migration: creates what is missing, keeps every row, moves the version
     assert store.read("prices").close.tolist() == [100.0, 101.0]
+
+
+def test_a_version_1_store_moves_its_prices_into_chunks_on_init(pg_url) -> None:  # type: ignore[no-untyped-def]
+    """Version 1 kept one row per session in ``rerating.prices`` (the layout of commit 7e6777a):
+    made here by hand in that layout, ``store init`` moves every row into yearly chunks."""
+    import adbc_driver_postgresql.dbapi as pg
+
+    store = PgStore(pg_url)
+    store.init(roles=False)
+    rows = prices(["A.NS", "B.NS"], "2025-12-29", 5)  # across a year end: two chunks each
+    with pg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE rerating.prices (ticker text, date timestamp, close double precision, "
+                    "adj_close double precision, volume double precision, source text, "
+                    "fetched_at timestamptz, PRIMARY KEY (ticker, date))")
+        for r in rows.itertuples(index=False):
+            cur.execute("INSERT INTO rerating.prices VALUES ($1, $2::timestamp, $3, $4, $5, $6, $7::timestamptz)",
+                        parameters=(r.ticker, r.date.isoformat(), r.close, r.adj_close, r.volume,
+                                    r.source, r.fetched_at.isoformat()))
+        cur.execute("INSERT INTO rerating.coverage SELECT 'prices', t, '2025-12-29', '2026-01-02', 5, "
+                    "'test', '2026-04-30 10:00Z' FROM unnest(ARRAY['A.NS', 'B.NS']) AS t")
+        cur.execute("UPDATE rerating.meta SET value = '1' WHERE key = 'schema_version'")
+        cur.execute("UPDATE rerating.meta SET value = '1' WHERE key = 'generation'")
+    with pytest.raises(StoreError, match=r"version 1; .* moves version 1's prices into yearly chunks"):
+        store.read("prices")
+    store.init()
+    back = store.read("prices")
+    pd.testing.assert_frame_equal(back, rows.sort_values(["ticker", "date"], ignore_index=True))
+    with pg.connect(pg_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT ticker, year, rows FROM rerating.prices_chunks ORDER BY 1, 2")
+        assert cur.fetchall() == [("A.NS", 2025, 3), ("A.NS", 2026, 2), ("B.NS", 2025, 3), ("B.NS", 2026, 2)]
+        cur.execute("SELECT to_regclass('rerating.prices') IS NULL, "
+                    "(SELECT value FROM rerating.meta WHERE key = 'schema_version')")
+        assert cur.fetchall() == [(True, "2")]
 
 
 def test_a_book_built_from_the_desk_store_says_which_store(pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -219,3 +252,38 @@ def test_a_note_built_from_the_desk_store_says_which_store(pg_url, tmp_path) -> 
     refresh(store, p, [SMALL_INDEX, LARGE_INDEX, *small, *large], start="2023-01-01", end="2026-04-30")
     page = render(store, ReportSpec(SMALL_INDEX, LARGE_INDEX, small, large), tmp_path / "note").html.read_text()
     assert f"store {store.root}" in page and ":***@" in page and pgserver.PASSWORD not in page
+
+
+def test_yearly_chunks_merge_as_the_local_store_does(pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Prices live in one chunk per ticker and year on PostgreSQL. Forty random upserts and
+    replaces, across year ends, of windows that overlap what is stored, end with the same
+    rows, coverage and sources as the local store given the same sequence (the oracle)."""
+    import numpy as np
+
+    from rerating.data.store import Store
+
+    rng = np.random.default_rng(25)
+    desk, local = PgStore(pg_url), Store(tmp_path / "oracle")
+    names = ["A.NS", "B.NS", "C.NS", "x'); DROP TABLE prices; --"]
+    for step in range(40):
+        some = list(rng.choice(names, size=int(rng.integers(1, 4)), replace=False))
+        start = pd.Timestamp("2023-11-01") + pd.Timedelta(days=int(rng.integers(0, 900)))
+        frame = prices(some, f"{start:%Y-%m-%d}", int(rng.integers(1, 120)),
+                       base=float(rng.integers(10, 500)), source=f"step{step}")
+        replace = bool(rng.random() < 0.15)
+        for store in (desk, local):
+            with store.writer() as w:
+                w.upsert("prices", frame, replace=replace)
+    pd.testing.assert_frame_equal(desk.read("prices"), local.read("prices"), check_dtype=True)
+    window = dict(start="2024-12-20", end="2025-01-10")
+    pd.testing.assert_frame_equal(desk.read("prices", names[1:], **window),
+                                  local.read("prices", names[1:], **window), check_dtype=True)
+    assert desk.coverage("prices") == local.coverage("prices")
+    assert desk.sources() == local.sources()
+    import adbc_driver_postgresql.dbapi as pg
+
+    with pg.connect(pg_url) as conn, conn.cursor() as cur:  # what a DBA sees beside the chunks
+        cur.execute("SELECT count(*), sum(rows), bool_and(extract(year FROM first) = year "
+                    "AND extract(year FROM last) = year) FROM rerating.prices_chunks")
+        chunks, rows, years_right = cur.fetchone()
+    assert rows == len(local.read("prices")) and years_right and chunks > 4

@@ -15,6 +15,15 @@ The guarantees the local store gives, kept:
   connection ends, so a ``kill -9`` leaves no lock behind and the previous snapshot readable.
 - **Bulk through Arrow**: ADBC's PostgreSQL driver reads query results as Arrow and writes with
   ``COPY``; never row by row.
+- **Prices in yearly chunks.** The prices table (1.7 million rows for the demo market, 90% of
+  the store) is kept as one row per ticker and calendar year, its sessions an Arrow IPC stream
+  in a ``bytea`` (``prices_chunks``), beside plain SQL columns for what a DBA or the coverage
+  needs (first, last, rows, source of the last row, fetched_at). This is the layout Man Group's
+  Arctic ChunkStore uses for the same data on a database server: a row per session costs the
+  server a tuple, a header and a primary-key entry each, and measured here 8x the local store
+  to write and 10x to load (benchmarks/RESULTS.md, 2026-12-04); chunks cost one each per
+  ticker-year. A daily refresh rewrites the current year's chunk of the tickers it touched.
+  The other tables are small and stay one row per key.
 - **SQL from constants and bound parameters only**: table and column names come from
   :data:`rerating.data.model.TABLES`; tickers, dates and values are always parameters.
 - **Credentials never leak**: a password in the URL is replaced by ``***`` in every message
@@ -25,6 +34,7 @@ The guarantees the local store gives, kept:
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -32,15 +42,19 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.ipc  # pa.ipc
 
 from rerating.data import model
 from rerating.data.store import Staging, StoreBase
 from rerating.errors import StoreError
 
 SCHEMA = "rerating"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: tables kept in yearly chunks (see the module's docstring), and the name of their SQL table
+CHUNKED = {"prices": "prices_chunks"}
 #: the advisory lock of the one writer (any constant; "RRDESK" in ASCII)
 WRITER_LOCK = 0x525244455348
 _TYPES = {"str": "text", "float64": "double precision", "datetime64[ns]": "timestamp",
@@ -80,14 +94,27 @@ def ddl() -> list[str]:
            "first timestamp, last timestamp, rows bigint NOT NULL, source text, "
            "fetched_at timestamptz, PRIMARY KEY (tbl, ticker))"]
     for spec in model.TABLES.values():
+        if spec.name in CHUNKED:
+            chunks = _t(CHUNKED[spec.name])
+            out.append(f"CREATE TABLE IF NOT EXISTS {chunks} ({_q(spec.key[0])} text NOT NULL, "
+                       "year int NOT NULL, first timestamp NOT NULL, last timestamp NOT NULL, "
+                       "rows int NOT NULL, source text, fetched_at timestamptz, layout smallint NOT NULL, "
+                       "raw_size int NOT NULL, "
+                       "chunk bytea NOT NULL, "
+                       f"PRIMARY KEY ({_q(spec.key[0])}, year))")
+            # the chunk is compressed already: stored out of line as it is, not compressed again
+            out.append(f"ALTER TABLE {chunks} ALTER COLUMN chunk SET STORAGE EXTERNAL")
+            continue
         cols = ", ".join(f"{_q(c)} {_TYPES[d]}" for c, d in spec.columns.items())
         key = ", ".join(_q(k) for k in spec.key)
         out.append(f"CREATE TABLE IF NOT EXISTS {_t(spec.name)} ({cols}, PRIMARY KEY ({key}))")
     out.append(f"INSERT INTO {_t('meta')} VALUES ('schema_version', '{SCHEMA_VERSION}'), "
                "('generation', '0') ON CONFLICT (key) DO NOTHING")
-    # a migration: what an older schema lacks was created above; then the version moves
+    # a migration: what an older schema lacks was created above; then the version moves, unless
+    # a version-1 table of prices (one row per session) is still there: PgStore.init moves its
+    # rows into chunks first (Arrow IPC is not made in SQL), then the version moves
     out.append(f"UPDATE {_t('meta')} SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version' "
-               f"AND value::int < {SCHEMA_VERSION}")
+               f"AND value::int < {SCHEMA_VERSION} AND to_regclass('{SCHEMA}.prices') IS NULL")
     return out
 
 
@@ -98,7 +125,7 @@ WRITER_ROLE, ANALYST_ROLE = "rerating_writer", "rerating_analyst"
 def role_sql() -> list[str]:
     """The writer (the desk's scheduled refresh) and the read-only analyst role, and what each
     may do; idempotent, so ``store init`` can be run again after an upgrade."""
-    tables = ", ".join(_t(n) for n in ("meta", "coverage", *model.TABLES))
+    tables = ", ".join(_t(CHUNKED.get(n, n)) for n in ("meta", "coverage", *model.TABLES))
     out = []
     for role in (WRITER_ROLE, ANALYST_ROLE):
         out.append(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
@@ -166,15 +193,55 @@ class PgStore(StoreBase):
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[Any]:
-        import adbc_driver_postgresql.dbapi as pg
-
-        try:
-            conn = pg.connect(self.url)
-        except Exception as exc:  # the driver's error carries libpq's words; never the password
-            raise StoreError(f"store {self.root} unreachable: {self._why(exc)}") from None
+        """A connection of its own, closed at the end (the writer's, and ``init``'s)."""
+        conn = self._open()
         try:
             yield conn
         finally:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _reading(self, work: Any) -> Any:
+        """Run ``work(cur)`` in a read transaction on this thread's connection, kept open
+        between calls (an RR function's read then costs a query, not a login: SCRAM's key
+        derivation alone is ~50 ms). A kept connection the server dropped meanwhile (a
+        restart, a network cut) is dropped here and the work runs once more on a new one; any
+        other failure is one line naming the store."""
+        for attempt in (0, 1):
+            conn = getattr(self._tx, "conn", None)
+            reused = conn is not None and getattr(self._tx, "pid", None) == os.getpid()
+            if not reused:
+                conn = self._open()
+                self._tx.conn, self._tx.pid = conn, os.getpid()
+            try:
+                with conn.cursor() as cur:
+                    try:
+                        return work(cur)
+                    finally:
+                        conn.rollback()
+            except (FileNotFoundError, StoreError):
+                raise
+            except Exception as exc:
+                self._tx.conn = None
+                with contextlib.suppress(Exception):
+                    conn.close()
+                if reused and attempt == 0:
+                    continue
+                raise StoreError(f"store {self.root}: {self._why(exc)}") from None
+        raise AssertionError("unreachable")
+
+    def _open(self) -> Any:
+        import adbc_driver_postgresql.dbapi as pg
+
+        try:
+            return pg.connect(self.url)
+        except Exception as exc:  # the driver's error carries libpq's words; never the password
+            raise StoreError(f"store {self.root} unreachable: {self._why(exc)}") from None
+
+    def close(self) -> None:
+        """Close this thread's kept read connection (the server closes it too when the process ends)."""
+        conn, self._tx.conn = getattr(self._tx, "conn", None), None
+        if conn is not None and getattr(self._tx, "pid", None) == os.getpid():
             with contextlib.suppress(Exception):
                 conn.close()
 
@@ -189,26 +256,39 @@ class PgStore(StoreBase):
             try:
                 for stmt in ddl() + (role_sql() if roles else []):
                     cur.execute(stmt)
+                self._migrate_v1_prices(cur)
                 conn.commit()
             except Exception as exc:
                 raise StoreError(f"store {self.root}: could not create the schema "
                                  f"({self._why(exc)}); run it as the database's owner, or "
                                  "give the SQL of `rerating store init --print-sql` to a DBA") from None
 
+    def _migrate_v1_prices(self, cur: Any) -> None:
+        """Version 1 kept a row per session in ``prices``: its rows move into yearly chunks
+        (every row kept, checked by count), the old table goes and the version moves to 2."""
+        cur.execute("SELECT to_regclass($1) IS NOT NULL", parameters=(f"{SCHEMA}.prices",))
+        if not cur.fetchone()[0]:
+            return
+        spec = model.PRICES
+        cur.execute(f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_t('prices')}")
+        old = _canonical(spec, cur.fetch_arrow_table(), spec.column_names)
+        cur.execute(f"DELETE FROM {_t(CHUNKED['prices'])}")
+        if len(old):
+            cur.adbc_ingest(CHUNKED["prices"], _chunks(spec, old), mode="append",
+                            db_schema_name=SCHEMA)
+        cur.execute(f"SELECT coalesce(sum(rows), 0) FROM {_t(CHUNKED['prices'])}")
+        moved = int(cur.fetchone()[0])
+        if moved != len(old):
+            raise StoreError(f"moving {len(old)} price rows into chunks kept {moved}; nothing changed")
+        cur.execute(f"DROP TABLE {_t('prices')}")
+        cur.execute(f"UPDATE {_t('meta')} SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'")
+
     # -- reading -------------------------------------------------------------------------------
     def exists(self) -> bool:
         return int(self.manifest().get("generation", 0)) > 0
 
     def manifest(self) -> dict[str, Any]:
-        try:
-            with self._connection() as conn, conn.cursor() as cur:
-                manifest = self._manifest_in(cur)
-                conn.rollback()
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"store {self.root}: {self._why(exc)}") from None
-        return manifest
+        return self._reading(self._manifest_in)
 
     def _manifest_in(self, cur: Any) -> _Manifest:
         """The generation and the tables that hold rows, read in ``cur``'s transaction; a
@@ -223,7 +303,8 @@ class PgStore(StoreBase):
                 f"store {self.root} has schema version {version}; this Rerating Desk "
                 f"reads version {SCHEMA_VERSION}: "
                 + ("run `rerating store init URL` as the database's owner to bring it "
-                   "up to date (it creates what is missing and keeps every row)"
+                   "up to date (it creates what is missing, moves version 1's prices "
+                   "into yearly chunks and keeps every row)"
                    if version < SCHEMA_VERSION else
                    "upgrade Rerating Desk on this machine (pip install -U rerating-desk)"))
         gen = self._generation(cur)
@@ -236,13 +317,16 @@ class PgStore(StoreBase):
         return int(row[0]) if row else 0
 
     def _coverage_rows(self) -> dict[str, dict[str, Any]]:
-        with self._connection() as conn, conn.cursor() as cur:
+        def work(cur: Any) -> pd.DataFrame | None:
             if not self._schema_exists(cur):
-                return {}
+                return None
             cur.execute(f"SELECT tbl, ticker, first, last, rows, source, fetched_at "
                         f"FROM {_t('coverage')} ORDER BY tbl, ticker")
-            frame = cur.fetch_arrow_table().to_pandas()
-            conn.rollback()
+            return cur.fetch_arrow_table().to_pandas()
+
+        frame = self._reading(work)
+        if frame is None:
+            return {}
         out: dict[str, dict[str, Any]] = {}
         for r in frame.itertuples(index=False):
             out.setdefault(r.tbl, {})[r.ticker] = {
@@ -256,66 +340,82 @@ class PgStore(StoreBase):
         """One REPEATABLE READ transaction for the generation and every table the read needs
         (prices with their corporate actions): one snapshot, however often the desk's refresh
         commits meanwhile (its checkpoints every few seconds)."""
-        try:
-            with self._connection() as conn, conn.cursor() as cur:
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                manifest = self._manifest_in(cur)
-                gen = int(manifest["generation"])
-                self._tx.cur = cur
-                try:
-                    frame = self.read(table, tickers, manifest=manifest)
-                finally:
-                    self._tx.cur = None
-                conn.rollback()
-        except (FileNotFoundError, StoreError):
-            raise
-        except Exception as exc:
-            raise StoreError(f"store {self.root}: {self._why(exc)}") from None
-        return frame, gen
+        def work(cur: Any) -> tuple[pd.DataFrame, int]:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            manifest = self._manifest_in(cur)
+            self._tx.cur = cur
+            try:
+                return self.read(table, tickers, manifest=manifest), int(manifest["generation"])
+            finally:
+                self._tx.cur = None
+
+        return self._reading(work)
 
     def _read_table(self, spec: model.TableSpec, manifest: dict[str, Any],
                     tickers: Iterable[str] | None, start: object, end: object,
                     columns: list[str] | None, pinned: bool) -> pd.DataFrame:
         cols = list(columns) if columns is not None else spec.column_names
         key, date_col = spec.key[0], spec.key[1]
-        where, params = [], []
+        where: list[str] = []
+        params: list[str] = []
         if tickers is not None:
             names = list(dict.fromkeys(tickers))
             if not names:
                 return model.empty(spec)[cols]
             where.append(f"{_q(key)} IN (SELECT unnest(string_to_array(${len(params) + 1}, chr(31))))")
             params.append("\x1f".join(names))
-        if start is not None:
-            where.append(f"{_q(date_col)} >= ${len(params) + 1}::timestamp")
-            params.append(pd.Timestamp(start).isoformat())
-        if end is not None:
-            where.append(f"{_q(date_col)} <= ${len(params) + 1}::timestamp")
-            params.append(pd.Timestamp(end).isoformat())
-        fetch = list(dict.fromkeys([*cols, *(k for k in spec.key)]))
-        sql = (f"SELECT {', '.join(_q(c) for c in fetch)} FROM {_t(spec.name)}"
-               + (f" WHERE {' AND '.join(where)}" if where else ""))
-        try:
-            shared = getattr(self._tx, "cur", None)
-            if shared is not None:  # inside read_current's snapshot
-                shared.execute(sql, parameters=tuple(params) if params else None)
-                table = shared.fetch_arrow_table()
+        chunked = spec.name in CHUNKED
+        for bound, op in ((start, ">="), (end, "<=")):
+            if bound is None:
+                continue
+            if chunked:  # the chunks of the years the window touches; the rows are cut below
+                where.append(f"year {op} ${len(params) + 1}::int")
+                params.append(str(pd.Timestamp(bound).year))
             else:
-                with self._connection() as conn, conn.cursor() as cur:
-                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    gen = self._generation(cur)
-                    if pinned and gen != int(manifest.get("generation", 0)):
-                        # the generation this read was pinned to is gone, as a collected file is
-                        raise FileNotFoundError(f"generation {manifest.get('generation')} superseded")
-                    cur.execute(sql, parameters=tuple(params) if params else None)
-                    table = cur.fetch_arrow_table()
-                    conn.rollback()
-        except (FileNotFoundError, StoreError):
-            raise
-        except Exception as exc:
-            raise StoreError(f"store {self.root}: {self._why(exc)}") from None
-        # in key order, as the Parquet store returns them (Arrow sorts faster than the server)
-        table = table.sort_by([(k, "ascending") for k in spec.key]).select(cols)
+                where.append(f"{_q(date_col)} {op} ${len(params) + 1}::timestamp")
+                params.append(pd.Timestamp(bound).isoformat())
+        if chunked:
+            sql = (f"SELECT {_q(key)}, layout, raw_size, chunk FROM {_t(CHUNKED[spec.name])}"
+                   + (f" WHERE {' AND '.join(where)}" if where else "") + f" ORDER BY {_q(key)}, year")
+        else:
+            fetch = list(dict.fromkeys([*cols, *(k for k in spec.key)]))
+            sql = (f"SELECT {', '.join(_q(c) for c in fetch)} FROM {_t(spec.name)}"
+                   + (f" WHERE {' AND '.join(where)}" if where else ""))
+        table = self._query(sql, params, manifest, pinned)
+        if chunked:
+            table = _unchunk(spec, table)
+            if start is not None or end is not None:
+                import pyarrow.compute as pc
+
+                dates = table.column(date_col)
+                keep = pc.and_kleene(
+                    pc.greater_equal(dates, pa.scalar(pd.Timestamp(start or "1900-01-01"), dates.type)),
+                    pc.less_equal(dates, pa.scalar(pd.Timestamp(end or "2262-01-01"), dates.type)))
+                table = table.filter(keep)
+            table = table.select(cols)  # already in key order: chunks by (ticker, year), sorted within
+        else:
+            # in key order, as the Parquet store returns them (Arrow sorts faster than the server)
+            table = table.sort_by([(k, "ascending") for k in spec.key]).select(cols)
         return _canonical(spec, table, cols)
+
+    def _query(self, sql: str, params: list[str], manifest: dict[str, Any], pinned: bool) -> pa.Table:
+        """One SELECT as Arrow: in read_current's snapshot when inside one, else in a
+        REPEATABLE READ transaction of its own that checks the generation a pinned read wants."""
+        shared = getattr(self._tx, "cur", None)
+        if shared is not None:  # inside read_current's snapshot (its _reading says what fails)
+            shared.execute(sql, parameters=tuple(params) if params else None)
+            return shared.fetch_arrow_table()
+
+        def work(cur: Any) -> pa.Table:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            gen = self._generation(cur)
+            if pinned and gen != int(manifest.get("generation", 0)):
+                # the generation this read was pinned to is gone, as a collected file is
+                raise FileNotFoundError(f"generation {manifest.get('generation')} superseded")
+            cur.execute(sql, parameters=tuple(params) if params else None)
+            return cur.fetch_arrow_table()
+
+        return self._reading(work)
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -385,6 +485,9 @@ class PgWriter(Staging):
         key = list(spec.key)
         new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         new = new.drop_duplicates(key, keep="last")
+        if spec.name in CHUNKED:
+            self._write_chunks(cur, spec, new)
+            return
         touched = "\x1f".join(map(str, new[spec.key[0]].unique()))
         gone = self._replace.get(spec.name)
         if gone:
@@ -416,6 +519,115 @@ class PgWriter(Staging):
                     parameters=(spec.name, names))
 
 
+    def _write_chunks(self, cur: Any, spec: model.TableSpec, new: pd.DataFrame) -> None:
+        """Upsert into yearly chunks: the stored chunks of the (ticker, year)s written are read,
+        merged with the new rows (new rows win on the key), and written back whole."""
+        chunks, k = _t(CHUNKED[spec.name]), _q(spec.key[0])
+        gone = self._replace.get(spec.name) or set()
+        if gone:
+            cur.execute(f"DELETE FROM {chunks} WHERE {k} IN "
+                        "(SELECT unnest(string_to_array($1, chr(31))))", parameters=("\x1f".join(gone),))
+        years = pd.DatetimeIndex(new[spec.key[1]]).year
+        keys = pa.table({"ticker": pa.array(new[spec.key[0]].astype(object), pa.string()),
+                         "year": pa.array(years, pa.int32())}).group_by(["ticker", "year"]).aggregate([])
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS rr_chunk_keys (ticker text, year int) "
+                    "ON COMMIT DELETE ROWS")
+        cur.execute("DELETE FROM rr_chunk_keys")
+        cur.adbc_ingest("rr_chunk_keys", keys, mode="append", temporary=True)
+        cur.execute(f"DELETE FROM {chunks} AS c USING rr_chunk_keys AS n "
+                    f"WHERE c.{k} = n.ticker AND c.year = n.year RETURNING c.{k}, c.layout, c.raw_size, c.chunk")
+        old = cur.fetch_arrow_table()
+        if old.num_rows:
+            stored = _canonical(spec, _unchunk(spec, old), spec.column_names)
+            new = pd.concat([stored, new[spec.column_names]], ignore_index=True)
+            new = new.drop_duplicates(list(spec.key), keep="last")
+        if len(new):
+            cur.adbc_ingest(CHUNKED[spec.name], _chunks(spec, new), mode="append", db_schema_name=SCHEMA)
+        names = "\x1f".join(sorted(set(keys.column("ticker").to_pylist()) | gone))
+        cur.execute(f"DELETE FROM {_t('coverage')} WHERE tbl = $1 AND ticker IN "
+                    "(SELECT unnest(string_to_array($2, chr(31))))", parameters=(spec.name, names))
+        cur.execute(f"INSERT INTO {_t('coverage')} (tbl, ticker, first, last, rows, source, fetched_at) "
+                    f"SELECT $1, {k}, min(first), max(last), sum(rows), "
+                    f"(array_agg(source ORDER BY year DESC))[1], max(fetched_at) FROM {chunks} "
+                    f"WHERE {k} IN (SELECT unnest(string_to_array($2, chr(31)))) GROUP BY {k}",
+                    parameters=(spec.name, names))
+
+
+#: the layout of a chunk: one Arrow record batch message of the table's columns but the ticker
+#: (the types of :func:`_arrow`), compressed as an LZ4 frame (a third of the bytes: dates,
+#: sources and fetch times repeat; read back at GB/s), its uncompressed size in ``raw_size``.
+#: A chunk names its layout, so a later layout can still read this one.
+CHUNK_LAYOUT = 1
+
+
+def _chunk_schema(spec: model.TableSpec) -> pa.Schema:
+    return pa.schema([f for f in _arrow(spec, model.empty(spec)).schema if f.name != spec.key[0]])
+
+
+def _chunks(spec: model.TableSpec, frame: pd.DataFrame) -> pa.Table:
+    """Rows of a chunked table as one row per (ticker, calendar year): the year's rows in date
+    order as one Arrow record batch message (every column but the ticker; the schema is
+    :data:`CHUNK_LAYOUT`'s, not repeated in each chunk), with first, last, rows, the source of
+    the last row and the latest fetched_at beside it in SQL columns."""
+    key, date_col = spec.key
+    codes, names = pd.factorize(frame[key], sort=True)
+    dates = frame[date_col].to_numpy("datetime64[ns]").view("int64")
+    if len(frame) > 1 and not bool(np.all((codes[1:] > codes[:-1])
+                                          | ((codes[1:] == codes[:-1]) & (dates[1:] > dates[:-1])))):
+        order = np.lexsort((dates, codes))
+        frame, codes, dates = frame.iloc[order], codes[order], dates[order]
+    years = pd.DatetimeIndex(frame[date_col]).year.to_numpy()
+    change = (codes[1:] != codes[:-1]) | (years[1:] != years[:-1])
+    starts = np.concatenate([[0], change.nonzero()[0] + 1]).astype(np.int64)
+    ends = np.append(starts[1:], len(frame))
+    last = ends - 1
+    body = _arrow(spec, frame).drop_columns([key]).combine_chunks()
+    batch = body.to_batches()[0] if body.num_rows else None
+    raw = [batch.slice(a, b - a).serialize() for a, b in zip(starts, ends, strict=True)] if batch else []
+    blobs = [pa.compress(r, codec="lz4", asbytes=False) for r in raw]
+    fetched = frame["fetched_at"].to_numpy("datetime64[ns]").view("int64")
+    sizes = np.fromiter((b.size for b in blobs), np.int64, len(blobs))
+    return pa.table({
+        key: pa.array(np.asarray(names, dtype=object)[codes[starts]], pa.string()),
+        "year": pa.array(years[starts], pa.int32()),
+        "first": pa.array(dates[starts].view("datetime64[ns]").astype("datetime64[us]")),
+        "last": pa.array(dates[last].view("datetime64[ns]").astype("datetime64[us]")),
+        "rows": pa.array(ends - starts, pa.int32()),
+        "source": body.column("source").take(pa.array(last)),
+        "fetched_at": pa.array(np.maximum.reduceat(fetched, starts) // 1000 if len(starts) else [],
+                               pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        "layout": pa.array(np.full(len(starts), CHUNK_LAYOUT), pa.int16()),
+        "raw_size": pa.array([r.size for r in raw], pa.int32()),
+        # one buffer and its offsets: ADBC's COPY takes binary columns, not a list of buffers
+        "chunk": pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), len(blobs),
+            [None, pa.py_buffer(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)),
+             pa.py_buffer(b"".join(blobs))]),
+    }) if len(frame) else pa.table({})
+
+
+def _unchunk(spec: model.TableSpec, result: pa.Table) -> pa.Table:
+    """The rows of chunks read back (a result of ticker, layout and chunk columns), in chunk
+    order, the ticker added back."""
+    key = spec.key[0]
+    schema = _chunk_schema(spec)
+    if result.num_rows == 0:
+        return schema.empty_table().add_column(0, pa.field(key, pa.string()), pa.array([], pa.string()))
+    layouts = set(result.column("layout").to_pylist())
+    if layouts != {CHUNK_LAYOUT}:
+        raise StoreError(f"the store holds {spec.name} chunks of layout {sorted(layouts)}; this "
+                         f"Rerating Desk reads layout {CHUNK_LAYOUT}: upgrade it on this machine")
+    sizes = result.column("raw_size").to_pylist()
+    chunks = (c.as_buffer() for part in result.column("chunk").chunks for c in part)
+    batches = [pa.ipc.read_record_batch(pa.decompress(c, n, codec="lz4", asbytes=False), schema)
+               for c, n in zip(chunks, sizes, strict=True)]
+    rows = pa.Table.from_batches(batches, schema)
+    counts = np.fromiter((b.num_rows for b in batches), np.int64, len(batches))
+    # each chunk's ticker repeated over its rows: a take in Arrow, not 1.7 million Python strings
+    ticker = result.column(key).combine_chunks().take(np.repeat(np.arange(len(counts)), counts))
+    return rows.add_column(0, pa.field(key, pa.string()), ticker)
+
+
 def _arrow(spec: model.TableSpec, frame: pd.DataFrame) -> pa.Table:
     """A frame as Arrow with the column types the tables have (timestamps in microseconds,
     PostgreSQL's precision)."""
@@ -427,8 +639,8 @@ def _arrow(spec: model.TableSpec, frame: pd.DataFrame) -> pa.Table:
     cols = {}
     for c, d in spec.columns.items():
         s = frame[c]
-        if d == "str":  # conform made them str or missing: Arrow converts them in one pass
-            cols[c] = pa.array(s.astype(object).where(s.notna(), None), pa.string(), from_pandas=True)
+        if d == "str":  # conform made them str or missing: Arrow takes pandas' Arrow strings as they are
+            cols[c] = pa.array(s, pa.string(), from_pandas=True)
         elif d.startswith("datetime"):
             cols[c] = pa.array(s.astype(d.replace("ns", "us")), fields[len(cols)].type)
         else:
