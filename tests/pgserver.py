@@ -10,6 +10,7 @@ server does. Skipped, with the reason, where PostgreSQL's server binaries are no
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -24,6 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PASSWORD = "s3cr3t-for-tests-only"
+#: the real one, taken before the tests' no-network guard replaces it (the relay talks to the
+#: throwaway server on 127.0.0.1 only)
+_sock_connect = socket.socket.connect
+
+
+def _connect(address: tuple[str, int]) -> socket.socket:
+    s = socket.socket()
+    try:
+        _sock_connect(s, address)
+    except OSError:
+        s.close()
+        raise
+    return s
 
 
 def bin_dir() -> Path | None:
@@ -113,3 +127,99 @@ def create_database(srv: Server, name: str) -> str:
     with pg.connect(srv.url(), autocommit=True) as conn, conn.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')  # name: the test's own constant
     return srv.url(name)
+
+
+class Relay:
+    """A TCP relay between the store's clients and the server, to cut the network in the
+    middle of an answer: real sockets, the real driver and server on either side.
+
+    ``cut_after(n)`` arms it: once ``n`` more bytes went from the server to a client, every
+    connection through it is reset (as a dropped VPN or a pulled cable is seen by libpq); new
+    connections are refused until :meth:`heal`.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = int(self.listener.getsockname()[1])
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._budget: int | None = None
+        self.down = False
+        self.cuts = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, srv: Server, db: str) -> str:
+        return srv.url(db).replace(f":{srv.port}/", f":{self.port}/")
+
+    def cut_after(self, nbytes: int) -> None:
+        with self._lock:
+            self._budget = nbytes
+
+    def heal(self) -> None:
+        with self._lock:
+            self._budget, self.down = None, False
+
+    def _cut(self) -> None:
+        import struct
+
+        self.down, self.cuts = True, self.cuts + 1
+        for s in self._socks:
+            with contextlib.suppress(OSError):  # RST, not FIN: the peer sees a reset connection
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.shutdown(socket.SHUT_RD)  # wakes the pump blocked in recv, sends nothing
+            with contextlib.suppress(OSError):
+                s.close()
+        self._socks.clear()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                if self.down:
+                    client.close()
+                    continue
+                try:
+                    server = _connect(("127.0.0.1", self.target))
+                except OSError:
+                    client.close()
+                    continue
+                self._socks += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, to_client: bool) -> None:
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                return
+            if not data:
+                with contextlib.suppress(OSError):
+                    dst.shutdown(socket.SHUT_WR)
+                return
+            with self._lock:
+                if to_client and self._budget is not None:
+                    self._budget -= len(data)
+                    if self._budget <= 0:
+                        self._cut()
+                        return
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        with self._lock:
+            self._cut()
+        self.listener.close()

@@ -23,7 +23,7 @@ from rerating.data import model
 from rerating.data.providers import PROVIDERS, SOURCE_NAMES, is_demo_ticker
 from rerating.errors import CacheMiss, InputError, RerateError
 from rerating.settings import Settings
-from rerating.tracebacks import record
+from rerating.tracebacks import record, scrub
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
@@ -1742,8 +1742,8 @@ def _warning_to_log(message: Warning | str, category: type[Warning], filename: s
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now(dt.UTC).isoformat()} warning {category.__name__} "
-                     f"at {filename}:{lineno}: {message}\n")
+            fh.write(scrub(f"--- {dt.datetime.now(dt.UTC).isoformat()} warning {category.__name__} "
+                           f"at {filename}:{lineno}: {message}\n"))
     except OSError:
         pass  # a warning is never worth failing a command for
 
@@ -1780,7 +1780,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except Exception as e:  # the boundary: log the traceback, show one line
         path = record(e, " ".join(sys.argv), Settings.from_env().log_file)
-        click.echo(f"internal error: {type(e).__name__}: {e}"
+        click.echo(scrub(f"internal error: {type(e).__name__}: {e}")
                    + (f" (traceback in {path})" if path else ""), err=True)
         return EXIT_INTERNAL
     return 0

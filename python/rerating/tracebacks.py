@@ -7,17 +7,31 @@ The file is ``Settings.log_file``, the path ``rerating doctor`` prints.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import traceback
 from pathlib import Path
 
+#: a password in a URL (``scheme://user:secret@host``) or in libpq's ``key=value`` form
+_SECRETS = ((re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@]*@", re.I), r"\1***@"),
+            (re.compile(r"(\bpassword\s*=\s*)(?:'[^']*'|[^\s&]+)", re.I), r"\1***"))
+
+
+def scrub(text: str) -> str:
+    """``text`` with every password it carries replaced by ``***``: what the log and the
+    terminal get (a command line may hold ``--store postgresql://user:secret@host/db``)."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
 
 def record(exc: BaseException, where: str, path: Path) -> Path | None:
-    """Append ``exc``'s traceback to ``path``; the path written, or None if it could not be."""
+    """Append ``exc``'s traceback to ``path``, passwords scrubbed; the path written, or None
+    if it could not be."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now(dt.UTC).isoformat()} {where}\n")
-            fh.write("".join(traceback.format_exception(exc)))
+            fh.write(scrub(f"--- {dt.datetime.now(dt.UTC).isoformat()} {where}\n"))
+            fh.write(scrub("".join(traceback.format_exception(exc))))
         return path
     except OSError:
         return None

@@ -27,6 +27,32 @@ def test_redact_hides_the_password_only() -> None:
     assert redact("postgresql://desk:hunter2@db.example:5432/rr?sslmode=verify-full") == \
         "postgresql://desk:***@db.example:5432/rr?sslmode=verify-full"
     assert redact("postgresql://db.example/rr") == "postgresql://db.example/rr"
+    assert redact("postgresql://db.example/rr?user=desk&password=hunter2&sslmode=require") == \
+        "postgresql://db.example/rr?user=desk&password=***&sslmode=require"
+
+
+def test_an_internal_error_with_a_desk_store_logs_and_says_no_password(pg_url, tmp_path, capsys,
+                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The boundary writes the command line and the traceback to the log file: both carry the
+    URL (``--store``, and here the exception's own text), neither the password."""
+    import sys
+
+    from rerating.data.pgstore import PgStore as Pg
+
+    def broken(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"driver fault talking to {self.url} (password={pgserver.PASSWORD})")
+
+    monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(Pg, "manifest", broken)
+    argv = ["--store", pg_url, "data", "status"]
+    monkeypatch.setattr(sys, "argv", ["rerating", *argv])
+    assert main(argv) == 70
+    out, err = capsys.readouterr()
+    log = (tmp_path / "logs" / "rerating.log").read_text()
+    assert "RuntimeError: driver fault talking to postgresql://postgres:***@127.0.0.1" in log
+    assert "--store postgresql://postgres:***@" in log and "password=***" in log
+    assert "internal error: RuntimeError" in err
+    assert pgserver.PASSWORD not in out + err + log
 
 
 def test_a_wrong_password_or_a_server_down_is_one_line_without_the_password(pg_server, pg_url) -> None:  # type: ignore[no-untyped-def]
@@ -287,3 +313,31 @@ def test_yearly_chunks_merge_as_the_local_store_does(pg_url, tmp_path) -> None: 
                     "AND extract(year FROM last) = year) FROM rerating.prices_chunks")
         chunks, rows, years_right = cur.fetchone()
     assert rows == len(local.read("prices")) and years_right and chunks > 4
+
+
+def test_a_network_cut_in_the_middle_of_a_read_is_one_line_and_the_next_read_recovers(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """The connection is reset after 256 KiB of the answer for 60 tickers x 1,000 sessions (a relay between the driver and
+    the real server): the read fails in one line naming the store and what to do, the kept
+    connection is dropped, and once the network is back the same store object reads again."""
+    from rerating.excel import error_text
+
+    url = pgserver.create_database(pg_server, "cut")
+    names = [f"K{i}.NS" for i in range(60)]
+    PgStore(url).upsert("prices", prices(names, "2020-01-01", 1000))
+    relay = pgserver.Relay(pg_server.port)
+    try:
+        store = PgStore(relay.url(pg_server, "cut"))
+        assert len(store.read("prices", names[:1])) == 1000  # a kept connection, through the relay
+        relay.cut_after(256 * 1024)
+        with pytest.raises(StoreError) as e:
+            store.read("prices", names)
+        msg = str(e.value)
+        assert relay.cuts == 1 and "\n" not in msg and pgserver.PASSWORD not in msg
+        assert msg.startswith(f"store postgresql://postgres:***@127.0.0.1:{relay.port}/cut")
+        assert "the connection to the store was lost" in msg and "run it again" in msg
+        assert error_text(e.value).startswith("#N/A store postgresql://postgres:***@")
+        relay.heal()
+        back = store.read("prices", names)
+        assert len(back) == 60_000 and back[back.ticker == "K59.NS"].close.iloc[-1] == 100.0 + 999 + 5.9
+    finally:
+        relay.close()

@@ -40,7 +40,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,11 @@ SCHEMA = "rerating"
 SCHEMA_VERSION = 2
 #: tables kept in yearly chunks (see the module's docstring), and the name of their SQL table
 CHUNKED = {"prices": "prices_chunks"}
+#: libpq waits for ever on a network that went silent: 10 s for a server to answer a connect,
+#: and TCP keepalives that notice a dead connection in the middle of a read within about a
+#: minute (idle 30 s, then 3 probes 10 s apart). A URL's own values win.
+LIBPQ_DEFAULTS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+                  "keepalives_interval": 10, "keepalives_count": 3}
 #: the advisory lock of the one writer (any constant; "RRDESK" in ASCII)
 WRITER_LOCK = 0x525244455348
 _TYPES = {"str": "text", "float64": "double precision", "datetime64[ns]": "timestamp",
@@ -66,12 +71,11 @@ def is_url(text: str | None) -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` without its password (``postgresql://u:***@host/db``), as every message says it."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """``url`` without its password (``postgresql://u:***@host/db``, ``?password=***``), as
+    every message says it."""
+    from rerating.tracebacks import scrub
+
+    return scrub(url)
 
 
 def _q(name: str) -> str:
@@ -174,19 +178,32 @@ class PgStore(StoreBase):
     # -- connections ---------------------------------------------------------------------------
     def _why(self, exc: BaseException) -> str:
         text = " ".join(str(exc).split())
-        password = urlsplit(self.url).password
-        if password:
-            text = text.replace(password, "***")
+        for password in (urlsplit(self.url).password,
+                         *re.findall(r"[?&]password=([^&]+)", self.url)):
+            if password:
+                text = text.replace(password, "***")
         # libpq's own words, without the driver's wrapping and the statement it ran
         said = re.search(r"(?:ERROR|FATAL):\s*(.*?)(?:\s+(?:Query was:|DETAIL:|HINT:|CONTEXT:)|$)", text)
         if said:
             text = said.group(1)
+        text = text.removeprefix("IO: ").removeprefix("[libpq] ")
         if re.search(r'(database|role) "[^"]*" does not exist', text):
-            return f"no such database or role ({text[:200]})"
-        for hint, said in (("password authentication failed", "wrong user or password"),
-                           ("Connection refused", "the server is not running or not reachable"),
-                           ("could not translate host name", "unknown host"),
-                           ("timeout", "the server did not answer in time")):
+            return (f"no such database or role ({text[:200]}); check the URL's database and user, "
+                    "or have the desk's DBA run `rerating store init`")
+        lost = ("the connection to the store was lost; check the network or VPN and run it "
+                "again (RR cells recalculate by themselves once it is back)")
+        for hint, said in (("password authentication failed",
+                            "wrong user or password; check PGPASSWORD, ~/.pgpass or the URL"),
+                           ("Connection refused", "the server is not running or not reachable; "
+                            "start it, or check the host and port"),
+                           ("could not translate host name", "unknown host; check the URL's host"),
+                           ("server closed the connection unexpectedly", lost),
+                           ("Connection reset by peer", lost),
+                           ("could not receive data from server", lost),
+                           ("no connection to the server", lost),
+                           ("SSL SYSCALL error", lost),
+                           ("timeout", "the server did not answer in time; check the network "
+                            "or VPN and run it again")):
             if hint in text:
                 return f"{said} ({text[:200]})"
         return text[:300]
@@ -233,8 +250,12 @@ class PgStore(StoreBase):
     def _open(self) -> Any:
         import adbc_driver_postgresql.dbapi as pg
 
+        url = self.url
+        for name, value in LIBPQ_DEFAULTS.items():  # unless the URL says otherwise
+            if f"{name}=" not in url:
+                url += ("&" if "?" in url else "?") + f"{name}={value}"
         try:
-            return pg.connect(self.url)
+            return pg.connect(url)
         except Exception as exc:  # the driver's error carries libpq's words; never the password
             raise StoreError(f"store {self.root} unreachable: {self._why(exc)}") from None
 
