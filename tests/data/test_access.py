@@ -13,9 +13,11 @@ from rerating.settings import Settings
 from tests.udf_harness import call
 
 
-@pytest.fixture
-def live(fake_yahoo, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=tmp_path / "store", log_dir=tmp_path, offline=False)
+@pytest.fixture(params=["parquet", "postgresql"])
+def live(request, fake_yahoo, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """RR functions over either backend: the local store, or a desk's PostgreSQL."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    settings = Settings(data_dir=tmp_path / "store", log_dir=tmp_path, offline=False, store_url=url)
     data = access.MarketData(
         settings, batch_window=0.3,
         provider_for=lambda t: YahooProvider(session=fake_yahoo.session(), sleep=lambda s: None))
@@ -58,19 +60,22 @@ def test_offline_never_fetches(fake_yahoo, tmp_path: Path) -> None:  # type: ign
     assert not fake_yahoo.calls
 
 
-def test_a_close_of_zero_is_never_served(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["parquet", "postgresql"])
+def test_a_close_of_zero_is_never_served(backend: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
     """A store that holds a close of 0 (written before imports refused them, or by a broken
     source) answers an error naming the row, not 0, and not a return of -100%."""
     import pandas as pd
 
     from rerating.data import model
-    from rerating.data.store import Store
+    from rerating.data.store import open_store
 
     days = pd.bdate_range("2026-03-02", periods=5)
     rows = pd.DataFrame({"ticker": "ZERO.NS", "date": days, "close": [100.0, 101.0, 0.0, 102.0, 103.0],
                          "adj_close": [100.0, 101.0, 0.0, 102.0, 103.0], "volume": 1.0})
-    Store(tmp_path).upsert("prices", model.conform(model.PRICES, rows, source="import:old.csv"))
-    data = access.MarketData(Settings(data_dir=tmp_path, log_dir=tmp_path, offline=True))
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    settings = Settings(data_dir=tmp_path, log_dir=tmp_path, offline=True, store_url=url)
+    open_store(settings).upsert("prices", model.conform(model.PRICES, rows, source="import:old.csv"))
+    data = access.MarketData(settings)
     access.use(data)
     try:
         for got in (call("RR_PRICE", "ZERO.NS")[0][0], call("RR_PRICE", "ZERO.NS", "2026-03-04")[0][0],

@@ -22,7 +22,6 @@ import pytest
 from rerating.cli import main
 from rerating.data.actions import parse_purpose
 from rerating.data.providers.nse import INDICES, NSEProvider
-from rerating.data.store import Store
 from rerating.errors import InputError, ProviderError
 from tests.fakense import FakeNSE
 
@@ -90,10 +89,13 @@ def test_a_purpose_that_cannot_be_read_refuses_the_file_naming_the_line(
     assert not (tmp_path / "s" / "manifest.json").exists()
 
 
-@pytest.fixture
-def nse_store(tmp_path: Path, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["parquet", "postgresql"])
+def nse_store(request, tmp_path: Path, monkeypatch, capsys):  # type: ignore[no-untyped-def]
     """Three months of a market with a split, a bonus, a rights issue, a dividend and a fall
-    no action explains, fetched through the NSE provider; the actions file beside it."""
+    no action explains, fetched through the NSE provider; the actions file beside it. On
+    both backends: the local store, and a desk's PostgreSQL (``RERATING_STORE``)."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("RERATING_STORE", request.getfixturevalue("pg_url"))
     fake = FakeNSE.market("2026-01-01", "2026-03-31")
     fake.failures["site"] = "403"  # nseindia.com refuses this network: the CSV is the way in
     monkeypatch.setattr(NSEProvider, "__init__", partialmethod(
@@ -103,13 +105,16 @@ def nse_store(tmp_path: Path, monkeypatch, capsys):  # type: ignore[no-untyped-d
                  "2026-01-01", "--end", "2026-03-31", "--no-progress"]) == 0
     f = tmp_path / "CF-CA-equities.csv"
     f.write_bytes(actions_csv(fake.actions))
-    return fake, Store(store), f
+    from rerating.data.store import open_store
+    from rerating.settings import Settings
+
+    return fake, open_store(Settings.from_env(data_dir=store)), f, store
 
 
 def test_splits_and_bonuses_do_not_move_an_adjusted_return(nse_store, capsys) -> None:  # type: ignore[no-untyped-def]
-    fake, store, f = nse_store
+    fake, store, f, data = nse_store
     capsys.readouterr()
-    assert main(["--data-dir", str(store.root), "data", "import", "actions", str(f)]) == 0
+    assert main(["--data-dir", str(data), "data", "import", "actions", str(f)]) == 0
     out = capsys.readouterr().out
     assert "actions read: 1 split, 1 bonus, 1 rights, 1 dividend, 1 other" in out
     assert "1 rights issue(s) kept but not adjusted for" in out
@@ -141,7 +146,7 @@ def test_splits_and_bonuses_do_not_move_an_adjusted_return(nse_store, capsys) ->
     from rerating.data.access import MarketData
     from rerating.settings import Settings
 
-    md = MarketData(Settings.from_env(data_dir=store.root))
+    md = MarketData(Settings.from_env(data_dir=data))
     ex = pd.Timestamp(next(pd.to_datetime(a["exDate"], format="%d-%b-%Y")
                            for a in fake.actions if a["symbol"] == "SPLITCO"))
     day_before = raw.loc["SPLITCO.NS"].index[raw.loc["SPLITCO.NS"].index < ex][-1]
@@ -150,15 +155,15 @@ def test_splits_and_bonuses_do_not_move_an_adjusted_return(nse_store, capsys) ->
 
 
 def test_a_jump_no_action_explains_is_flagged_everywhere_it_is_read(nse_store, capsys) -> None:  # type: ignore[no-untyped-def]
-    _fake, store, f = nse_store
+    _fake, store, f, data = nse_store
     out, err = capsys.readouterr()
     # the refresh asked nseindia.com for the actions, was refused, and named each jump
     assert "note: corporate actions not fetched: nseindia.com answered HTTP 403" in err
     assert "check prices SPLITCO.NS: close moved -79.9% in one session" in err
     assert "check prices JUMPCO.NS: close moved -44.8%" in err
-    assert main(["--data-dir", str(store.root), "data", "import", "actions", str(f)]) == 0
+    assert main(["--data-dir", str(data), "data", "import", "actions", str(f)]) == 0
     capsys.readouterr()
-    assert main(["--data-dir", str(store.root), "data", "status"]) == 0
+    assert main(["--data-dir", str(data), "data", "status"]) == 0
     out = capsys.readouterr().out
     checks = [x for x in out.splitlines() if x.strip().startswith("check ")]
     # the split and the bonus are explained now; the 45% fall is not, and is not smoothed
@@ -170,12 +175,12 @@ def test_a_jump_no_action_explains_is_flagged_everywhere_it_is_read(nse_store, c
 
 
 def test_a_ratio_the_prices_contradict_is_flagged(nse_store, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    fake, store, _ = nse_store
+    fake, _store, _, data = nse_store
     wrong = [dict(a, subject="Bonus 1:2") if a["symbol"] == "BONUSCO" else a
              for a in fake.actions]
     f = tmp_path / "wrong.csv"
     f.write_bytes(actions_csv(wrong))
-    assert main(["--data-dir", str(store.root), "data", "import", "actions", str(f)]) == 0
+    assert main(["--data-dir", str(data), "data", "import", "actions", str(f)]) == 0
     err = capsys.readouterr().err
     assert "check BONUSCO.NS: Bonus 1:2 on" in err and "means x0.6667, but the close moved x0.49" in err
 
@@ -240,10 +245,10 @@ def test_a_refresh_asks_for_the_actions_only_when_a_move_needs_explaining(
 
 def test_every_book_built_from_a_flagged_stock_names_the_check(nse_store, tmp_path: Path,
                                                                capsys) -> None:  # type: ignore[no-untyped-def]
-    _fake, store, f = nse_store
-    assert main(["--data-dir", str(store.root), "data", "import", "actions", str(f)]) == 0
+    _fake, store, f, data = nse_store
+    assert main(["--data-dir", str(data), "data", "import", "actions", str(f)]) == 0
     book = tmp_path / "comps.xlsx"
-    code = main(["--data-dir", str(store.root), "comps", "build", "RELIANCE.NS,JUMPCO.NS",
+    code = main(["--data-dir", str(data), "comps", "build", "RELIANCE.NS,JUMPCO.NS",
                  "--large-index", "^NSEI", "-o", str(book), "--no-progress",
                  "--no-cache-values"])
     assert code == 0, capsys.readouterr().err
@@ -257,9 +262,11 @@ def test_every_book_built_from_a_flagged_stock_names_the_check(nse_store, tmp_pa
     assert "JUMPCO.NS -45% on 2026-02-27" in text
     # a book of stocks with no such move carries the plain source
     clean = tmp_path / "clean.xlsx"
-    assert main(["--data-dir", str(store.root), "comps", "build", "RELIANCE.NS,SPLITCO.NS",
+    assert main(["--data-dir", str(data), "comps", "build", "RELIANCE.NS,SPLITCO.NS",
                  "--large-index", "^NSEI", "-o", str(clean), "--no-progress",
                  "--no-cache-values"]) == 0
     wb = load_workbook(clean)
     sheet, ref = next(iter(wb.defined_names["rr_source"].destinations))
-    assert wb[sheet][ref.replace("$", "")].value == "nse"
+    # on a desk's store the source line also names the store, without its password
+    said = "nse" if store.backend != "postgresql" else f"nse | store {store.root}"
+    assert wb[sheet][ref.replace("$", "")].value == said
