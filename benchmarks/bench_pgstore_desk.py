@@ -53,8 +53,8 @@ def refresh_once(url: str, marker: float) -> None:
 def _reader(url: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
     from rerating.data import access
     from rerating.data.pgstore import PgStore
+    from rerating.functions.library import RR_PRICE
     from rerating.settings import Settings
-    from rerating.udfs import RR_PRICE
 
     store = PgStore(url)
     access.use(access.MarketData(Settings(data_dir=Path("/nonexistent"), log_dir=Path("/tmp"),

@@ -1,6 +1,6 @@
 """A 250-ticker x 10-field comps sheet: per-cell RR_ functions against ticker ranges (issue 15).
 
-Through the stub-COM harness (tests/udf_harness.py: xlwings' own argument and return
+Through the stub-COM harness (tests/functions/harness.py: xlwings' own argument and return
 conversion), with the documented transport cost of a call added to every call: xlwings' COM
 round trip costs about 3.8 ms a call (xlwings issue 1976), paid by Excel before any Python runs.
 
@@ -25,7 +25,7 @@ from rerating.data.store import Store
 from rerating.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.udf_harness import call
+from tests.functions.harness import call
 
 COM_CALL_SECONDS = 0.0038  # xlwings issue 1976: one COM round trip per UDF call
 FIELDS = ("pe", "pb", "sector", "market_cap", "trailing_eps", "book_value_per_share", "beta",

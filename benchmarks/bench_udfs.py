@@ -20,7 +20,7 @@ from rerating.data.store import Store
 from rerating.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.udf_harness import UDFS, call
+from tests.functions.harness import UDFS, call
 
 
 def _per_call(fn, n: int = 200) -> float:  # type: ignore[no-untyped-def]

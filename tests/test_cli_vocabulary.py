@@ -147,7 +147,7 @@ def test_a_failed_fetch_does_not_advise_the_step_that_just_failed(fake_yahoo, tm
 
 
 def test_the_rr_functions_share_the_window_default_and_words() -> None:
-    from rerating.udfs import REGISTRY
+    from rerating.functions.registry import REGISTRY
 
     with_window = [s for s in REGISTRY.values() if "window" in s.args]
     assert len(with_window) >= 5

@@ -1573,7 +1573,7 @@ def addin() -> None:
 @addin.command("install")
 @click.option("--dry-run", is_flag=True, help="Say what would be done, change nothing.")
 def addin_install(dry_run: bool) -> None:
-    """Install the xlwings add-in and point it at rerating.udfs (Windows; run it from the
+    """Install the xlwings add-in and point it at the RR_ functions (Windows; run it from the
     project's environment, so Excel calls this Python).
 
     \b
@@ -1582,7 +1582,7 @@ def addin_install(dry_run: bool) -> None:
     """
     import subprocess
 
-    from rerating.addin import install_plan, write_config
+    from rerating.functions.xlwings_host import install_plan, write_config
 
     plan = install_plan()
     if dry_run or plan.supported:  # the plan, on any OS
@@ -1611,13 +1611,13 @@ def addin_install(dry_run: bool) -> None:
               help=r"The Windows Python Excel should start (default: this one, on Windows; "
                    r"required elsewhere), e.g. C:\desk\.venv\Scripts\python.exe.")
 def addin_starter(out: Path, interpreter: str | None) -> None:
-    """A macro-enabled starter workbook wired to rerating.udfs and this Python.
+    """A macro-enabled starter workbook wired to the RR_ functions and this Python.
 
     \b
     Example:
       rerating addin starter -o Rerating.xlsm
     """
-    from rerating.addin import starter_workbook
+    from rerating.functions.xlwings_host import starter_workbook
 
     if out.suffix.lower() != ".xlsm":
         raise InputError(f"{out.name}: the starter holds macros, so it must be saved as .xlsm")
@@ -1644,7 +1644,7 @@ def addin_libreoffice(out: Path | None, build_only: bool, shared: bool | None) -
     """
     import platformdirs
 
-    from rerating.calc_addin import build_oxt, install
+    from rerating.functions.calc_host import build_oxt, install
 
     if out is None:
         out = Path(platformdirs.user_data_dir("rerating", False)) / "rerating-calc.oxt"
@@ -1674,7 +1674,7 @@ def addin_functions(out: Path | None) -> None:
     Example:
       rerating addin functions -o FUNCTIONS.md
     """
-    from rerating.addin import functions_markdown
+    from rerating.functions.reference import functions_markdown
 
     text = functions_markdown()
     if out is None:

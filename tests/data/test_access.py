@@ -10,7 +10,7 @@ import pytest
 from rerating.data import access
 from rerating.data.providers.yahoo import YahooProvider
 from rerating.settings import Settings
-from tests.udf_harness import call
+from tests.functions.harness import call
 
 
 @pytest.fixture(params=["parquet", "postgresql"])

@@ -161,7 +161,7 @@ def test_rr_cells_say_the_store_is_unreachable_and_recover_by_themselves(pg_serv
     from rerating.data.providers.demo import DemoProvider
     from rerating.data.refresh import refresh
     from rerating.settings import Settings
-    from tests.udf_harness import call
+    from tests.functions.harness import call
 
     url = pg_server.url("comes_later")  # no such database yet: the store is not there
     data = access.MarketData(Settings(data_dir=tmp_path, log_dir=tmp_path, offline=True,
@@ -319,7 +319,7 @@ def test_a_network_cut_in_the_middle_of_a_read_is_one_line_and_the_next_read_rec
     """The connection is reset after 256 KiB of the answer for 60 tickers x 1,000 sessions (a relay between the driver and
     the real server): the read fails in one line naming the store and what to do, the kept
     connection is dropped, and once the network is back the same store object reads again."""
-    from rerating.excel import error_text
+    from rerating.functions.values import error_text
 
     url = pgserver.create_database(pg_server, "cut")
     names = [f"K{i}.NS" for i in range(60)]

@@ -120,7 +120,7 @@ def test_a_refresh_and_the_rr_functions_work_the_same_on_both(any_store, tmp_pat
     from rerating.data.providers.demo import DemoProvider
     from rerating.data.refresh import refresh
     from rerating.settings import Settings
-    from tests.udf_harness import call
+    from tests.functions.harness import call
 
     p = DemoProvider()
     names = ["SMALL250.DEMO", *p.universe("demo-small")[:4]]

@@ -2,7 +2,7 @@
 
 ``pythoncom``, ``pywintypes`` and ``win32com.client`` are replaced by empty stand-ins; then the
 real ``xlwings.udfs`` decorators build each RR_ function's metadata (a fresh import of
-``rerating.udfs`` with ``xlwings.func/arg/ret`` pointing at them), ``generate_vba_wrapper``
+``rerating.functions.xlwings_host`` with ``xlwings.func/arg/ret`` pointing at them), ``generate_vba_wrapper``
 writes the VBA Excel's "Import Functions" would write, and :func:`call` converts arguments
 and results with ``xlwings.conversion.read/write`` exactly as ``call_udf`` does.
 """
@@ -82,7 +82,7 @@ def _excel_engine() -> None:
 
 
 def load() -> tuple[types.ModuleType, types.ModuleType]:
-    """(xlwings.udfs, rerating.udfs decorated by it)."""
+    """(xlwings.udfs, the xlwings host decorated by it)."""
     _stub_com()
     _excel_engine()
     import xlwings
@@ -91,8 +91,9 @@ def load() -> tuple[types.ModuleType, types.ModuleType]:
     saved = (xlwings.func, xlwings.arg, xlwings.ret)
     xlwings.func, xlwings.arg, xlwings.ret = xlu.xlfunc, xlu.xlarg, xlu.xlret  # type: ignore[assignment]
     try:
+        sys.modules.pop("rerating.functions.xlwings_host", None)
         sys.modules.pop("rerating.udfs", None)
-        mod = importlib.import_module("rerating.udfs")
+        mod = importlib.import_module("rerating.functions.xlwings_host")
     finally:
         xlwings.func, xlwings.arg, xlwings.ret = saved  # type: ignore[assignment]
     return xlu, mod
@@ -126,7 +127,7 @@ class _Book:
 
 
 def vba() -> str:
-    """The VBA module xlwings would import into the workbook for rerating.udfs."""
+    """The VBA module xlwings would import into the workbook for the xlwings host."""
     out = io.StringIO()
-    XLU.generate_vba_wrapper("rerating.udfs", UDFS, out, _Book())
+    XLU.generate_vba_wrapper(UDFS.UDF_MODULE, UDFS, out, _Book())
     return out.getvalue()

@@ -26,12 +26,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
-from rerating import calc_addin
 from rerating.cli import cli
 from rerating.data import access
 from rerating.data.universe import resolve_universe
+from rerating.functions import calc_host as calc_addin
+from rerating.functions.registry import REGISTRY, functions
 from rerating.settings import Settings
-from rerating.udfs import REGISTRY, functions
 from rerating.workbooks.libreoffice import recalculate, soffice
 
 
@@ -450,7 +450,7 @@ def test_a_ticker_not_in_the_store_is_fetched_from_inside_calc(
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(_CHILD_FAKE.format(
-        repo=str(Path(__file__).resolve().parents[1]), cache=str(tmp_path / "tz")))
+        repo=str(Path(__file__).resolve().parents[2]), cache=str(tmp_path / "tz")))
     monkeypatch.setenv("PYTHONPATH", str(hook))
     monkeypatch.setenv("RERATING_DATA_DIR", str(tmp_path / "store"))
     monkeypatch.delenv("RERATING_OFFLINE", raising=False)

@@ -1,4 +1,4 @@
-"""The RR_ functions through xlwings' own UDF machinery (tests/udf_harness.py)."""
+"""The RR_ functions through xlwings' own UDF machinery (tests/functions/harness.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rerating import excel
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import access
+from rerating.data.universe import resolve_universe
+from rerating.functions import values as excel
+from rerating.functions.registry import specs
 from rerating.settings import Settings
-from tests import udf_harness as h
-from tests.udf_harness import MISSING, call
+from tests.functions import harness as h
+from tests.functions.harness import MISSING, call
 
-REGISTRY = h.UDFS.REGISTRY
+REGISTRY = specs()
 # Excel built-ins an RR_ name must never shadow, and cell references it must not look like.
 EXCEL_BUILTINS = {"PRICE", "RETURN", "RANK", "INFO", "PE", "PB", "COE", "NPV", "XNPV", "RATE"}
 
@@ -79,7 +81,7 @@ def test_generated_vba_declares_every_function_with_its_optional_arguments() -> 
         assert declared == list(spec.args), name
         optional = [p.removeprefix("Optional ") for p in parts if p.startswith("Optional ")]
         assert optional == list(spec.defaults), name
-        assert f'XLPy.CallUDF("rerating.udfs", "{name}"' in vba
+        assert f'XLPy.CallUDF("rerating.functions.xlwings_host", "{name}"' in vba
         assert "Application.Volatile" not in vba
 
 
@@ -157,7 +159,7 @@ def test_data_functions_read_the_store(desk) -> None:  # type: ignore[no-untyped
 
 def test_rally_table_matches_the_core(desk) -> None:  # type: ignore[no-untyped-def]
     small = desk.closes(["SMALL250.DEMO"])  # warm
-    names = h.UDFS.resolve_universe("demo-small")
+    names = resolve_universe("demo-small")
     got = call("RR_RALLY_TABLE", "demo-small", "LARGE50.DEMO", "MTD")
     assert got[0][:3] == ["ticker", "sector", "return"]
     assert len(got) == 1 + len(names)
@@ -247,11 +249,11 @@ def test_ten_thousand_row_ranges() -> None:
 
 
 def test_internal_errors_show_one_line_and_log_the_traceback(desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from rerating import excel
+    from rerating.functions import values as excel
 
     log = desk.settings.log_dir / "udf.log"
     monkeypatch.setattr(excel, "LOG_FILE", log)
-    monkeypatch.setattr(h.UDFS.dcf, "cost_of_equity", lambda *a: 1 / 0)
+    monkeypatch.setattr(dcf, "cost_of_equity", lambda *a: 1 / 0)
     got = one(call("RR_COE", 0.07, 1, 0.05))
     assert got.startswith("#ERR ZeroDivisionError") and "\n" not in got
     assert "Traceback" in log.read_text() and "ZeroDivisionError" in log.read_text()
@@ -291,11 +293,11 @@ def test_fuzz_no_exception_no_internal_error(desk, name: str, data) -> None:  # 
 
 
 def test_internal_errors_go_to_the_log_file_doctor_prints(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from rerating import excel
+    from rerating.functions import values as excel
 
     monkeypatch.setattr(excel, "LOG_FILE", None)
     monkeypatch.setenv("RERATING_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setattr(h.UDFS.dcf, "cost_of_equity", lambda *a: [][1])
+    monkeypatch.setattr(dcf, "cost_of_equity", lambda *a: [][1])
     assert one(call("RR_COE", 0.07, 1, 0.05)).startswith("#ERR IndexError")
     assert Settings.from_env().log_file == tmp_path / "logs" / "rerating.log"
     text = (tmp_path / "logs" / "rerating.log").read_text()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rerating.addin import functions_markdown, install_plan, write_config
+from rerating.functions.reference import functions_markdown
+from rerating.functions.xlwings_host import install_plan, write_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_functions_md_is_generated_from_the_code() -> None:
@@ -25,7 +26,7 @@ def test_windows_install_writes_xlwings_config_and_keeps_other_keys(tmp_path: Pa
     write_config(plan)
     lines = conf.read_text(encoding="utf-8").splitlines()
     assert '"Conda Path","C:\\\\conda"' in lines
-    assert '"UDF Modules","rerating.udfs"' in lines
+    assert '"UDF Modules","rerating.functions.xlwings_host"' in lines
     assert not any("old_module" in line for line in lines)
 
 
@@ -42,7 +43,7 @@ def test_dry_run_prints_the_plan_on_any_os(capsys) -> None:  # type: ignore[no-u
     assert main(["addin", "install", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Would write: " in out and "xlwings.conf" in out
-    assert "  UDF Modules = rerating.udfs" in out
+    assert "  UDF Modules = rerating.functions.xlwings_host" in out
     assert "would run: " in out and "-m xlwings addin install" in out
 
 
@@ -52,7 +53,7 @@ def test_starter_workbook_is_xlwings_standalone_wired_to_rerating(tmp_path: Path
     import openpyxl
     import xlwings
 
-    from rerating.addin import starter_workbook
+    from rerating.functions.xlwings_host import starter_workbook
 
     out = starter_workbook(tmp_path / "Rerating.xlsm", interpreter=r"C:\Py & Co\python.exe")
     source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
@@ -64,7 +65,7 @@ def test_starter_workbook_is_xlwings_standalone_wired_to_rerating(tmp_path: Path
     wb = openpyxl.load_workbook(out, keep_vba=True)
     assert wb.sheetnames == ["Start", "xlwings.conf"]
     conf = {r[0].value: r[1].value for r in wb["xlwings.conf"].iter_rows(min_row=1, max_row=9)}
-    assert conf["UDF Modules"] == "rerating.udfs"
+    assert conf["UDF Modules"] == "rerating.functions.xlwings_host"
     assert conf["Interpreter_Win"] == r"C:\Py & Co\python.exe"  # escaped in XML, intact here
     start = [c.value for c in wb["Start"]["A"] if c.value]
     assert any("ImportPythonUDFs" in line for line in start)
@@ -80,10 +81,21 @@ def test_starter_workbook_is_xlwings_standalone_wired_to_rerating(tmp_path: Path
 def test_starter_refuses_a_non_windows_interpreter_unless_given(tmp_path: Path) -> None:
     import pytest
 
-    from rerating.addin import starter_workbook
     from rerating.errors import InputError
+    from rerating.functions.xlwings_host import starter_workbook
 
     with pytest.raises(InputError, match="not a Windows one"):
         starter_workbook(tmp_path / "R.xlsm", platform="linux")
     assert not (tmp_path / "R.xlsm").exists()
     assert starter_workbook(tmp_path / "R.xlsm", r"D:\desk\python.exe", platform="linux").exists()
+
+
+def test_a_config_of_an_earlier_version_still_finds_the_functions() -> None:
+    """xlwings configs and starter workbooks written before the move name ``rerating.udfs``."""
+    import pytest
+
+    import rerating.udfs as old
+    from rerating.functions.registry import specs
+
+    assert set(specs()) <= {n for n in dir(old) if n.startswith("RR_")}
+    assert old.RR_JUSTIFIED_PE(0.5, 0.05, 0.10) == pytest.approx(10.5)

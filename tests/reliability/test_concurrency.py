@@ -24,7 +24,7 @@ import pytest
 from rerating.data import access, model
 from rerating.data.store import Store
 from rerating.settings import Settings
-from tests.udf_harness import call
+from tests.functions.harness import call
 
 TICKERS = [f"T{i:02d}.NS" for i in range(12)]
 DATES = pd.bdate_range("2025-01-01", periods=300)

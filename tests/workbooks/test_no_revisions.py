@@ -16,7 +16,7 @@ from rerating.analytics import revisions
 from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
 from rerating.workbooks import content, engine
 from rerating.workbooks.libreoffice import recalculate, soffice, values_by_name
-from tests.udf_harness import call
+from tests.functions.harness import call
 
 
 def _no_value(x: object) -> bool:

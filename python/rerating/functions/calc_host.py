@@ -1,6 +1,6 @@
 """The LibreOffice Calc side: the same RR_ functions in Calc, from an extension (.oxt).
 
-One registry, two hosts. ``udfs.REGISTRY`` (names, arguments, help, groups) is where the
+One registry, several hosts. ``registry.REGISTRY`` (names, arguments, help, groups) is where the
 functions are declared; from it this module writes, at build time:
 
 - ``rerating.idl``: one UNO interface ``org.rerating.calc.XRerating`` with one method per RR_
@@ -11,7 +11,7 @@ functions are declared; from it this module writes, at build time:
   package's environment with ``site.addsitedir`` on the site-packages of the Python that built
   it (its .pth files bring an editable install), so that Python must be the minor version
   LibreOffice's is linked against (checked here from ``libpyuno.so``). On the first call it
-  imports ``rerating.udfs`` and from then on calls the very functions Excel calls.
+  imports the registry's functions and from then on calls the very functions Excel calls.
 - A Basic module, one ``Function RR_…`` per RR_ function with the same arguments, each passing
   the cells' values to the component. A start-up job (``Jobs.xcu``, event ``OnStartApp``) puts
   it in the user's Standard Basic library before any document loads.
@@ -69,7 +69,7 @@ def _version() -> str:
 def functions_spec() -> list[dict[str, object]]:
     """The RR_ functions as the extension's parts need them: name, summary, argument names and
     their help."""
-    from rerating.udfs import REGISTRY
+    from rerating.functions.registry import REGISTRY
 
     return [{"name": s.name, "summary": s.summary, "args": list(s.args),
              "help": list(s.args.values())} for s in REGISTRY.values()]
@@ -158,12 +158,12 @@ def _functions():
         for d in SITE_DIRS:
             if d not in sys.path:
                 site.addsitedir(d)
-        from rerating import udfs
         from rerating.data import access
         from rerating.settings import Settings
         if PYTHON and os.path.exists(PYTHON):
             access.use(access.MarketData(Settings.from_env(), fetch_python=PYTHON))
-        _udfs = udfs.functions()
+        from rerating.functions.registry import functions
+        _udfs = functions()
     return _udfs
 
 

@@ -1,73 +1,26 @@
-"""The RR_ Excel functions: parse Excel arguments -> call the core -> format the result.
+"""The RR_ functions: parse Excel arguments -> call the core -> format the result.
 
-Each function is an ordinary Python function (call it from pytest or a notebook). The ``udf``
-decorator records its help text for Excel's function wizard and ``addin/FUNCTIONS.md``, wraps it
-so no exception reaches a cell, and applies xlwings' decorators (real ones on Windows, no-ops
-elsewhere). Rates are decimals: 0.12 means 12%. Dates may be Excel dates, ISO text or blank.
+Each function is an ordinary Python function (call it from pytest or a notebook). The
+registry's ``udf`` decorator records its help text for Excel's function wizard and
+``addin/FUNCTIONS.md`` and wraps it so no exception reaches a cell; each host (xlwings, Calc,
+the web) adapts the same functions. Rates are decimals: 0.12 means 12%. Dates may be Excel
+dates, ISO text or blank.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlwings as xw
 
-from rerating import excel
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import access, model
 from rerating.data.universe import is_universe, resolve_universe
 from rerating.errors import CacheMiss, InputError, RerateError
-
-CATEGORY = "Rerating Desk"
-
-
-@dataclass(frozen=True)
-class UdfSpec:
-    name: str
-    group: str
-    summary: str
-    args: dict[str, str]
-    example: str
-    returns: str
-    defaults: dict[str, Any] = field(default_factory=dict)
-
-
-REGISTRY: dict[str, UdfSpec] = {}
-
-
-def udf(group: str, example: str, returns: str, raw: bool = False,
-        **arg_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register an RR_ function: help text, guard, and xlwings metadata.
-
-    ``raw=True`` is for tables the function already builds cell-ready with
-    ``excel.table(..., blank="")``: xlwings then hands them to Excel as they are instead of
-    visiting every cell again (about 1 µs a cell, 3 ms on a 300-ticker table).
-    """
-
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        sig = inspect.signature(fn)
-        missing = set(sig.parameters) - set(arg_docs)
-        if missing:
-            raise TypeError(f"{fn.__name__}: no help text for {sorted(missing)}")
-        summary = (inspect.getdoc(fn) or "").split("\n\n")[0].replace("\n", " ")
-        defaults = {k: p.default for k, p in sig.parameters.items()
-                    if p.default is not inspect.Parameter.empty}
-        REGISTRY[fn.__name__] = UdfSpec(fn.__name__, group, summary, dict(arg_docs), example,
-                                        returns, defaults)
-        f = excel.guard(fn)
-        for name, doc in arg_docs.items():
-            # err_to_str: an error cell arrives as "#N/A", so the message can name it
-            f = xw.arg(name, doc=doc, err_to_str=True)(f)
-        if raw:
-            f = xw.ret("raw")(f)
-        return xw.func(category=CATEGORY)(f)
-
-    return deco
+from rerating.functions import values
+from rerating.functions.registry import udf
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -76,7 +29,7 @@ def _data() -> access.MarketData:
 
 
 def _universe(v: Any, name: str = "universe") -> list[str]:
-    items = excel.tickers(v, name)
+    items = values.tickers(v, name)
     if len(items) == 1 and "," in items[0]:  # "RELIANCE.NS, TCS.NS" typed in one cell
         return resolve_universe(items[0])
     if len(items) == 1:
@@ -88,13 +41,13 @@ def _universe(v: Any, name: str = "universe") -> list[str]:
 
 def _series_or_ticker(v: Any, dates: Any, name: str, field: str = "close") -> tuple[pd.Series, str]:
     """Prices given as a ticker (read from the store) or as a range with dates."""
-    cells = excel.flat(v)
-    if len(cells) == 1 and isinstance(cells[0], str) and not excel.is_blank(cells[0]) \
-            and excel._error_text(cells[0]) is None:
+    cells = values.flat(v)
+    if len(cells) == 1 and isinstance(cells[0], str) and not values.is_blank(cells[0]) \
+            and values._error_text(cells[0]) is None:
         t = cells[0].strip().upper()
         frame = _data().prices(t)
         return frame[field].dropna(), str(frame["source"].iloc[-1])
-    return excel.price_series(v, dates, name), "sheet"
+    return values.price_series(v, dates, name), "sheet"
 
 
 def _ticker_range(v: Any) -> list[Any] | None:
@@ -102,7 +55,7 @@ def _ticker_range(v: Any) -> list[Any] | None:
     the sheet-scale form, one call for a whole column instead of one call per cell."""
     if not isinstance(v, list | tuple):
         return None
-    cells = excel.flat(v)
+    cells = values.flat(v)
     if len(cells) <= 1:
         return None
     return cells
@@ -113,23 +66,23 @@ def _per_ticker(cells: list[Any], one: Callable[[str], Any], width: int = 1) -> 
     text in the row of a bad ticker (the other rows are still answered)."""
     rows: list[list[Any]] = []
     for c in cells:
-        if excel.is_blank(c):
+        if values.is_blank(c):
             rows.append([None] * width)
             continue
         try:
-            got = one(excel.text(c, "ticker"))
+            got = one(values.text(c, "ticker"))
         except RerateError as exc:
-            got = [excel.error_text(exc)] * width if width > 1 else excel.error_text(exc)
+            got = [values.error_text(exc)] * width if width > 1 else values.error_text(exc)
         rows.append(list(got) if width > 1 else [got])
     return rows
 
 
 def _field(v: Any) -> str:
-    return excel.choice(v, "field", ("close", "adj_close", "volume"), "close")
+    return values.choice(v, "field", ("close", "adj_close", "volume"), "close")
 
 
 def _basis(v: Any) -> str:
-    return excel.choice(v, "basis", ("trailing", "forward"), "trailing")
+    return values.choice(v, "basis", ("trailing", "forward"), "trailing")
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -140,20 +93,20 @@ def _basis(v: Any) -> str:
 def RR_PRICE(ticker, date=None, field="close"):
     """Closing price of a ticker on a date (the last session on or before it), from the local
     store. Given a range of tickers, one spilled row per ticker."""
-    f, d = _field(field), excel.date(date, "date")
+    f, d = _field(field), values.date(date, "date")
 
     def one(t: str) -> Any:
         if d is None:
-            return excel.scalar(_last(_data().prices(t)[f]), "price")
+            return values.scalar(_last(_data().prices(t)[f]), "price")
         col = _data().prices(t)[f].dropna()
         if d is not None:
             col = col.loc[:d]
             if col.empty:
                 raise InputError(f"date {d.date()} is before the first price of {t.upper()}")
-        return excel.scalar(col.iloc[-1], "price")
+        return values.scalar(col.iloc[-1], "price")
 
     cells = _ticker_range(ticker)
-    return one(excel.text(ticker, "ticker")) if cells is None else _per_ticker(cells, one)
+    return one(values.text(ticker, "ticker")) if cells is None else _per_ticker(cells, one)
 
 
 @udf("Data", '=RR_HISTORY("TCS.NS", "2026-01-01")', "a spilled table: date, value",
@@ -163,14 +116,14 @@ def RR_PRICE(ticker, date=None, field="close"):
      field="Optional. close (default), adj_close or volume")
 def RR_HISTORY(ticker, start=None, end=None, field="close"):
     """Daily history of a ticker as a spilled table with a header row (date, close)."""
-    t = excel.text(ticker, "ticker")
+    t = values.text(ticker, "ticker")
     f = _field(field)
     col = _data().prices(t)[f].dropna()
-    s, e = excel.date(start, "start"), excel.date(end, "end")
+    s, e = values.date(start, "start"), values.date(end, "end")
     col = col.loc[s:e]
     if col.empty:
         raise InputError(f"no {f} for {t.upper()} between {s and s.date()} and {e and e.date()}")
-    return excel.table(col.to_frame(f), index_label="date")
+    return values.table(col.to_frame(f), index_label="date")
 
 
 _INFO_FIELDS = ("name", "sector", "industry", "currency", "shares_outstanding", "market_cap",
@@ -183,8 +136,8 @@ _INFO_FIELDS = ("name", "sector", "industry", "currency", "shares_outstanding", 
      field="What to show: " + ", ".join(_INFO_FIELDS) + "; or a range/array of them (one column each)")
 def RR_INFO(ticker, field):
     """A fundamentals field of a ticker: name, sector, market cap, trailing EPS, book value, beta…"""
-    fields = [excel.choice(x, "field", _INFO_FIELDS, "name") for x in excel.flat(field)] \
-        if isinstance(field, list | tuple) else [excel.choice(field, "field", _INFO_FIELDS, "name")]
+    fields = [values.choice(x, "field", _INFO_FIELDS, "name") for x in values.flat(field)] \
+        if isinstance(field, list | tuple) else [values.choice(field, "field", _INFO_FIELDS, "name")]
 
     snaps: dict[str, pd.DataFrame] = {}
     valued = _valued() if "pe" in fields or "pb" in fields else set()
@@ -200,7 +153,7 @@ def RR_INFO(ticker, field):
                   and not c.strip().startswith(("#", "="))]
         snaps = _data().snapshots("fundamentals", wanted)
     if cells is None:
-        got = one(excel.text(ticker, "ticker"))
+        got = one(values.text(ticker, "ticker"))
         return [got] if len(fields) > 1 else got
     return _per_ticker(cells, one, width=len(fields))
 
@@ -209,7 +162,7 @@ def RR_INFO(ticker, field):
      ticker="Optional. A ticker; blank: everything in the store")
 def RR_ASOF(ticker=None):
     """As-of date and source of the data the functions use (cite it under every exhibit)."""
-    t = excel.text(ticker, "ticker", "")
+    t = values.text(ticker, "ticker", "")
     a = _data().asof(t or None)
     label = f"{a.source} (SYNTHETIC)" if model.is_synthetic(a.source) else a.source
     return (f"as of {a.last:%Y-%m-%d} · source {label} · "
@@ -229,15 +182,15 @@ _DATES_DOC = "Optional. When prices is a range: the matching range of dates"
 def RR_RETURN(prices, window=rally.DEFAULT_WINDOW, as_of=None, dates=None):
     """Total price return over a window ending on a date. Given a range of tickers (text), one
     spilled row per ticker."""
-    w, d = excel.text(window, "window", rally.DEFAULT_WINDOW), excel.date(as_of, "as_of")
+    w, d = values.text(window, "window", rally.DEFAULT_WINDOW), values.date(as_of, "as_of")
 
     def of(s: pd.Series) -> Any:
         t = rally.rally_table(s.to_frame("x"), s, window=w, as_of=d)
-        return excel.scalar(t.loc["x", "return"], "return")
+        return values.scalar(t.loc["x", "return"], "return")
 
     cells = _ticker_range(prices)
-    if cells is not None and excel.is_blank(dates) and \
-            all(isinstance(c, str) or excel.is_blank(c) for c in cells):
+    if cells is not None and values.is_blank(dates) and \
+            all(isinstance(c, str) or values.is_blank(c) for c in cells):
         return _per_ticker(cells, lambda t: of(_data().prices(t)["close"].dropna()))
     s, _ = _series_or_ticker(prices, dates, "prices")
     return of(s)
@@ -248,23 +201,23 @@ def RR_RETURN(prices, window=rally.DEFAULT_WINDOW, as_of=None, dates=None):
 def RR_PERIOD_RETURNS(prices, freq="M", dates=None):
     """Calendar-period returns (week, month, quarter, year) on each period's last trading day."""
     s, _ = _series_or_ticker(prices, dates, "prices")
-    r = rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
+    r = rally.period_returns(s, values.text(freq, "freq", "M")).dropna()
     frame = r.to_frame("return")
     if r.attrs.get("partial"):
         frame["note"] = ""
         frame.iloc[-1, frame.columns.get_loc("note")] = "partial period (to date)"
-    return excel.table(frame, index_label="period_end")
+    return values.table(frame, index_label="period_end")
 
 
 def _period_returns(prices: Any, freq: Any, dates: Any) -> pd.Series:
     """Completed and to-date period returns of a ticker or a sheet range (first period dropped)."""
     s, _ = _series_or_ticker(prices, dates, "prices")
-    return rally.period_returns(s, excel.text(freq, "freq", "M")).dropna()
+    return rally.period_returns(s, values.text(freq, "freq", "M")).dropna()
 
 
 def _best_since_table(b: rally.BestSince) -> list[list[Any]]:
-    return [["item", "value"], ["period", excel.cell(b.period)], ["return", b.value],
-            ["best since", excel.cell(b.since) if b.since is not None else "best ever"],
+    return [["item", "value"], ["period", values.cell(b.period)], ["return", b.value],
+            ["best since", values.cell(b.since) if b.since is not None else "best ever"],
             ["that return", b.since_value], ["periods between", b.periods_between],
             ["best ever", b.best_ever]]
 
@@ -276,10 +229,10 @@ def _best_since_table(b: rally.BestSince) -> list[list[Any]]:
      dates=_DATES_DOC)
 def RR_BEST_SINCE(prices, freq="M", at=None, detail=False, dates=None):
     """The last earlier period with a return at least as large: "best month since May 2014"."""
-    b = rally.best_since(_period_returns(prices, freq, dates), at=excel.date(at, "at"))
-    if excel.boolean(detail, "detail"):
+    b = rally.best_since(_period_returns(prices, freq, dates), at=values.date(at, "at"))
+    if values.boolean(detail, "detail"):
         return _best_since_table(b)
-    return "best ever" if b.best_ever else excel.cell(b.since)
+    return "best ever" if b.best_ever else values.cell(b.since)
 
 
 @udf("Rally", '=RR_PERIOD_RANK("SMALL250.DEMO")', "a rank (1 = best), or a table with detail",
@@ -289,10 +242,10 @@ def RR_BEST_SINCE(prices, freq="M", at=None, detail=False, dates=None):
      dates=_DATES_DOC)
 def RR_PERIOD_RANK(prices, freq="M", at=None, detail=False, dates=None):
     """Rank of a period's return among itself and every earlier period (1 = best)."""
-    k = rally.period_rank(_period_returns(prices, freq, dates), at=excel.date(at, "at"))
-    if excel.boolean(detail, "detail"):
-        return [["item", "value"], ["period", excel.cell(k.period)], ["return", k.value],
-                ["rank", k.rank], ["count", k.count], ["percentile", excel.cell(k.percentile)]]
+    k = rally.period_rank(_period_returns(prices, freq, dates), at=values.date(at, "at"))
+    if values.boolean(detail, "detail"):
+        return [["item", "value"], ["period", values.cell(k.period)], ["return", k.value],
+                ["rank", k.rank], ["count", k.count], ["percentile", values.cell(k.percentile)]]
     return k.rank
 
 
@@ -317,15 +270,15 @@ def RR_RALLY_TABLE(universe, benchmark, window=rally.DEFAULT_WINDOW, as_of=None,
     names = _universe(universe)
     data = _data()
     closes = data.closes(names)
-    bench = data.prices(excel.text(benchmark, "benchmark"))["close"]
-    lookback = excel.integer(beta_lookback, "beta_lookback", rally.SESSIONS_PER_YEAR)
+    bench = data.prices(values.text(benchmark, "benchmark"))["close"]
+    lookback = values.integer(beta_lookback, "beta_lookback", rally.SESSIONS_PER_YEAR)
     if not 20 <= lookback <= 5000:
         raise InputError(f"beta_lookback {lookback} is not between 20 and 5000 sessions")
-    t = rally.rally_table(closes, bench, window=excel.text(window, "window", rally.DEFAULT_WINDOW),
-                          as_of=excel.date(as_of, "as_of"), sectors=_sectors(names),
+    t = rally.rally_table(closes, bench, window=values.text(window, "window", rally.DEFAULT_WINDOW),
+                          as_of=values.date(as_of, "as_of"), sectors=_sectors(names),
                           beta_lookback=int(lookback))
     cols = ["sector", *_TABLE_COLS] if "sector" in t.columns else _TABLE_COLS
-    return excel.table(t, index_label="ticker", columns=cols, blank="")
+    return values.table(t, index_label="ticker", columns=cols, blank="")
 
 
 @udf("Rally", '=RR_BREADTH("demo-small", "MTD")', "a share (0.88 = 88% of the universe)",
@@ -335,9 +288,9 @@ def RR_RALLY_TABLE(universe, benchmark, window=rally.DEFAULT_WINDOW, as_of=None,
      measure="Optional. up (default), above_200d or at_52w_high")
 def RR_BREADTH(universe, window=rally.DEFAULT_WINDOW, as_of=None, measure="up"):
     """Share of the universe up over the window, above its 200-day average, or at a 52-week high."""
-    m = excel.choice(measure, "measure", ("up", "above_200d", "at_52w_high"), "up")
-    b = rally.breadth(_data().closes(_universe(universe)), as_of=excel.date(as_of, "as_of"),
-                      window=excel.text(window, "window", rally.DEFAULT_WINDOW))
+    m = values.choice(measure, "measure", ("up", "above_200d", "at_52w_high"), "up")
+    b = rally.breadth(_data().closes(_universe(universe)), as_of=values.date(as_of, "as_of"),
+                      window=values.text(window, "window", rally.DEFAULT_WINDOW))
     return getattr(b, m)
 
 
@@ -350,16 +303,16 @@ def RR_BREADTH(universe, window=rally.DEFAULT_WINDOW, as_of=None, measure="up"):
 def RR_RELATIVE_STRENGTH(a, b, window=rally.DEFAULT_WINDOW, as_of=None):
     """Return of one ticker relative to another over a window (small caps versus large caps)."""
     data = _data()
-    base = data.prices(excel.text(b, "b"))["close"]
-    w, d = excel.text(window, "window", rally.DEFAULT_WINDOW), excel.date(as_of, "as_of")
+    base = data.prices(values.text(b, "b"))["close"]
+    w, d = values.text(window, "window", rally.DEFAULT_WINDOW), values.date(as_of, "as_of")
 
     def one(t: str) -> Any:
         rs = rally.relative_strength(data.prices(t)["close"], base, window=w)
         rs = rs.loc[:d] if d is not None else rs
-        return excel.scalar(rs.iloc[-1] if len(rs) else np.nan, "relative strength (window too long)")
+        return values.scalar(rs.iloc[-1] if len(rs) else np.nan, "relative strength (window too long)")
 
     cells = _ticker_range(a)
-    return one(excel.text(a, "a")) if cells is None else _per_ticker(cells, one)
+    return one(values.text(a, "a")) if cells is None else _per_ticker(cells, one)
 
 
 # -- valuation -------------------------------------------------------------------------------------
@@ -385,10 +338,10 @@ def _info_row(t: str, fields: list[str], snaps: dict[str, pd.DataFrame] | None =
     out: list[Any] = []
     for f in fields:
         if f in ("pe", "pb"):
-            out.append(excel.scalar(_ticker_multiple(t, f, snap, valued),
+            out.append(values.scalar(_ticker_multiple(t, f, snap, valued),
                                     "P/E (EPS not positive)" if f == "pe" else "P/B"))
         else:
-            out.append(excel.scalar(snap[f], f))
+            out.append(values.scalar(snap[f], f))
     return out
 
 
@@ -455,9 +408,9 @@ def _universe_multiple(names: list[str], kind: str, method: str, loss_makers: st
 
 
 def _multiple(v: Any, kind: str, method: Any, loss_makers: Any = "exclude", as_of: Any = None) -> float:
-    m = excel.choice(method, "method", ("aggregate", "median", "harmonic"), "aggregate")
-    lm = excel.choice(loss_makers, "loss_makers", ("exclude", "include"), "exclude")
-    when = excel.date(as_of, "as_of")
+    m = values.choice(method, "method", ("aggregate", "median", "harmonic"), "aggregate")
+    lm = values.choice(loss_makers, "loss_makers", ("exclude", "include"), "exclude")
+    when = values.date(as_of, "as_of")
     names = _universe(v, "ticker_or_universe")
     if len(names) == 1:
         return _ticker_multiple(names[0], kind, as_of=when)
@@ -476,7 +429,7 @@ _MULTIPLE_AS_OF = "Optional. The date (the last session or snapshot on or before
      loss_makers="Optional. For a universe: exclude (default: loss-makers out of both sums) or include")
 def RR_PE(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclude"):
     """Trailing P/E of a ticker, an index (as published), or a universe (constituents, aggregate, loss-makers out by default)."""
-    return excel.scalar(_multiple(ticker_or_universe, "pe", method, loss_makers, as_of),
+    return values.scalar(_multiple(ticker_or_universe, "pe", method, loss_makers, as_of),
                         "P/E (earnings not positive)")
 
 
@@ -487,18 +440,18 @@ def RR_PE(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclu
      loss_makers="Optional. For a universe: exclude (default: negative book out) or include")
 def RR_PB(ticker_or_universe, method="aggregate", as_of=None, loss_makers="exclude"):
     """Price-to-book of a ticker, an index (as published), or a universe (constituents, aggregate)."""
-    return excel.scalar(_multiple(ticker_or_universe, "pb", method, loss_makers, as_of),
+    return values.scalar(_multiple(ticker_or_universe, "pb", method, loss_makers, as_of),
                         "P/B (book not positive)")
 
 
 def _as_multiple(v: Any, name: str, as_of: Any = None) -> float:
-    cells = excel.flat(v)
-    if len(cells) == 1 and isinstance(cells[0], str) and excel._error_text(cells[0]) is None:
+    cells = values.flat(v)
+    if len(cells) == 1 and isinstance(cells[0], str) and values._error_text(cells[0]) is None:
         try:
-            return float(excel.number(cells[0], name))  # "18.5" typed as text
+            return float(values.number(cells[0], name))  # "18.5" typed as text
         except InputError:
             return _multiple(v, "pe", "aggregate", "exclude", as_of)
-    return float(excel.number(v, name))
+    return float(values.number(v, name))
 
 
 @udf("Valuation", '=RR_VALUATION_GAP("SMALL250.DEMO", "LARGE50.DEMO")',
@@ -523,16 +476,16 @@ def RR_VALUATION_GAP(small, large, as_of=None):
 def RR_GAP_PERCENTILE(history_or_small, large=None, at=None, measure="pe", base="month"):
     """How cheap a valuation gap is against its own history (share of history at or below it).
     With two indices, on month-end gaps by default: the base of the note and the dashboard."""
-    if excel.is_blank(large) and not isinstance(large, list):
-        hist = excel.numbers(history_or_small, "history", allow_blank=True, min_count=2)
-        pos = excel.integer(at, "at") if not excel.is_blank(at) else None
+    if values.is_blank(large) and not isinstance(large, list):
+        hist = values.numbers(history_or_small, "history", allow_blank=True, min_count=2)
+        pos = values.integer(at, "at") if not values.is_blank(at) else None
         return valuation.gap_percentile(hist, at=None if pos is None else pos - 1)
-    m = excel.choice(measure, "measure", ("pe", "pb"), "pe")
-    b = excel.choice(base, "base", ("month", "day"), "month")
+    m = values.choice(measure, "measure", ("pe", "pb"), "pe")
+    b = values.choice(base, "base", ("month", "day"), "month")
     data = _data()
-    gap = valuation.valuation_gap(data.index_valuation(excel.text(history_or_small, "history_or_small"))[m],
-                                  data.index_valuation(excel.text(large, "large"))[m])
-    when = excel.date(at, "at")
+    gap = valuation.valuation_gap(data.index_valuation(values.text(history_or_small, "history_or_small"))[m],
+                                  data.index_valuation(values.text(large, "large"))[m])
+    when = values.date(at, "at")
     if b == "day":
         return valuation.gap_percentile(gap, at=when)
     upto = gap.dropna() if when is None else gap.dropna().loc[:when]
@@ -547,10 +500,10 @@ def RR_GAP_PERCENTILE(history_or_small, large=None, at=None, measure="pe", base=
      part="Optional. multiple (default: the P/E change), eps (EPS growth) or price (price return)")
 def RR_MULTIPLE_CHANGE(price_start, price_end, eps_start, eps_end, part="multiple"):
     """Splits a price return into EPS growth and P/E change: (1 + g)(1 + m) = 1 + r."""
-    p = excel.choice(part, "part", ("multiple", "eps", "price"), "multiple")
-    r = valuation.multiple_change(excel.number(price_start, "price_start"),
-                                  excel.number(price_end, "price_end"),
-                                  excel.number(eps_start, "eps_start"), excel.number(eps_end, "eps_end"))
+    p = values.choice(part, "part", ("multiple", "eps", "price"), "multiple")
+    r = valuation.multiple_change(values.number(price_start, "price_start"),
+                                  values.number(price_end, "price_end"),
+                                  values.number(eps_start, "eps_start"), values.number(eps_end, "eps_end"))
     return {"multiple": r.multiple_change, "eps": r.eps_growth, "price": r.price_return}[p]
 
 
@@ -564,11 +517,11 @@ def _estimate(t: str, period: str) -> pd.Series:
 
 
 def _period(v: Any) -> str:
-    return excel.choice(v, "period", model.PERIODS, "0y")
+    return values.choice(v, "period", model.PERIODS, "0y")
 
 
 def _days(v: Any) -> int:
-    d = excel.integer(v, "days", 30)
+    d = values.integer(v, "days", 30)
     if d not in (7, 30, 60, 90):
         raise InputError(f"days {d} is not 7, 30, 60 or 90 (what consensus trends record)")
     return int(d)  # type: ignore[arg-type]
@@ -582,24 +535,24 @@ def RR_EPS_REVISION(ticker_or_eps_now, eps_then_or_days=30, period="0y"):
     """Change of consensus EPS: (now - then) / |then|. Given a range of tickers, one spilled
     row per ticker."""
     cells = _ticker_range(ticker_or_eps_now)
-    if cells is not None and all(isinstance(c, str) or excel.is_blank(c) for c in cells):
+    if cells is not None and all(isinstance(c, str) or values.is_blank(c) for c in cells):
         p, days = _period(period), _days(eps_then_or_days)
 
         def one(t: str) -> Any:
             row = _estimate(t.upper(), p)
-            return excel.scalar(revisions.eps_revision(row["eps_now"], row[f"eps_{days}d_ago"]),
+            return values.scalar(revisions.eps_revision(row["eps_now"], row[f"eps_{days}d_ago"]),
                                 "revision (EPS then was 0)")
 
         return _per_ticker(cells, one)
-    v = excel.flat(ticker_or_eps_now)
-    if len(v) == 1 and isinstance(v[0], str) and excel._error_text(v[0]) is None:
+    v = values.flat(ticker_or_eps_now)
+    if len(v) == 1 and isinstance(v[0], str) and values._error_text(v[0]) is None:
         t = v[0].strip().upper()
         row = _estimate(t, _period(period))
         then = row[f"eps_{_days(eps_then_or_days)}d_ago"]
-        return excel.scalar(revisions.eps_revision(row["eps_now"], then), "revision (EPS then was 0)")
-    now = excel.number(ticker_or_eps_now, "eps_now")
-    then = excel.number(eps_then_or_days, "eps_then")
-    return excel.scalar(revisions.eps_revision(now, then), "revision (EPS then was 0)")
+        return values.scalar(revisions.eps_revision(row["eps_now"], then), "revision (EPS then was 0)")
+    now = values.number(ticker_or_eps_now, "eps_now")
+    then = values.number(eps_then_or_days, "eps_then")
+    return values.scalar(revisions.eps_revision(now, then), "revision (EPS then was 0)")
 
 
 @udf("Revisions", '=RR_REVISION_BREADTH("demo-small")', "a number from -1 (all cuts) to +1 (all raises)",
@@ -610,14 +563,14 @@ def RR_EPS_REVISION(ticker_or_eps_now, eps_then_or_days=30, period="0y"):
      as_of="Optional. With a universe: the consensus snapshot on or before this date; blank: the latest")
 def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y", as_of=None):
     """Net share of estimate changes that were upgrades: (up - down) / (up + down)."""
-    if excel.is_blank(downs) and not isinstance(downs, list):
-        d = excel.integer(days, "days", 30)
+    if values.is_blank(downs) and not isinstance(downs, list):
+        d = values.integer(days, "days", 30)
         if d not in (7, 30):
             raise InputError(f"days {d} is not 7 or 30 (the revision counts consensus keeps)")
         p = _period(period)
         ups, dns = [], []
         names = _universe(ups_or_universe, "ups_or_universe")
-        when = excel.date(as_of, "as_of")
+        when = values.date(as_of, "as_of")
         snaps = (_data().snapshots("estimates", names) if when is None else
                  {t: _data().snapshot("estimates", t, when) for t in names})
         for t in names:
@@ -630,12 +583,12 @@ def RR_REVISION_BREADTH(ups_or_universe, downs=None, days=30, period="0y", as_of
             dns.append(rows.iloc[-1][f"down_{d}d"])
         out = revisions.revision_breadth(np.array(ups, dtype=float), np.array(dns, dtype=float), axis=0)
     else:
-        u = excel.numbers(ups_or_universe, "ups")
-        dn = excel.numbers(downs, "downs")
+        u = values.numbers(ups_or_universe, "ups")
+        dn = values.numbers(downs, "downs")
         if u.shape != dn.shape:
             raise InputError(f"ups has {u.size} values but downs has {dn.size}")
         out = revisions.revision_breadth(u, dn, axis=0)
-    return excel.scalar(out, "revisions")  # nobody revised: no breadth, which is not zero breadth
+    return values.scalar(out, "revisions")  # nobody revised: no breadth, which is not zero breadth
 
 
 def _estimates_on(t: str, d: pd.Timestamp) -> pd.DataFrame | None:
@@ -658,8 +611,8 @@ def RR_VALUE_TRAPS(universe, window=rally.DEFAULT_WINDOW, as_of=None, rally_quan
     """Value-trap screen: stocks in the top rally quantile whose EPS estimates were not raised."""
     names = _universe(universe)
     closes = _data().closes(names)
-    w = excel.text(window, "window", rally.DEFAULT_WINDOW)
-    d = excel.date(as_of, "as_of")
+    w = values.text(window, "window", rally.DEFAULT_WINDOW)
+    d = values.date(as_of, "as_of")
     table = rally.rally_table(closes, closes.iloc[:, 0], window=w, as_of=d)
     k = _days(days)
     rev = {}
@@ -674,11 +627,11 @@ def RR_VALUE_TRAPS(universe, window=rally.DEFAULT_WINDOW, as_of=None, rally_quan
             row = rows.iloc[-1]
             rev[t] = revisions.eps_revision(row["eps_now"], row[f"eps_{k}d_ago"])
     traps = revisions.value_traps(table["return"], pd.Series(rev, dtype=float),
-                                  rally_quantile=excel.number(rally_quantile, "rally_quantile", 0.8),
-                                  max_revision=excel.number(max_revision, "max_revision", 0.0))
+                                  rally_quantile=values.number(rally_quantile, "rally_quantile", 0.8),
+                                  max_revision=values.number(max_revision, "max_revision", 0.0))
     if traps.empty:
         return [["ticker", "return", "revision", "return_percentile"], ["(none)", "", "", ""]]
-    return excel.table(traps, index_label="ticker", blank="")
+    return values.table(traps, index_label="ticker", blank="")
 
 
 # -- DCF ------------------------------------------------------------------------------------------
@@ -688,7 +641,7 @@ def RR_VALUE_TRAPS(universe, window=rally.DEFAULT_WINDOW, as_of=None, rally_quan
      erp="Equity risk premium, decimal (0.055 = 5.5%)")
 def RR_COE(rf, beta, erp):
     """Cost of equity by CAPM: rf + beta x ERP."""
-    return dcf.cost_of_equity(excel.rate(rf, "rf"), excel.number(beta, "beta"), excel.rate(erp, "erp"))
+    return dcf.cost_of_equity(values.rate(rf, "rf"), values.number(beta, "beta"), values.rate(erp, "erp"))
 
 
 _BASIS_DOC = "Optional. trailing (default: on last year's EPS) or forward (on next year's)"
@@ -700,8 +653,8 @@ _BASIS_DOC = "Optional. trailing (default: on last year's EPS) or forward (on ne
      coe="Cost of equity, decimal (see RR_COE)", basis=_BASIS_DOC)
 def RR_JUSTIFIED_PE(payout, growth, coe, basis="trailing"):
     """P/E justified by stable growth (Gordon): payout x (1 + g) / (coe - g) on trailing EPS."""
-    return dcf.justified_pe(excel.rate(payout, "payout"), excel.rate(growth, "growth"),
-                            excel.rate(coe, "coe"), basis=_basis(basis))
+    return dcf.justified_pe(values.rate(payout, "payout"), values.rate(growth, "growth"),
+                            values.rate(coe, "coe"), basis=_basis(basis))
 
 
 @udf("DCF", "=RR_JUSTIFIED_PB(0.15, 0.05, 0.10)", "a multiple (times book)",
@@ -712,9 +665,9 @@ def RR_JUSTIFIED_PE(payout, growth, coe, basis="trailing"):
      basis="Optional. trailing (default: ROE on last year's EPS) or forward (next year's EPS)")
 def RR_JUSTIFIED_PB(roe, growth, coe, payout=None, basis="trailing"):
     """P/B justified by stable growth, on the same convention as RR_JUSTIFIED_PE."""
-    return dcf.justified_pb(excel.rate(roe, "roe"), excel.rate(growth, "growth"),
-                            excel.rate(coe, "coe"),
-                            payout=excel.rate(payout, "payout", required=False),
+    return dcf.justified_pb(values.rate(roe, "roe"), values.rate(growth, "growth"),
+                            values.rate(coe, "coe"),
+                            payout=values.rate(payout, "payout", required=False),
                             basis=_basis(basis))
 
 
@@ -725,9 +678,9 @@ def RR_JUSTIFIED_PB(roe, growth, coe, payout=None, basis="trailing"):
      basis=_BASIS_DOC)
 def RR_TWO_STAGE_PE(payout_high, growth_high, years, payout_stable, growth_stable, coe, basis="trailing"):
     """P/E of a high-growth period followed by stable growth for ever."""
-    return dcf.two_stage_pe(excel.rate(payout_high, "payout_high"), excel.rate(growth_high, "growth_high"),
-                            excel.integer(years, "years"), excel.rate(payout_stable, "payout_stable"),
-                            excel.rate(growth_stable, "growth_stable"), excel.rate(coe, "coe"),
+    return dcf.two_stage_pe(values.rate(payout_high, "payout_high"), values.rate(growth_high, "growth_high"),
+                            values.integer(years, "years"), values.rate(payout_stable, "payout_stable"),
+                            values.rate(growth_stable, "growth_stable"), values.rate(coe, "coe"),
                             basis=_basis(basis))
 
 
@@ -736,8 +689,8 @@ def RR_TWO_STAGE_PE(payout_high, growth_high, years, payout_stable, growth_stabl
      basis=_BASIS_DOC)
 def RR_IMPLIED_GROWTH(pe, payout, coe, basis="trailing"):
     """Reverse DCF: the perpetual growth the market implies at today's P/E."""
-    return dcf.implied_growth(excel.number(pe, "pe"), excel.rate(payout, "payout"),
-                              excel.rate(coe, "coe"), basis=_basis(basis))
+    return dcf.implied_growth(values.number(pe, "pe"), values.rate(payout, "payout"),
+                              values.rate(coe, "coe"), basis=_basis(basis))
 
 
 @udf("DCF", "=RR_IMPLIED_ERP(10.5, 0.5, 0.05, 0.07, 1)", "a decimal (0.03 = 3%)",
@@ -745,9 +698,9 @@ def RR_IMPLIED_GROWTH(pe, payout, coe, basis="trailing"):
      rf="Risk-free rate, decimal", beta="Beta to the market (1 = market risk)", basis=_BASIS_DOC)
 def RR_IMPLIED_ERP(pe, payout, growth, rf, beta, basis="trailing"):
     """Reverse DCF: the equity risk premium the market implies at today's P/E."""
-    return dcf.implied_erp(excel.number(pe, "pe"), excel.rate(payout, "payout"),
-                           excel.rate(growth, "growth"), excel.rate(rf, "rf"),
-                           excel.number(beta, "beta"), basis=_basis(basis))
+    return dcf.implied_erp(values.number(pe, "pe"), values.rate(payout, "payout"),
+                           values.rate(growth, "growth"), values.rate(rf, "rf"),
+                           values.number(beta, "beta"), basis=_basis(basis))
 
 
 @udf("DCF", "=RR_MULTIPLE_ADJ(21.6, 0.055, 0.05, 0.07, 1, 0.15)", "a multiple, or the factor",
@@ -767,21 +720,21 @@ def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", gr
                     output="pe", model="fade", terminal_growth=None, years_high=None,
                     years_fade=None, payout_stable=None):
     """Fair P/E after the equity risk premium moves, holding the growth the market implies today (fade model by default)."""
-    out = excel.choice(output, "output", ("pe", "factor", "growth"), "pe")
-    which = excel.choice(model, "model", ("fade", "gordon"), "fade")
-    res = dcf.multiple_adjustment(excel.number(pe, "pe"), excel.rate(erp_from, "erp_from"),
-                                  excel.rate(erp_to, "erp_to"), excel.rate(rf, "rf"),
-                                  excel.number(beta, "beta"), excel.rate(payout, "payout"),
+    out = values.choice(output, "output", ("pe", "factor", "growth"), "pe")
+    which = values.choice(model, "model", ("fade", "gordon"), "fade")
+    res = dcf.multiple_adjustment(values.number(pe, "pe"), values.rate(erp_from, "erp_from"),
+                                  values.rate(erp_to, "erp_to"), values.rate(rf, "rf"),
+                                  values.number(beta, "beta"), values.rate(payout, "payout"),
                                   basis=_basis(basis),
-                                  growth_change=excel.rate(growth_change, "growth_change", 0.0),
+                                  growth_change=values.rate(growth_change, "growth_change", 0.0),
                                   model=which,
-                                  terminal_growth=excel.rate(terminal_growth, "terminal_growth",
+                                  terminal_growth=values.rate(terminal_growth, "terminal_growth",
                                                                dcf.FADE_DEFAULTS["terminal_growth"]),
-                                  years_high=excel.number(years_high, "years_high",
+                                  years_high=values.number(years_high, "years_high",
                                                           dcf.FADE_DEFAULTS["years_high"]),
-                                  years_fade=excel.number(years_fade, "years_fade",
+                                  years_fade=values.number(years_fade, "years_fade",
                                                           dcf.FADE_DEFAULTS["years_fade"]),
-                                  payout_stable=excel.rate(payout_stable, "payout_stable", required=False))
+                                  payout_stable=values.rate(payout_stable, "payout_stable", required=False))
     return {"pe": res.new_pe, "factor": res.factor, "growth": res.implied_growth}[out]
 
 
@@ -793,19 +746,14 @@ def RR_MULTIPLE_ADJ(pe, erp_from, erp_to, rf, beta, payout, basis="trailing", gr
      mid_year="Optional. TRUE discounts each year's flow from mid-year")
 def RR_DCF_VALUE(cash_flows, discount_rate, terminal_growth=None, terminal_multiple=None, mid_year=False):
     """Present value of explicit cash flows plus a terminal value (perpetuity growth or exit multiple)."""
-    return dcf.dcf_value(excel.numbers(cash_flows, "cash_flows"), excel.rate(discount_rate, "discount_rate"),
-                         terminal_growth=excel.rate(terminal_growth, "terminal_growth", required=False),
-                         terminal_multiple=excel.number(terminal_multiple, "terminal_multiple", required=False),
-                         mid_year=excel.boolean(mid_year, "mid_year"))
+    return dcf.dcf_value(values.numbers(cash_flows, "cash_flows"), values.rate(discount_rate, "discount_rate"),
+                         terminal_growth=values.rate(terminal_growth, "terminal_growth", required=False),
+                         terminal_multiple=values.number(terminal_multiple, "terminal_multiple", required=False),
+                         mid_year=values.boolean(mid_year, "mid_year"))
 
 
 @udf("DCF", "=RR_TARGET_PRICE(62, 18.5)", "a price", eps="EPS the multiple applies to (positive)",
      multiple="The P/E to apply")
 def RR_TARGET_PRICE(eps, multiple):
     """Target price: EPS x multiple."""
-    return dcf.target_price(excel.number(eps, "eps"), excel.number(multiple, "multiple"))
-
-
-def functions() -> dict[str, Callable[..., Any]]:
-    """Every RR_ function by name."""
-    return {name: globals()[name] for name in REGISTRY}
+    return dcf.target_price(values.number(eps, "eps"), values.number(multiple, "multiple"))

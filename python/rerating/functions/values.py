@@ -1,6 +1,6 @@
 """The one place that turns Excel values into Python values, and errors into Excel error text.
 
-Used by ``udfs.py`` only. Excel hands a UDF ``None`` for a blank cell, floats for numbers and
+Used by every host of the RR_ functions (``library.py`` and the hosts). Excel hands a UDF ``None`` for a blank cell, floats for numbers and
 dates (serial days since 1899-12-30) unless xlwings converted them to ``datetime``, strings,
 booleans, COM error codes (ints) for error cells, and nested lists for ranges. A function never
 lets an exception reach the cell: errors of ours become ``#VALUE! …`` or ``#N/A …`` text naming

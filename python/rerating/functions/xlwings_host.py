@@ -1,10 +1,12 @@
-"""The Excel side: the function reference and the add-in set-up (Windows, xlwings COM UDFs).
-LibreOffice Calc's extension is built in ``calc_addin.py`` from the same registry.
+"""The xlwings host: the RR_ functions in Windows desktop Excel, as xlwings COM UDFs.
 
-``functions_markdown`` renders ``addin/FUNCTIONS.md`` from the RR_ registry (a test keeps the
-checked-in file current). ``install_plan`` says what ``rerating addin install`` does: install
-the xlwings add-in (``xlwings addin install``) and point xlwings' user config at this Python and
-at ``rerating.udfs``, so Excel's "Import Functions" finds the RR_ functions.
+This module is what xlwings imports (its ``UDF Modules`` setting names it): it takes every
+function of the registry and adds xlwings' metadata (``xw.func``, ``xw.arg`` with the help
+text, ``xw.ret("raw")`` for cell-ready tables), so they appear here under their RR_ names.
+``install_plan`` says what ``rerating addin install`` does: install the xlwings add-in
+(``xlwings addin install``) and point xlwings' user config at this Python and at this module,
+so Excel's "Import Functions" finds the RR_ functions. ``starter_workbook`` writes a
+macro-enabled workbook wired the same way.
 """
 
 from __future__ import annotations
@@ -15,56 +17,29 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
+import xlwings as xw
 
-def functions_markdown() -> str:
-    from rerating.udfs import REGISTRY
+from rerating.functions.registry import CATEGORY, UdfSpec, functions, specs
 
-    lines = ["# RR_ function reference", "",
-             "Hosts: the RR_ functions run in Windows desktop Excel (xlwings COM UDFs; set-up in "
-             "the README, \"In Excel (Windows)\") and in LibreOffice Calc on any OS with the "
-             "Calc extension (`rerating addin libreoffice`; README, \"In LibreOffice Calc\"), "
-             "under the same names, so one workbook serves both. Excel for Mac and Excel on the "
-             "web open the workbooks the command line builds but do not run these functions.", "",
-             "In Calc: arguments are separated by `;` when typed (files keep Excel's commas), "
-             "ranges of tickers spill as array formulas, the function wizard does not list the "
-             "functions, and an empty argument (`f(a;;c)`) arrives as 0: skip an optional "
-             "argument with `\"\"`, which means the default in both hosts.", "",
-             "Generated from `python/rerating/udfs.py` by `rerating addin functions`; do not edit "
-             "by hand. Rates are decimals (0.12 = 12%). Dates may be Excel dates, ISO text "
-             "(2026-04-30) or blank. Errors come back as text starting with `#` that names the "
-             "problem, e.g. `#VALUE! growth 0.15 is not below cost of equity 0.12`.", ""]
-    lines += [
-        "## Sheet scale: one call per column", "",
-        "RR_PRICE, RR_INFO, RR_EPS_REVISION, RR_RETURN and RR_RELATIVE_STRENGTH take a range of "
-        "tickers where they take one ticker, and spill one row per ticker in the order given: a "
-        "blank row for a blank cell, the error text in the row of a bad ticker, the other rows "
-        "answered. RR_INFO also takes an array of fields, one column each. Each call crosses "
-        "Excel's COM bridge once (about 3.8 ms), so a 250-company comps sheet written this way "
-        "makes 2 calls instead of 2,500 (benchmarks/bench_sheet_scale.py: 0.11 s against "
-        "12.7 s).", "",
-        "| | A | B | C | D | E |", "| --- | --- | --- | --- | --- | --- |",
-        "| 1 | Ticker | Price | P/E | P/B | Sector |",
-        "| 2 | RELIANCE.NS | `=RR_PRICE(A2:A251)` | `=RR_INFO(A2:A251, {\"pe\",\"pb\",\"sector\"})` | (spilled) | (spilled) |",
-        "| 3 | TCS.NS | (spilled) | (spilled) | (spilled) | (spilled) |",
-        "| … | … | | | | |", "",
-        "Type the formula once in B2 and C2; Excel spills the rest. RR_PE and RR_PB read a range "
-        "as one universe (its aggregate multiple), as before.", ""]
-    groups: dict[str, list[str]] = {}
-    for spec in REGISTRY.values():
-        groups.setdefault(spec.group, []).append(spec.name)
-    for group, names in groups.items():
-        lines += [f"## {group}", ""]
-        for name in names:
-            spec = REGISTRY[name]
-            sig = ", ".join(f"[{a}]" if a in spec.defaults else a for a in spec.args)
-            lines += [f"### {name}({sig})", "", spec.summary, "",
-                      f"Returns {spec.returns}. Example: `{spec.example}`", "",
-                      "| argument | help |", "| --- | --- |"]
-            lines += [f"| {a} | {doc.replace('|', '/')} |" for a, doc in spec.args.items()]
-            lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+#: the module xlwings imports (``UDF Modules``); ``rerating.udfs`` still works for a config or
+#: a starter workbook written before the functions moved here
+UDF_MODULE = "rerating.functions.xlwings_host"
+
+
+def _for_xlwings(spec: UdfSpec, fn: Any) -> Any:
+    for name, doc in spec.args.items():
+        # err_to_str: an error cell arrives as "#N/A", so the message can name it
+        fn = xw.arg(name, doc=doc, err_to_str=True)(fn)
+    if spec.raw:
+        fn = xw.ret("raw")(fn)
+    return xw.func(category=CATEGORY)(fn)
+
+
+for _name, _fn in functions().items():
+    globals()[_name] = _for_xlwings(specs()[_name], _fn)
 
 
 @dataclass(frozen=True)
@@ -80,7 +55,7 @@ def install_plan(home: Path | None = None, platform: str | None = None) -> Insta
     """What ``rerating addin install`` will do on this machine."""
     platform = platform or sys.platform
     home = home or Path(os.path.expanduser("~"))
-    config = {"UDF Modules": "rerating.udfs", "Interpreter_Win": sys.executable,
+    config = {"UDF Modules": UDF_MODULE, "Interpreter_Win": sys.executable,
               "Show Console": "False"}
     commands = [[sys.executable, "-m", "xlwings", "addin", "install"]]
     if not platform.startswith("win"):
@@ -125,7 +100,7 @@ STARTER_LINES = (
     "'Trust access to the VBA project object model' (ImportPythonUDFs writes a VBA module).",
     "3. Keep this workbook as .xlsm (macro-enabled): the RR_ functions live in its VBA project.",
     "4. Enable macros, then run the macro ImportPythonUDFs (Alt+F8) once: it imports the RR_ "
-    "functions from rerating.udfs, as set in xlwings.conf (UDF Modules).",
+    f"functions from {UDF_MODULE}, as set in xlwings.conf (UDF Modules).",
     "5. Type a function, e.g. =RR_JUSTIFIED_PE(0.5, 0.05, 0.10) gives 10.5; "
     r'=RR_BEST_SINCE("SMALL250.DEMO") after .venv\Scripts\rerating demo has filled the store.',
     "Functions read the store in RERATING_DATA_DIR or the per-user default (rerating doctor "
@@ -134,7 +109,7 @@ STARTER_LINES = (
     "Demo tickers (.DEMO) are SYNTHETIC: fictional companies for trying things out.",
 )
 CONF_NOTE = ("These settings point Excel at the Python that runs the RR_ functions "
-             "(Interpreter_Win) and at rerating.udfs (UDF Modules). They override the xlwings "
+             f"(Interpreter_Win) and at {UDF_MODULE} (UDF Modules). They override the xlwings "
              "add-in's own settings for this workbook.")
 
 
@@ -166,7 +141,7 @@ def _replace_once(xml: str, pattern: str, repl: str, what: str) -> str:
 
 
 def starter_workbook(out: Path, interpreter: str | None = None, platform: str | None = None) -> Path:
-    """A macro-enabled workbook wired to rerating.udfs, from xlwings' own standalone starter.
+    """A macro-enabled workbook wired to this module, from xlwings' own standalone starter.
 
     Every part of xlwings' file is copied byte for byte (its VBA project included) except the
     workbook part (sheets renamed: Start, and xlwings.conf activated) and the two sheet parts
@@ -189,7 +164,7 @@ def starter_workbook(out: Path, interpreter: str | None = None, platform: str | 
     if a6 is None:
         raise RuntimeError("xlwings' starter workbook changed shape: A6 not found")
     conf = _replace_once(conf, r'<row r="6"[^>]*>' + re.escape(a6.group(0)),
-                         '<row r="6">' + a6.group(0) + _inline("B6", "rerating.udfs", "1"), "row 6")
+                         '<row r="6">' + a6.group(0) + _inline("B6", UDF_MODULE, "1"), "row 6")
     # xlwings' own instructions (rows 13-17: "Rename this sheet … to activate it") no longer
     # apply to an activated sheet: one line of ours instead
     conf = _replace_once(conf, r'<row r="13".*?</row>\s*<row r="14".*?</row>\s*<row r="15".*?'

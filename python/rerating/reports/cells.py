@@ -1,7 +1,7 @@
 """The RR_ formula behind each headline of the note: typed into a cell of a workbook with the
 Rerating Desk add-in (any host), each gives the figure the note prints, from the same store.
 
-Pure text: the note prints these under its headlines and ``tests/test_calc_addin.py``
+Pure text: the note prints these under its headlines and ``tests/functions/test_calc_host.py``
 recalculates them in LibreOffice Calc with the add-in and compares them with the note's
 figures at the note's precision. Literal inputs carry ten significant digits (the note shows
 one decimal), so a formula gives the note's figure, not a rounded cousin of it.

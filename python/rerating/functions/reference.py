@@ -1,0 +1,55 @@
+"""The function reference, ``addin/FUNCTIONS.md``, rendered from the registry (a test keeps
+the checked-in file current; ``rerating addin functions`` rewrites it)."""
+
+from __future__ import annotations
+
+
+def functions_markdown() -> str:
+    from rerating.functions.registry import specs
+
+    REGISTRY = specs()
+
+    lines = ["# RR_ function reference", "",
+             "Hosts: the RR_ functions run in Windows desktop Excel (xlwings COM UDFs; set-up in "
+             "the README, \"In Excel (Windows)\") and in LibreOffice Calc on any OS with the "
+             "Calc extension (`rerating addin libreoffice`; README, \"In LibreOffice Calc\"), "
+             "under the same names, so one workbook serves both. Excel for Mac and Excel on the "
+             "web open the workbooks the command line builds but do not run these functions yet.", "",
+             "In Calc: arguments are separated by `;` when typed (files keep Excel's commas), "
+             "ranges of tickers spill as array formulas, the function wizard does not list the "
+             "functions, and an empty argument (`f(a;;c)`) arrives as 0: skip an optional "
+             "argument with `\"\"`, which means the default in both hosts.", "",
+             "Generated from `python/rerating/functions/library.py` by `rerating addin functions`; do not edit "
+             "by hand. Rates are decimals (0.12 = 12%). Dates may be Excel dates, ISO text "
+             "(2026-04-30) or blank. Errors come back as text starting with `#` that names the "
+             "problem, e.g. `#VALUE! growth 0.15 is not below cost of equity 0.12`.", ""]
+    lines += [
+        "## Sheet scale: one call per column", "",
+        "RR_PRICE, RR_INFO, RR_EPS_REVISION, RR_RETURN and RR_RELATIVE_STRENGTH take a range of "
+        "tickers where they take one ticker, and spill one row per ticker in the order given: a "
+        "blank row for a blank cell, the error text in the row of a bad ticker, the other rows "
+        "answered. RR_INFO also takes an array of fields, one column each. Each call crosses "
+        "Excel's COM bridge once (about 3.8 ms), so a 250-company comps sheet written this way "
+        "makes 2 calls instead of 2,500 (benchmarks/bench_sheet_scale.py: 0.11 s against "
+        "12.7 s).", "",
+        "| | A | B | C | D | E |", "| --- | --- | --- | --- | --- | --- |",
+        "| 1 | Ticker | Price | P/E | P/B | Sector |",
+        "| 2 | RELIANCE.NS | `=RR_PRICE(A2:A251)` | `=RR_INFO(A2:A251, {\"pe\",\"pb\",\"sector\"})` | (spilled) | (spilled) |",
+        "| 3 | TCS.NS | (spilled) | (spilled) | (spilled) | (spilled) |",
+        "| … | … | | | | |", "",
+        "Type the formula once in B2 and C2; Excel spills the rest. RR_PE and RR_PB read a range "
+        "as one universe (its aggregate multiple), as before.", ""]
+    groups: dict[str, list[str]] = {}
+    for spec in REGISTRY.values():
+        groups.setdefault(spec.group, []).append(spec.name)
+    for group, names in groups.items():
+        lines += [f"## {group}", ""]
+        for name in names:
+            spec = REGISTRY[name]
+            sig = ", ".join(f"[{a}]" if a in spec.defaults else a for a in spec.args)
+            lines += [f"### {name}({sig})", "", spec.summary, "",
+                      f"Returns {spec.returns}. Example: `{spec.example}`", "",
+                      "| argument | help |", "| --- | --- |"]
+            lines += [f"| {a} | {doc.replace('|', '/')} |" for a, doc in spec.args.items()]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
