@@ -37,6 +37,8 @@ class Settings:
         is installed (``RERATING_CACHE_VALUES``; default on, ``0`` turns it off).
     store_url : a desk's shared store, ``postgresql://host/db`` (``RERATING_STORE``, or
         ``--store``); unset, the local Parquet store in ``data_dir``.
+    config_dir : what ``rerating serve`` keeps between runs: its pairing token and the local
+        certificate authority (``RERATING_CONFIG_DIR``; default: the per-user config dir).
     """
 
     data_dir: Path
@@ -47,6 +49,12 @@ class Settings:
     index_map: Path | None = None
     cache_values: bool = True
     store_url: str | None = None
+    config_dir: Path | None = None
+
+    @property
+    def server_dir(self) -> Path:
+        """``rerating serve``'s token and certificates (private to this user)."""
+        return (self.config_dir or Path(platformdirs.user_config_dir(_APP, False))) / "serve"
 
     @property
     def index_map_file(self) -> Path:
@@ -77,6 +85,8 @@ class Settings:
             if env.get("RERATING_INDEX_MAP") else None,
             cache_values=env.get("RERATING_CACHE_VALUES", "1").strip().lower() not in _FALSE,
             store_url=env.get("RERATING_STORE") or None,
+            config_dir=Path(env["RERATING_CONFIG_DIR"]).expanduser()
+            if env.get("RERATING_CONFIG_DIR") else None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "data_dir" in given:

@@ -15,6 +15,12 @@ def functions_markdown() -> str:
              "Calc extension (`rerating addin libreoffice`; README, \"In LibreOffice Calc\"), "
              "under the same names, so one workbook serves both. Excel for Mac and Excel on the "
              "web open the workbooks the command line builds but do not run these functions yet.", "",
+             "Coming: the Office add-in (Excel on Windows, Mac and the web), served by `rerating "
+             "serve`. Its server, its functions metadata and its script work and are tested "
+             "(tests/server/); its manifest and task pane are not written yet. In Office a custom "
+             "function lives in the add-in's namespace, so there `RR_PRICE(…)` is typed "
+             "`RR.PRICE(…)`, with the same arguments and answers: a sheet typed with `RR_` shows "
+             "`#NAME?` in the add-in until its formulas say `RR.`, and the other way round.", "",
              "In Calc: arguments are separated by `;` when typed (files keep Excel's commas), "
              "ranges of tickers spill as array formulas, the function wizard does not list the "
              "functions, and an empty argument (`f(a;;c)`) arrives as 0: skip an optional "

@@ -1,0 +1,119 @@
+"""The add-in's script (functions.js, generated from the registry) run under Node against a real
+server, as Excel's custom-functions runtime would run it.
+
+Office's runtime is not available here: the test stands in for ``CustomFunctions.associate``
+(it records each function the script registers), ``CustomFunctions.Error`` and the runtime's
+``localStorage``; the fetch, the JSON and the batching are Node's and the script's own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rerating.functions import office_addin
+from rerating.functions.registry import specs
+from tests.server.conftest import TOKEN
+from tests.server.test_app import CASES, direct, same
+
+NODE = shutil.which("node")
+
+_RUNNER = r"""
+const fs = require("fs");
+const [script, base, token, casesFile] = process.argv.slice(2);
+const registered = {};
+class OfficeError { constructor(code, message) { this.code = code; this.message = message; } }
+globalThis.CustomFunctions = {
+  associate: (id, fn) => { registered[id] = fn; },   // stands in for Office's runtime
+  Error: OfficeError,
+  ErrorCode: {invalidValue: "#VALUE!", notAvailable: "#N/A", invalidNumber: "#NUM!",
+              divisionByZero: "#DIV/0!", invalidReference: "#REF!", invalidName: "#NAME?",
+              nullReference: "#NULL!"},
+};
+const store = {"rerating-token": token};
+globalThis.localStorage = {getItem: (k) => store[k] ?? null, setItem: (k, v) => { store[k] = v; }};
+globalThis.location = {origin: base};
+let requests = 0;
+const realFetch = globalThis.fetch;
+globalThis.fetch = (...a) => { requests += 1; return realFetch(...a); };
+eval(fs.readFileSync(script, "utf8"));
+const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
+// one recalculation: every cell's call made before any answer arrives
+Promise.allSettled(cases.map(([name, args]) =>
+    registered[name.replace(/^RR_/, "")](...args.map(a => Array.isArray(a) ? a : [[a]]))))
+  .then(results => {
+    const out = results.map(r => r.status === "fulfilled" ? {value: r.value}
+                                 : {error: {code: r.reason.code, text: r.reason.message}});
+    console.log(JSON.stringify({registered: Object.keys(registered), requests, out}));
+  });
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="Node is not installed (Debian: apt-get install nodejs)")
+def test_the_add_in_script_under_node_answers_as_the_direct_call(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, _ = server
+    script = tmp_path / "functions.js"
+    script.write_text(office_addin.script())
+    runner = tmp_path / "run.js"
+    runner.write_text(_RUNNER)
+    cases = tmp_path / "cases.json"
+    cases.write_text(json.dumps(CASES))
+    done = subprocess.run([NODE, str(runner), str(script), base, TOKEN, str(cases)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert sorted(got["registered"]) == sorted(office_addin.office_name(n) for n in specs())
+    assert got["requests"] == 1  # the whole recalculation in one request
+    for (name, args), answer in zip(CASES, got["out"], strict=True):
+        want = direct(name, args)
+        if "error" in want:  # Excel's error, with the other hosts' text
+            assert answer == {"error": {"code": want["error"]["code"], "text": want["error"]["text"][:255]}}, name
+        else:
+            assert same(answer, want), (name, args, answer, want)
+
+
+@pytest.mark.skipif(NODE is None, reason="Node is not installed (Debian: apt-get install nodejs)")
+def test_without_the_token_every_cell_says_how_to_pair(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, _ = server
+    (tmp_path / "functions.js").write_text(office_addin.script())
+    (tmp_path / "run.js").write_text(_RUNNER)
+    (tmp_path / "cases.json").write_text(json.dumps([["RR_COE", [0.07, 1.2, 0.055]]]))
+    done = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "functions.js"), base, "",
+                           str(tmp_path / "cases.json")], capture_output=True, text=True, timeout=60)
+    out = json.loads(done.stdout)["out"][0]
+    assert out["error"]["code"] == "#N/A" and "pair the add-in first" in out["error"]["text"]
+
+
+def test_the_metadata_comes_from_the_registry() -> None:
+    meta = office_addin.metadata()["functions"]
+    assert [f["id"] for f in meta] == [office_addin.office_name(n) for n in specs()]
+    adj = next(f for f in meta if f["id"] == "MULTIPLE_ADJ")
+    names = [p["name"] for p in adj["parameters"]]
+    assert names == list(specs()["RR_MULTIPLE_ADJ"].args)
+    assert [p["optional"] for p in adj["parameters"]][:6] == [False] * 6  # pe … payout required
+    assert all(p["optional"] for p in adj["parameters"][6:])
+    assert adj["result"] == {"type": "any", "dimensionality": "matrix"}
+    for f in meta:  # Office refuses optional parameters before required ones
+        flags = [p["optional"] for p in f["parameters"]]
+        assert flags == sorted(flags), f["id"]
+
+
+def test_a_function_added_to_the_registry_appears_in_the_metadata_and_the_script(monkeypatch) -> None:
+    from rerating.functions import registry
+
+    @registry.udf("DCF", "=RR_DOUBLE(2)", "a number", x="A number")
+    def RR_DOUBLE(x):  # noqa: N802
+        """Twice x."""
+        return 2 * float(x)
+
+    try:
+        meta = office_addin.metadata()["functions"]
+        assert meta[-1]["id"] == "DOUBLE" and meta[-1]["parameters"][0]["description"] == "A number"
+        assert '"RR_DOUBLE"' in office_addin.script()
+    finally:
+        registry._REGISTRY.pop("RR_DOUBLE")
+        registry._FUNCTIONS.pop("RR_DOUBLE")
