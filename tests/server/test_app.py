@@ -233,3 +233,35 @@ def test_a_loopback_server_answers_nobody_else(desk, monkeypatch) -> None:  # ty
         r = requests.get(f"http://{outside}:{port}/api/health", timeout=5,
                          headers={"Host": f"localhost:{port}"})
         assert r.status_code == 403 and "answers this machine only" in r.json()["error"]
+
+
+def test_a_call_past_the_time_limit_answers_na_and_the_server_keeps_serving(desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time as _time
+
+    from rerating.functions import registry
+
+    @registry.udf("DCF", "=RR_SLOW(1)", "a number", seconds="How long to take")
+    def RR_SLOW(seconds):  # noqa: N802
+        """Sleep, then answer."""
+        _time.sleep(float(seconds))
+        return float(seconds)
+
+    allow_loopback(monkeypatch)
+    port = free_port()
+    config = ServerConfig(token=TOKEN, port=port, limits=web_host.Limits(call_seconds=0.5))
+    try:
+        with running(create_app(config), port):
+            base = f"http://127.0.0.1:{port}"
+            t = _time.monotonic()
+            r = post(base, [("RR_SLOW", [0.1]), ("RR_SLOW", [3]), ("RR_COE", [0.07, 1.2, 0.055])])
+            took = _time.monotonic() - t
+            first, stuck, after = r.json()["results"]
+            assert first == {"value": [[0.1]]}
+            assert stuck["error"]["text"] == "#N/A RR_SLOW took more than 0.5 s; recalculate to ask again"
+            assert after["error"]["text"].startswith("#N/A RR_COE not run: RR_SLOW before it")
+            assert took < 2.5  # answered at the limit, not when the slow call ended
+            ok = post(base, [("RR_COE", [0.07, 1.2, 0.055])]).json()["results"][0]
+            assert ok["value"][0][0] == pytest.approx(0.136)  # another thread of the pool serves
+    finally:
+        registry._REGISTRY.pop("RR_SLOW")
+        registry._FUNCTIONS.pop("RR_SLOW")
