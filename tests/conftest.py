@@ -88,6 +88,18 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     return s
 
 
+@pytest.fixture
+def desk(demo_store, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The RR_ functions reading the demo store, offline (what Excel's Python would see)."""
+    from rerating.data import access
+    from rerating.settings import Settings
+
+    data = access.MarketData(Settings(data_dir=demo_store.root, log_dir=tmp_path, offline=True))
+    access.use(data)
+    yield data
+    access.use(None)
+
+
 # CI runs hypothesis derandomized (same examples every run, so a red run is reproducible);
 # locally every run explores new examples.
 def _hypothesis_profiles() -> None:

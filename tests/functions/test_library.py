@@ -25,12 +25,6 @@ REGISTRY = specs()
 EXCEL_BUILTINS = {"PRICE", "RETURN", "RANK", "INFO", "PE", "PB", "COE", "NPV", "XNPV", "RATE"}
 
 
-@pytest.fixture
-def desk(demo_store, tmp_path: Path):  # type: ignore[no-untyped-def]
-    data = access.MarketData(Settings(data_dir=demo_store.root, log_dir=tmp_path, offline=True))
-    access.use(data)
-    yield data
-    access.use(None)
 
 
 def one(result):  # type: ignore[no-untyped-def]

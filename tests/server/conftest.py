@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rerating.data import access
 from rerating.functions import web_host
 from rerating.server.app import ServerConfig, create_app
-from rerating.settings import Settings
 from tests.server.running import allow_loopback, free_port, running
 
 TOKEN = "test-token-0123456789"
 
 
-@pytest.fixture
-def desk(demo_store, tmp_path: Path):  # type: ignore[no-untyped-def]
-    data = access.MarketData(Settings(data_dir=demo_store.root, log_dir=tmp_path, offline=True))
-    access.use(data)
-    yield data
-    access.use(None)
 
 
 @pytest.fixture
