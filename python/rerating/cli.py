@@ -1664,6 +1664,27 @@ def addin_libreoffice(out: Path | None, build_only: bool, shared: bool | None) -
                "=RR_JUSTIFIED_PE(0.5;0.05;0.10) gives 10.5, and RR_ cells in .xlsx files compute.")
 
 
+@addin.command("convert")
+@click.argument("book", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--to", "to", type=click.Choice(["office", "excel"]), required=True,
+              help="office: for the Office add-in (RR.PRICE, stored _xldudf_RR_PRICE); excel: for "
+                   "xlwings and LibreOffice Calc (RR_PRICE).")
+@OUT_FILE
+@OVERWRITE
+def addin_convert(book: Path, to: str, out: Path, overwrite: bool) -> None:
+    """Rewrite a workbook's RR_ formulas for another host (the original stays as it is).
+
+    \b
+    Example:
+      rerating addin convert comps.xlsx --to office -o comps-office.xlsx
+    """
+    from rerating.workbooks.convert import convert
+
+    done = convert(book, out, to, overwrite=overwrite)
+    what = "the Office add-in" if to == "office" else "xlwings and LibreOffice Calc"
+    click.echo(f"Wrote {done.out}: {done.calls} RR_ call(s) in {done.parts} part(s) now for {what}")
+
+
 @addin.command("functions")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the reference here (default: print it).")

@@ -19,8 +19,11 @@ def functions_markdown() -> str:
              "serve`. Its server, its functions metadata and its script work and are tested "
              "(tests/server/); its manifest and task pane are not written yet. In Office a custom "
              "function lives in the add-in's namespace, so there `RR_PRICE(…)` is typed "
-             "`RR.PRICE(…)`, with the same arguments and answers: a sheet typed with `RR_` shows "
-             "`#NAME?` in the add-in until its formulas say `RR.`, and the other way round.", "",
+             "`RR.PRICE(…)`, with the same arguments and answers. In the file Excel stores it as "
+             "`_xldudf_RR_PRICE(…)`, so a book typed with `RR_` shows `#NAME?` in the add-in, and "
+             "one typed with `RR.` shows `#NAME?` in xlwings and Calc, until it is converted: "
+             "`rerating addin convert BOOK --to office -o NEW` (or `--to excel` back) rewrites "
+             "only the formulas' RR_ calls and copies everything else as it was.", "",
              "In Calc: arguments are separated by `;` when typed (files keep Excel's commas), "
              "ranges of tickers spill as array formulas, the function wizard does not list the "
              "functions, and an empty argument (`f(a;;c)`) arrives as 0: skip an optional "
