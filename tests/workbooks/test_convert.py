@@ -53,3 +53,18 @@ def test_a_book_converts_to_the_office_add_in_and_back(tmp_path: Path, capsys) -
     assert main(["addin", "convert", str(src), "--to", "office", "-o", str(src)]) == 2
     assert main(["addin", "convert", str(src), "--to", "office", "-o", str(office)]) == 2
     assert "exists; give --overwrite" in capsys.readouterr().err
+
+
+def test_shared_formulas_and_escaped_text_are_rewritten_in_place() -> None:
+    """Excel writes a shared formula once (``<f t="shared" ref=… si="0">``) and its other cells
+    as ``<f t="shared" si="0"/>``: a self-closing element holds no formula and is never opened."""
+    from rerating.workbooks.convert import _part
+
+    xml = (b'<row r="2"><c r="G2"><f t="shared" ref="G2:G3" si="0">RR_PRICE(A2)</f><v>1</v></c>'
+           b'<c r="G3"><f t="shared" si="0"/><v>2</v></c>'
+           b'<c r="H2"><f>IF(A2&lt;&gt;"",RR_PE(&quot;demo-small&quot;),"")</f></c></row>')
+    new, n = _part(xml, "office", {"RR_PRICE", "RR_PE"})
+    assert n == 2
+    assert new == (b'<row r="2"><c r="G2"><f t="shared" ref="G2:G3" si="0">_xldudf_RR_PRICE(A2)</f><v>1</v></c>'
+                   b'<c r="G3"><f t="shared" si="0"/><v>2</v></c>'
+                   b'<c r="H2"><f>IF(A2&lt;&gt;"",_xldudf_RR_PE("demo-small"),"")</f></c></row>')

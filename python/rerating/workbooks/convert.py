@@ -24,7 +24,9 @@ from pathlib import Path
 from rerating.errors import InputError
 
 PREFIX = "_xldudf_"
-_ELEMENT = re.compile(rb"(<(f|formula|formula1|formula2|definedName)(?:\s[^>]*)?>)(.*?)(</\2>)", re.S)
+#: an element that holds a formula; a self-closing one (a shared formula's other cells,
+#: ``<f t="shared" si="0"/>``) holds none and is never opened
+_ELEMENT = re.compile(rb"(<(f|formula|formula1|formula2|definedName)(?:\s[^>]*)?(?<!/)>)(.*?)(</\2>)", re.S)
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 
 
