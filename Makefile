@@ -13,10 +13,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# Microsoft's add-in tooling the tests check the generated manifest and metadata with (exact
+# versions from the lock file; no install scripts run)
+NODE_TOOLS := addin/office/node_modules/.installed
+$(NODE_TOOLS): addin/office/package-lock.json
+	cd addin/office && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_TOOLS)
+
 demo: $(STAMP)
 	$(BIN)/rerating demo
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/ruff check python tests benchmarks
 	$(BIN)/python -m pytest
 
@@ -24,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks --record benchmarks/RESULTS.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) addin/office/node_modules .pytest_cache .ruff_cache .hypothesis

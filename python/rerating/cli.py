@@ -1705,6 +1705,35 @@ def addin_functions(out: Path | None) -> None:
         click.echo(f"Wrote {out}")
 
 
+@addin.command("manifest")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("rerating-addin.xml"), show_default=True, help="Where to write the manifest.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="The port `rerating serve` listens on (default 45873).")
+@OVERWRITE
+def addin_manifest(out: Path, port: int | None, overwrite: bool) -> None:
+    """The Office add-in's manifest, to sideload into Excel on Windows, Mac or the web.
+
+    It names https://localhost:PORT, where `rerating serve --https` answers the functions
+    (RR.PRICE, RR.RALLY_TABLE, …) and serves the task pane. The README says how to sideload
+    it on each Excel.
+
+    \b
+    Example:
+      rerating addin manifest -o rerating-addin.xml
+    """
+    from rerating.data.store import atomic_write_bytes
+    from rerating.functions import office_addin
+    from rerating.server.app import DEFAULT_PORT
+
+    if out.exists() and not overwrite:
+        raise InputError(f"{out} exists: give --overwrite to replace it, or -o another file")
+    base = f"https://localhost:{port or DEFAULT_PORT}"
+    atomic_write_bytes(out, office_addin.manifest(base).encode("utf-8"))
+    click.echo(f"Wrote {out}: the add-in for {base} (start it with `rerating serve --https"
+               + (f" --port {port}" if port else "") + "`)")
+
+
 @cli.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Port to listen on (default 45873, the one the add-in's manifest names).")
@@ -1761,6 +1790,8 @@ def serve(ctx: click.Context, port: int | None, host: str, use_https: bool,
     click.echo(f"Serving the RR_ functions at {config.scheme}://localhost:{port} "
                f"(store {_where(s)}); Ctrl-C stops it")
     click.echo(f"pairing token: {token}")
+    click.echo(f"the add-in's manifest: {config.scheme}://localhost:{port}/addin/manifest.xml "
+               "(or `rerating addin manifest`)")
     uvicorn.run(server_app.create_app(config), host=host, port=port, log_level="warning",
                 server_header=False, proxy_headers=False, timeout_graceful_shutdown=5,
                 **ssl)  # type: ignore[arg-type]

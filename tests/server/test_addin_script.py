@@ -117,3 +117,47 @@ def test_a_function_added_to_the_registry_appears_in_the_metadata_and_the_script
     finally:
         registry._REGISTRY.pop("RR_DOUBLE")
         registry._FUNCTIONS.pop("RR_DOUBLE")
+
+
+FORMULAS = [
+    '=RR_PRICE("TCS.NS")',
+    "=RR_PRICE(A2)+RR_PRICE(A3)*2",
+    "=RR_RETURN(RR_PRICE(A2),21)",                 # nested: the inner call right after "("
+    '=IF(A1="RR_PRICE(",RR_PE(A2),"")',            # a string literal is text, kept
+    '="say ""RR_PRICE(x)"" here"&RR_ASOF()',       # doubled quotes inside a literal
+    "=RR_NOT_A_FUNCTION(A1)+MY_RR_PRICE(A1)",      # unknown, and a longer name: left alone
+    "=RR_PRICE (A2)",                              # a space before the bracket
+    "=SUM(B2:B9)",
+    "=Sheet1!RR_PRICE",                            # a name, not a call
+]
+
+
+@pytest.mark.skipif(NODE is None, reason="Node is not installed (Debian: apt-get install nodejs)")
+def test_the_task_panes_conversion_is_the_commands(tmp_path: Path) -> None:
+    """The task pane's button and `rerating addin convert` rewrite a formula the same way:
+    Excel shows the add-in's function as ``RR.PRICE`` and stores it as ``_xldudf_RR_PRICE``."""
+    from rerating.workbooks.convert import PREFIX, formula
+
+    (tmp_path / "functions.js").write_text(office_addin.script())
+    runner = """
+      const fs = require("fs");
+      globalThis.location = {origin: "http://x"};
+      eval(fs.readFileSync(process.argv[1], "utf8"));
+      const fs_ = JSON.parse(process.argv[2]);
+      console.log(JSON.stringify(fs_.map(f => {
+        const there = RERATING.convertFormula(f, "office");
+        const back = RERATING.convertFormula(there.formula, "excel");
+        return [there.formula, there.calls, back.formula, back.calls];
+      })));
+    """
+    done = subprocess.run([NODE, "-e", runner, str(tmp_path / "functions.js"), json.dumps(FORMULAS)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    for f, (there, calls, back, back_calls) in zip(FORMULAS, got, strict=True):
+        stored, n = formula(f, "office")
+        assert there == stored.replace(PREFIX + "RR_", "RR."), f  # what Excel shows for the stored form
+        assert calls == n and back == f and back_calls == n, f
+    assert got[2][0] == "=RR.RETURN(RR.PRICE(A2),21)" and got[2][1] == 2
+    assert got[3][0] == '=IF(A1="RR_PRICE(",RR.PE(A2),"")'
+    assert got[5][1] == 0

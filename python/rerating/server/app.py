@@ -200,6 +200,13 @@ def create_app(config: ServerConfig) -> Starlette:
             return JSONResponse(office_addin.metadata())
         if name == "functions.js":
             return Response(office_addin.script(), media_type="text/javascript")
+        if name == "manifest.xml":  # for this server's scheme and port
+            return Response(office_addin.manifest(f"{config.scheme}://localhost:{config.port}"),
+                            media_type="application/xml")
+        if name.startswith("icon-") and name.endswith(".png") and name[5:-4].isdigit() \
+                and int(name[5:-4]) in office_addin.ICON_SIZES:
+            return Response(office_addin.icon_png(int(name[5:-4])), media_type="image/png",
+                            headers={"Cache-Control": "max-age=86400"})
         path = (config.addin_dir / name).resolve()
         if config.addin_dir.resolve() not in path.parents or not path.is_file():
             return _refuse(404, f"#N/A no add-in file {name[:80]!r}")
