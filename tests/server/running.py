@@ -45,8 +45,13 @@ def allow_loopback(monkeypatch: Any) -> None:
         connect(s, (host if host != "localhost" else "127.0.0.1", port))
         return s
 
+    def socket_create_connection(address: Any, timeout: Any = None, source_address: Any = None,
+                                 **kwargs: Any) -> socket.socket:
+        return create_connection(address, timeout=timeout, source_address=source_address)
+
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(conn, "create_connection", create_connection)
+    monkeypatch.setattr(socket, "create_connection", socket_create_connection)
 
 
 def _local_addresses() -> set[str]:

@@ -106,7 +106,9 @@ _SCRIPT = r"""// Rerating Desk: the RR_ functions in Excel, through `rerating se
         });
       });
     }).catch(function () {
-      var err = {code: "#N/A", text: "#N/A rerating serve is not running: start it with `rerating serve --https`"};
+      var err = {code: "#N/A", text: "#N/A no answer from rerating serve at " + base() +
+                 ": start it with `rerating serve --https` (in a browser, also allow this site" +
+                 " to reach devices on your local network)"};
       batch.forEach(function (c) { c.reject(excelError(err)); });
     });
   }
