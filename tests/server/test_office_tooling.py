@@ -175,3 +175,16 @@ def test_every_url_in_the_served_manifest_answers(server) -> None:  # type: igno
     for name in ("functions.js", "taskpane.js", "taskpane.css", "icon-32.png"):
         assert f'"{name}"' in page
         assert requests.get(f"{base}/addin/{name}", timeout=10).status_code == 200
+
+
+def test_the_manifest_command_writes_the_served_manifest_and_keeps_an_existing_file(tmp_path: Path) -> None:
+    from rerating.cli import main
+
+    out = tmp_path / "rerating-addin.xml"
+    assert main(["addin", "manifest", "-o", str(out), "--port", "45999"]) == 0
+    assert out.read_text(encoding="utf-8") == office_addin.manifest("https://localhost:45999")
+    out.write_text("mine")
+    assert main(["addin", "manifest", "-o", str(out)]) != 0
+    assert out.read_text() == "mine"  # never replaced without --overwrite
+    assert main(["addin", "manifest", "-o", str(out), "--overwrite"]) == 0
+    assert "https://localhost:45873/addin/taskpane.html" in out.read_text(encoding="utf-8")

@@ -10,20 +10,24 @@ def functions_markdown() -> str:
     REGISTRY = specs()
 
     lines = ["# RR_ function reference", "",
-             "Hosts: the RR_ functions run in Windows desktop Excel (xlwings COM UDFs; set-up in "
-             "the README, \"In Excel (Windows)\") and in LibreOffice Calc on any OS with the "
-             "Calc extension (`rerating addin libreoffice`; README, \"In LibreOffice Calc\"), "
-             "under the same names, so one workbook serves both. Excel for Mac and Excel on the "
-             "web open the workbooks the command line builds but do not run these functions yet.", "",
-             "Coming: the Office add-in (Excel on Windows, Mac and the web), served by `rerating "
-             "serve`. Its server, its functions metadata and its script work and are tested "
-             "(tests/server/); its manifest and task pane are not written yet. In Office a custom "
-             "function lives in the add-in's namespace, so there `RR_PRICE(…)` is typed "
-             "`RR.PRICE(…)`, with the same arguments and answers. In the file Excel stores it as "
-             "`_xldudf_RR_PRICE(…)`, so a book typed with `RR_` shows `#NAME?` in the add-in, and "
-             "one typed with `RR.` shows `#NAME?` in xlwings and Calc, until it is converted: "
-             "`rerating addin convert BOOK --to office -o NEW` (or `--to excel` back) rewrites "
-             "only the formulas' RR_ calls and copies everything else as it was.", "",
+             "Hosts: the RR_ functions run in three hosts from one registry. Windows desktop "
+             "Excel through xlwings (COM UDFs; README, \"In Excel (Windows)\"); LibreOffice Calc "
+             "on any OS with the Calc extension (`rerating addin libreoffice`; README, \"In "
+             "LibreOffice Calc\"), under the same names, so one workbook serves both; and Excel "
+             "on Windows, Mac and the web through the Office add-in that `rerating serve` runs "
+             "(README, \"Excel on Windows, Mac and the web\").", "",
+             "In the Office add-in a custom function lives in the add-in's namespace, so there "
+             "`RR_PRICE(…)` is typed `RR.PRICE(…)`, with the same arguments and answers (a ticker "
+             "range stays one call and spills). In the file Excel stores it as "
+             "`_xldudf_RR_PRICE(…)` (the stored form seen in other add-ins' public workbooks; not "
+             "checked against Excel here), so a book typed with `RR_` shows `#NAME?` in the "
+             "add-in, and one typed with `RR.` shows `#NAME?` in xlwings and Calc, until it is "
+             "converted, both ways: the task pane's buttons (*RR_ → RR.* and *RR. → RR_*) rewrite "
+             "the open workbook, and `rerating addin convert BOOK --to office -o NEW` (or "
+             "`--to excel`) rewrites a file. Either changes only the RR calls in formulas and "
+             "defined names, never text in a string literal, and leaves everything else as it "
+             "was. No add-in function is volatile or streaming: a recalculation (F9, Data > "
+             "Refresh All) asks again, as in the other hosts.", "",
              "In Calc: arguments are separated by `;` when typed (files keep Excel's commas), "
              "ranges of tickers spill as array formulas, the function wizard does not list the "
              "functions, and an empty argument (`f(a;;c)`) arrives as 0: skip an optional "
