@@ -35,7 +35,28 @@ def test_analytics_is_pure() -> None:
 def test_only_the_yahoo_provider_imports_yfinance() -> None:
     users = {p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py")
              if any(m.startswith("yfinance") for m in imports(p))}
-    assert users <= {"data/providers/yahoo.py", "cli.py"}  # cli only prints its version
+    assert users <= {"data/providers/yahoo.py", "cli/doctor.py"}  # doctor only prints its version
+
+
+def test_the_service_layer_knows_no_command_line_and_prints_nothing() -> None:
+    """The work the CLI and the server start is in services/: no click, no web framework, no
+    print; what a user should read goes to its Notes."""
+    for path in (PKG / "services").glob("*.py"):
+        mods = imports(path)
+        assert not any(m.startswith(("click", "starlette", "uvicorn")) for m in mods), path.name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert "print" not in calls, path.name
+
+
+def test_the_command_line_and_the_server_share_the_service_layer() -> None:
+    cli_uses = set().union(*(imports(p) for p in (PKG / "cli").glob("*.py")))
+    server_uses = set().union(*(imports(p) for p in (PKG / "server").glob("*.py")))
+    assert {"rerating.services", "rerating.services.refresh"} & cli_uses
+    assert "rerating.services.status" in server_uses
+    # the commands are thin: no command module does the refresh's or the books' work itself
+    for p in (PKG / "cli").glob("*.py"):
+        assert not {"rerating.data.refresh", "rerating.reports.report"} & imports(p), p.name
 
 
 def test_published_under_apache_2() -> None:

@@ -71,7 +71,8 @@ def test_old_names_keep_working_and_say_the_new_one(demo_store, tmp_path: Path, 
 
 def test_data_refresh_takes_each_ticker_from_its_own_source(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     """`data refresh` defaulted to --source demo while every other command defaulted to store."""
-    from rerating.cli import _refresh_plan
+    from rerating.services.notes import Notes
+    from rerating.services.refresh import refresh_plan
     from rerating.settings import Settings
 
     code = main(["--data-dir", str(tmp_path), "data", "refresh", "--tickers", "DEVALPER.DEMO",
@@ -80,11 +81,13 @@ def test_data_refresh_takes_each_ticker_from_its_own_source(tmp_path: Path, caps
     assert code == 0, err
     assert out.startswith("Refreshed 1 of 1 tickers from demo:synthetic (SYNTHETIC")
     settings = Settings.from_env(data_dir=tmp_path / "empty")
-    assert _refresh_plan(settings, "store", ["TCS.NS", "DEVALPER.DEMO", "^NSEI"]) == [
+    notes = Notes()
+    assert refresh_plan(settings, "store", ["TCS.NS", "DEVALPER.DEMO", "^NSEI"], notes) == [
         ("demo", ["DEVALPER.DEMO"]), ("yahoo", ["TCS.NS", "^NSEI"])]
-    plan = _refresh_plan(settings, "store", [])  # an empty store, nothing named
+    plan = refresh_plan(settings, "store", [], notes)  # an empty store, nothing named
     assert [src for src, _ in plan] == ["demo"] and len(plan[0][1]) == 302
-    assert "filling it with the SYNTHETIC demo market" in capsys.readouterr().err
+    assert "filling it with the SYNTHETIC demo market" in notes.warned[-1]
+    assert notes.said == []  # a plan's note is a warning line (stderr), never the summary
 
 
 def test_synthetic_tickers_are_never_sent_to_yahoo(demo_store, fake_yahoo, tmp_path: Path,

@@ -1,6 +1,6 @@
 """The exception hierarchy of Rerating Desk.
 
-The core raises these; only ``functions/values.py`` (for cells) and ``cli.py`` (for terminals) turn them
+The core raises these; only ``functions/values.py`` (for cells) and ``cli/root.py`` (for terminals) turn them
 into text for humans. Every message names the input, its value, and what would be valid.
 """
 

@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rerating.cli import main, market_subjects
+from rerating.cli import main
 from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
 from rerating.data.providers.yahoo import YahooProvider
 from rerating.data.universe import BUILTIN_LISTS
+from rerating.services.subjects import market_subjects
 
 SMALL_LIST = "\r\n".join([
     "Company Name,Industry,Symbol,Series,ISIN Code",

@@ -167,6 +167,9 @@ def test_calls_without_the_token_or_with_a_wrong_one_are_refused(server) -> None
     assert requests.get(f"{base}/api/status", timeout=10).status_code == 401
     ok = requests.get(f"{base}/api/status", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
     assert ok.status_code == 200 and "SYNTHETIC" in json.dumps(ok.json()).upper()
+    store = ok.json()["store"]  # the service layer's status of the store the functions read
+    assert store["backend"] == "local" and store["synthetic"] is True and store["tickers"] == 302
+    assert store["as_of"] in ok.json()["as_of"]["value"][0][0]  # the same date RR_ASOF says
     assert requests.get(f"{base}/api/health", timeout=10).json()["ok"] is True  # no token needed
 
 

@@ -212,6 +212,8 @@ def test_the_task_pane_in_chromium_pairs_and_shows_the_stores_as_of(desk_servers
         want = direct("RR_ASOF", [])["value"][0][0]
         assert as_of == want and as_of.startswith("as of ")
         assert "SYNTHETIC" in as_of.upper()  # the demo store says it is synthetic
+        where = browser.evaluate(tab, "document.getElementById('store').textContent")
+        assert where.startswith("The local store ") and "(generation " in where
 
         # the cells in this page (the shared runtime) send the token the pane stored
         browser.evaluate(tab, "window.registered = {}; window.CustomFunctions = {associate: () => 0}; 0")

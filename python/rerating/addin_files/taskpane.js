@@ -48,6 +48,10 @@
         say("paired", "Paired with this server.", "ok");
         var a = body.as_of || {};
         if (a.error) { say("asof", a.error.text, "bad"); } else { say("asof", String(a.value[0][0]), "ok"); }
+        var st = body.store || {};
+        say("store", st.error ? st.error : (st.backend === "postgresql" ? "The desk's shared store " :
+            "The local store ") + (st.where || "") + (st.generation != null ? " (generation " + st.generation + ")" : ""),
+            st.error ? "bad" : "");
         return true;
       });
     });

@@ -7,7 +7,8 @@ Routes:
   answer ``{"value": [[…]]}`` or ``{"error": {"code": "#N/A", "text": "#N/A …"}}``. Needs the token.
 - ``GET /api/functions``: every function with its arguments' help (the add-in's metadata).
 - ``GET /api/health``: that the server runs, and its version (no token: the task pane asks it
-  before pairing). ``GET /api/status``: the store and its as-of (needs the token).
+  before pairing). ``GET /api/status``: the store and its as-of (needs the token), from
+  ``rerating.services.status``.
 - ``GET /addin/…``: the add-in's own files (manifest, functions metadata, script, task pane).
 
 Who may call (each refusal is one JSON line, never a traceback):
@@ -42,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from rerating.errors import RerateError
 from rerating.functions import values, web_host
 
 #: the add-in's files (manifest, functions.json, functions.js, taskpane.html, icons)
@@ -188,8 +190,15 @@ def create_app(config: ServerConfig) -> Starlette:
     async def status(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
+        from rerating.data import access
+        from rerating.services.status import store_status
+
         as_of = await run_in_threadpool(web_host.run_batch, [("RR_ASOF", [])], config.limits, None)
-        return JSONResponse({"as_of": as_of[0]})
+        try:  # the store the functions read (the one `rerating serve` was given)
+            store = (await run_in_threadpool(store_status, access.shared().settings)).as_dict()
+        except RerateError as exc:
+            store = {"error": values.error_text(exc)}
+        return JSONResponse({"as_of": as_of[0], "store": store})
 
     @gate(need_token=False)
     async def addin_file(request: Request) -> Response:

@@ -1,0 +1,5 @@
+import sys
+
+from rerating.cli import main
+
+sys.exit(main())
