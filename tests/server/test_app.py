@@ -268,3 +268,9 @@ def test_a_call_past_the_time_limit_answers_na_and_the_server_keeps_serving(desk
     finally:
         registry._REGISTRY.pop("RR_SLOW")
         registry._FUNCTIONS.pop("RR_SLOW")
+
+
+def test_the_prefetched_arguments_are_the_registrys() -> None:
+    """A renamed argument would silently stop the batch's prefetch."""
+    for name, args in web_host.TICKER_ARGS.items():
+        assert set(args) <= set(specs()[name].args), name

@@ -9,6 +9,8 @@ reaches the network.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -52,6 +54,10 @@ def _refuse_non_positive(ticker: str, rows: pd.DataFrame) -> None:
                          f"(e.g. {pd.Timestamp(first['date']):%Y-%m-%d}: {first['close']:g}, "
                          f"from {first['source']}); not a price: import a corrected file (its rows "
                          "replace these) or refresh the ticker from its source")
+
+
+#: text that reads as a ticker: an exchange suffix (RELIANCE.NS, M&M.BO, X.DEMO) or an index (^NSEI)
+_SYMBOL = re.compile(r"\^[A-Z0-9.\-]{1,20}|[A-Z0-9&\-]{1,20}\.[A-Z]{1,4}")
 
 
 class MarketData:
@@ -274,6 +280,29 @@ class MarketData:
         return AsOf(", ".join(sources), last, max(c.fetched_at for c in cov))
 
     # -- fetch on miss ----------------------------------------------------------------------------
+    def prefetch(self, tickers: Iterable[str]) -> list[str]:
+        """Fetch, in one batch, the tickers among ``tickers`` the store lacks, before the cells
+        that name them run one after another (``rerating serve`` answers a recalculation's
+        calls in order, so each miss would otherwise be fetched on its own). Only text that
+        reads as a symbol counts (``TCS.NS``, ``^NSEI``, ``X.DEMO``); a ticker that failed a
+        moment ago, or a live one offline, is left to its cell, which says why. A failure here
+        is remembered as a cell's would be. Returns the tickers asked for."""
+        names = sorted({t.strip().upper() for t in tickers
+                        if isinstance(t, str) and _SYMBOL.fullmatch(t.strip().upper())})
+        if not names:
+            return []
+        frames = self._read_many("prices", names)
+        now = time.monotonic()
+        with self._lock:
+            missing = [t for t in names if frames[t].empty and not (
+                t in self._failed and now - self._failed[t][0] < self.retry_after)]
+        if self.settings.offline:
+            missing = [t for t in missing if is_demo_ticker(t)]
+        if missing:
+            with contextlib.suppress(RerateError):  # each cell that names one says why
+                self._fetch_missing(missing)
+        return missing
+
     def _default_provider(self, ticker: str) -> Provider:
         if is_demo_ticker(ticker):
             return get_provider("demo")

@@ -15,6 +15,7 @@ answer's; the server (``rerating.server``) adds transport, security and limits.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 import time
@@ -158,6 +159,46 @@ def _one(name: str, args: list[Any], table: dict[str, Callable[..., Any]]) -> An
     return table[name](**kwargs)
 
 
+#: the arguments that take a ticker or a range of them: a recalculation's tickers the store
+#: lacks are fetched in one batch before its calls run (``MarketData.prefetch``)
+TICKER_ARGS: dict[str, tuple[str, ...]] = {
+    "RR_PRICE": ("ticker",), "RR_HISTORY": ("ticker",), "RR_INFO": ("ticker",),
+    "RR_ASOF": ("ticker",), "RR_RETURN": ("prices",), "RR_RELATIVE_STRENGTH": ("a", "b"),
+    "RR_EPS_REVISION": ("ticker_or_eps_now",), "RR_PE": ("ticker_or_universe",),
+    "RR_PB": ("ticker_or_universe",),
+}
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def _prefetch(calls: list[tuple[str, list[Any]]]) -> list[str]:
+    """The batch's tickers the store lacks, fetched together (a fetch failure is each cell's
+    to say, so none escapes here)."""
+    from rerating.data import access
+
+    names: list[str] = []
+    for name, args in calls:
+        spec = specs().get(name)
+        if spec is None or name not in TICKER_ARGS:
+            continue
+        given = dict(zip(spec.args, args, strict=False))
+        for arg in TICKER_ARGS[name]:
+            names += _texts(given.get(arg))
+    if not names:
+        return []
+    try:
+        return access.shared().prefetch(names)
+    except Exception:  # the cells read the store themselves and say what is wrong
+        logging.getLogger(__name__).exception("prefetching a batch's tickers failed")
+        return []
+
+
 def run_batch(calls: list[tuple[str, list[Any]]], limits: Limits = Limits(),
               pool: ThreadPoolExecutor | None = None) -> list[dict[str, Any]]:
     """Every call's answer, in order. The functions are guarded (no exception escapes them).
@@ -170,11 +211,13 @@ def run_batch(calls: list[tuple[str, list[Any]]], limits: Limits = Limits(),
     """
     table = functions()
     if pool is None:
+        _prefetch(calls)
         return [result_out(_one(n, a, table)) for n, a in calls]
     done: list[dict[str, Any]] = []
     started = [time.monotonic()]
 
     def work() -> None:
+        _prefetch(calls)  # bounded as the first call is: its time counts to it
         for n, a in calls:
             started[0] = time.monotonic()
             done.append(result_out(_one(n, a, table)))
