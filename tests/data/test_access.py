@@ -110,3 +110,31 @@ def test_a_batch_of_calls_run_one_after_another_fetches_its_misses_once(live, fa
     assert asked == ["INFY.NS", "RELIANCE.NS", "TCS.NS"]
     assert seconds < 5  # (not a benchmark: two separate windows would still be under it)
     assert web_host._prefetch(calls) == []  # all held now: nothing asked again
+
+
+def test_a_cells_fundamentals_follow_a_refresh_that_commits(tmp_path: Path) -> None:
+    """RR_INFO keeps each ticker's latest row per store generation (a per-cell comps sheet
+    asked for it 9 times a row); a refresh that commits a newer snapshot must show at once."""
+    import pandas as pd
+
+    from rerating.data.providers.demo import DemoProvider
+    from rerating.data.refresh import refresh
+    from rerating.data.store import Store
+
+    store = Store(tmp_path / "store")
+    refresh(store, DemoProvider(), ["DEVALPER.DEMO"], start="2026-01-01")
+    data = access.MarketData(Settings(data_dir=store.root, log_dir=tmp_path, offline=True),
+                             recheck_every=0.0)
+    access.use(data)
+    try:
+        before = call("RR_INFO", "DEVALPER.DEMO", "beta")[0][0]
+        assert call("RR_INFO", "DEVALPER.DEMO", "beta")[0][0] == before  # served from the cache
+        rows = store.read("fundamentals", ["DEVALPER.DEMO"])
+        newer = rows[rows["as_of"] == rows["as_of"].max()].copy()
+        newer["as_of"] = newer["as_of"] + pd.Timedelta(days=1)
+        newer["beta"] = before + 0.25
+        with store.writer() as w:
+            w.upsert("fundamentals", newer)
+        assert call("RR_INFO", "DEVALPER.DEMO", "beta")[0][0] == pytest.approx(before + 0.25)
+    finally:
+        access.use(None)

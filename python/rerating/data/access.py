@@ -235,6 +235,21 @@ class MarketData:
                 self._cache[key] = hit
         return hit
 
+    def latest_row(self, table: str, ticker: str) -> dict[str, Any]:
+        """The latest snapshot's last row as a dict (RR_INFO's fields of one ticker), kept with
+        the generation's frames: turning the row into a dict was half of a per-cell comps
+        sheet's time, asked again in every cell of the ticker's row."""
+        t = ticker.strip().upper()
+        frame = self.snapshot(table, t)  # a miss is fetched, or said, as before
+        key = ("row:" + table, t)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is None:
+            hit = frame.iloc[-1].to_dict()
+            with self._lock:
+                self._cache[key] = hit
+        return dict(hit)
+
     def latest_field(self, table: str, tickers: Iterable[str], field: str) -> dict[str, Any]:
         """One field of the latest snapshot per ticker (e.g. sector), cached per generation."""
         names = list(dict.fromkeys(t.strip().upper() for t in tickers))

@@ -330,11 +330,9 @@ def _info_row(t: str, fields: list[str], snaps: dict[str, pd.DataFrame] | None =
     """RR_INFO's fields of one ticker, its snapshot and price read once for all of them (from
     ``snaps`` when a range was read in one go); a field with no value (a P/E without positive
     EPS) shows why in its own cell."""
-    data = _data()
     frame = (snaps or {}).get(t)
-    if frame is None:
-        frame = data.snapshot("fundamentals", t)  # unknown ticker: the whole row says so
-    snap = frame.iloc[-1].to_dict()
+    # unknown ticker: the whole row says so
+    snap = frame.iloc[-1].to_dict() if frame is not None else _data().latest_row("fundamentals", t)
     out: list[Any] = []
     for f in fields:
         if f in ("pe", "pb"):
