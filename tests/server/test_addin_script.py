@@ -161,3 +161,68 @@ def test_the_task_panes_conversion_is_the_commands(tmp_path: Path) -> None:
     assert got[2][0] == "=RR.RETURN(RR.PRICE(A2),21)" and got[2][1] == 2
     assert got[3][0] == '=IF(A1="RR_PRICE(",RR.PE(A2),"")'
     assert got[5][1] == 0
+
+
+_PANE_RUNNER = r"""
+const fs = require("fs");
+const [functionsJs, paneJs] = process.argv.slice(1);
+// a browser page's globals, enough for the pane (Office's runtime stands in below)
+const elements = {};
+globalThis.window = globalThis;
+globalThis.document = {readyState: "complete", addEventListener: () => {},
+  getElementById: (id) => (elements[id] = elements[id] || {id, textContent: "", className: "", hidden: false, value: ""})};
+globalThis.location = {origin: "https://localhost:45873"};
+globalThis.setInterval = () => 0;
+globalThis.fetch = () => Promise.reject(new Error("no server in this test"));
+globalThis.localStorage = {getItem: () => null, setItem: () => {}, removeItem: () => {}};
+eval(fs.readFileSync(functionsJs, "utf8"));
+// Excel.run with two sheets and a defined name, as Office.js returns them: a used range's
+// formulas hold each cell's formula, or its value where it has none (constants, and the cells
+// a spilled formula fills)
+const writes = [];
+function sheet(name, used) {
+  return {name,
+    getUsedRangeOrNullObject: () => used === null ? {isNullObject: true, load: () => {}}
+      : Object.assign({isNullObject: false, load: () => {}}, used),
+    getCell: (r, c) => ({set formulas(v) { writes.push([name, r, c, v]); }})};
+}
+const names = [{name: "FirstPrice", type: "String", formula: "=RR_PRICE(Sheet1!$A$2)"},
+               {name: "Rate", type: "Double", formula: "=0.12"}];
+globalThis.Excel = {run: (fn) => fn({
+  workbook: {
+    worksheets: {items: [
+      sheet("Comps", {rowIndex: 1, columnIndex: 0, formulas: [
+        ["RELIANCE.NS", "=RR_PRICE(A2)", 1338, "Energy"],
+        ["TCS.NS", "=RR_INFO(A3:A4,{\"pe\",\"pb\"})", 27.1, 9.8],
+        ["00123", "=IF(A1=\"RR_PRICE(\",RR_PE(A2),\"\")", "=SUM(B2:B3)", "RR_PRICE(A2)"]]}),
+      sheet("Empty", null)], load: () => {}},
+    names: {items: names, load: () => {}}},
+  sync: () => Promise.resolve()})};
+eval(fs.readFileSync(paneJs, "utf8"));
+RERATING_PANE.convertWorkbook("office").then((calls) => {
+  console.log(JSON.stringify({calls, writes, names, said: elements.converted.textContent}));
+});
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="Node is not installed (Debian: apt-get install nodejs)")
+def test_the_task_panes_button_rewrites_only_the_cells_whose_formula_changes(tmp_path: Path) -> None:
+    """Excel's object model stands in here (Office's own exists only inside Excel): a used
+    range's formulas hold constants too, and writing a constant back would re-type it ("00123"
+    would become 123), so only cells whose formula changes are written."""
+    from rerating.server.app import ADDIN_DIR
+
+    (tmp_path / "functions.js").write_text(office_addin.script())
+    done = subprocess.run([NODE, "-e", _PANE_RUNNER, str(tmp_path / "functions.js"),
+                           str(ADDIN_DIR / "taskpane.js")], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["writes"] == [
+        ["Comps", 1, 1, [["=RR.PRICE(A2)"]]],                      # row and column offsets kept
+        ["Comps", 2, 1, [['=RR.INFO(A3:A4,{"pe","pb"})']]],
+        ["Comps", 3, 1, [['=IF(A1="RR_PRICE(",RR.PE(A2),"")']]],  # the literal left alone
+    ]
+    assert got["names"][0]["formula"] == "=RR.PRICE(Sheet1!$A$2)" and got["names"][1]["formula"] == "=0.12"
+    assert got["calls"] == 4
+    assert got["said"] == "4 calls in 3 cells now use this add-in's names (RR.PRICE)."

@@ -118,7 +118,9 @@
           });
           return context.sync().then(function () {
             say("converted", calls + " call" + (calls === 1 ? "" : "s") + " in " + cells +
-                " cell" + (cells === 1 ? "" : "s") + " now read " + (to === "office" ? "RR." : "RR_") + ".", "ok");
+                " cell" + (cells === 1 ? "" : "s") + (to === "office"
+                  ? " now use this add-in's names (RR.PRICE)." : " now use the xlwings and Calc names (RR_PRICE)."),
+                "ok");
             return calls;
           });
         });
