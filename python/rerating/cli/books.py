@@ -10,7 +10,6 @@ import pandas as pd
 
 from rerating.cli.root import (
     AS_OF,
-    CACHE,
     LARGE,
     LARGE_INDEX,
     MARKET,
@@ -22,6 +21,7 @@ from rerating.cli.root import (
     SOURCE,
     WINDOW,
     EchoNotes,
+    book_inputs,
     cli,
     given,
     label,
@@ -84,10 +84,7 @@ def model_group() -> None:
 @click.argument("ticker")
 @OUT_FILE
 @OVERWRITE
-@SOURCE
-@AS_OF
-@CACHE
-@PROGRESS
+@book_inputs
 @click.pass_context
 def model_build(ctx: click.Context, ticker: str, out: Path, overwrite: bool, source: str,
                 as_of: str | None, cache: bool, progress: bool) -> None:
@@ -118,10 +115,7 @@ def comps_group() -> None:
 @WINDOW
 @OUT_FILE
 @OVERWRITE
-@SOURCE
-@AS_OF
-@CACHE
-@PROGRESS
+@book_inputs
 @click.pass_context
 def comps_build(ctx: click.Context, universe: str | None, market: str | None,
                 large_index: str | None, window: str, out: Path, overwrite: bool, source: str,
@@ -170,10 +164,7 @@ def dashboard_group() -> None:
 @WINDOW
 @OUT_FILE
 @OVERWRITE
-@SOURCE
-@AS_OF
-@CACHE
-@PROGRESS
+@book_inputs
 @click.pass_context
 def dashboard_build(ctx: click.Context, market: str | None, small_index: str | None,
                     large_index: str | None, small: str | None, large: str | None, window: str, out: Path,
@@ -234,10 +225,7 @@ def refresh_cmd(ctx: click.Context, file: Path, source: str, as_of: str | None, 
               show_default=True, help="Output folder.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="A folder with your own report.html.j2 (restyle without touching Python).")
-@SOURCE
-@AS_OF
-@CACHE
-@PROGRESS
+@book_inputs
 @click.pass_context
 def report_cmd(ctx: click.Context, market: str | None, small_index: str | None,
                large_index: str | None,

@@ -187,6 +187,14 @@ MARKET = click.option("--market", type=click.Choice(sorted(MARKETS)), default=No
                            "store; --small, --large, --small-index, --large-index override a side.")
 
 
+def book_inputs(f: Callable) -> Callable:
+    """--source, --as-of, --cache-values and --progress, the options every command that builds
+    a book or a note takes, in the order --help lists them."""
+    for opt in reversed([SOURCE, AS_OF, CACHE, PROGRESS]):
+        f = opt(f)
+    return f
+
+
 
 def market_source(ctx: click.Context, market: str | None, source: str) -> str:
     """A --market preset reads a live market: unless --source was given, the days the store
