@@ -20,6 +20,7 @@ from rerating.cli.root import (
     SMALL_INDEX,
     SOURCE,
     WINDOW,
+    Bars,
     EchoNotes,
     book_inputs,
     cli,
@@ -50,7 +51,8 @@ def demo(ctx: click.Context, out: Path | None, progress: bool) -> None:
 
     settings = settings_of(ctx)
     out = out or Path("rerating-demo")
-    done = books.run_demo(settings, out, progress, EchoNotes(), step=steps(progress))
+    with Bars(progress) as bars:
+        done = books.run_demo(settings, out, bars, EchoNotes(), step=steps(progress))
     rep, spec = done.report, done.spec
     s = rep.context["series"]
     for line in summary_lines(s["findings"]):
@@ -268,7 +270,8 @@ def _prepare(ctx: click.Context, source: str, tickers: list[str], progress: bool
              required: list[str] | None = None) -> books.Prepared:
     """:func:`books.prepare`, its lines on the terminal; a failed fetch makes the command exit 1
     after building from what is stored (labelled STALE), as `data refresh` does."""
-    ready = books.prepare(settings_of(ctx), source, tickers, progress, EchoNotes(), required)
+    with Bars(progress) as bars:
+        ready = books.prepare(settings_of(ctx), source, tickers, bars, EchoNotes(), required)
     if ready.fetch_failed:
         ctx.meta["fetch_failed"] = True
     return ready

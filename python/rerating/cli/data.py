@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from rerating.cli.root import PROGRESS, SOURCE, EchoNotes, cli, label, settings_of, store_of
+from rerating.cli.root import PROGRESS, SOURCE, Bars, EchoNotes, cli, label, settings_of, store_of
 from rerating.data import model
 from rerating.errors import InputError
 from rerating.services import subjects
@@ -53,10 +53,11 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
     """
     from rerating.services.refresh import refresh_store
 
-    failed = refresh_store(settings_of(ctx), source, universes=universes, tickers=tickers,
-                           universe_file=universe_file, start=start, end=end, years=years,
-                           indices_only=indices_only, actions=actions, progress=progress,
-                           notes=EchoNotes())
+    with Bars(progress) as bars:
+        failed = refresh_store(settings_of(ctx), source, universes=universes, tickers=tickers,
+                               universe_file=universe_file, start=start, end=end, years=years,
+                               indices_only=indices_only, actions=actions, progress=bars,
+                               notes=EchoNotes())
     if failed:
         ctx.exit(1)
 

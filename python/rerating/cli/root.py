@@ -55,6 +55,38 @@ class EchoNotes(Notes):
         click.echo(line, err=True)
 
 
+class Bars:
+    """A refresh's progress as bars on the terminal's stderr: one bar at a time, the last one
+    closed when the next starts; none with --no-progress, none in a pipe (tqdm's own check)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar = None
+        self._label: str | None = None
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if label != self._label:
+            self.close()
+            self._label = label
+            self._bar = tqdm(total=total, desc=label, unit="file" if label.startswith("nse") else "tkr",
+                             disable=None if self.enabled else True, file=sys.stderr, leave=False)
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar, self._label = None, None
+
+    def __enter__(self) -> Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def say_as_of(ctx: click.Context | None, asked: str | None, used) -> None:  # type: ignore[no-untyped-def]
     """One line when the data's date is not the date asked for (:func:`as_of_note`)."""
     line = as_of_note(settings_of(ctx) if ctx is not None else None, asked, used)

@@ -35,7 +35,8 @@ class Prepared:
         return [t for t in tickers if t not in self.left_out]
 
 
-def prepare(settings: Settings, source: str, tickers: list[str], progress: bool, notes: Notes,
+def prepare(settings: Settings, source: str, tickers: list[str],
+            progress: refreshing.Progress | None, notes: Notes,
             required: list[str] | None = None) -> Prepared:
     """The store, after refreshing ``tickers`` from ``source`` when it is a provider. A failed
     fetch is said per ticker; a ticker with nothing stored after a failed fetch stops the
@@ -152,7 +153,7 @@ class Demo:
                 ("comps", self.comps.path)]
 
 
-def run_demo(settings: Settings, out: Path, progress: bool, notes: Notes,
+def run_demo(settings: Settings, out: Path, progress: refreshing.Progress | None, notes: Notes,
              step: Any = None) -> Demo:
     """The whole job on the synthetic demo market: the store filled, the note and its
     dashboard, one company's DCF model (the best rally that came with upgrades: a rerating,

@@ -1,11 +1,11 @@
 """Refreshing the store: which source each ticker comes from (:func:`refresh_plan`), and the
 refresh itself from Yahoo, the demo market (:func:`refresh_source`) or NSE's daily files
-(:func:`refresh_nse`), each saying its plan, its summary and every failed ticker to ``notes``.
-Progress bars go to the terminal's stderr, and only when it is one."""
+(:func:`refresh_nse`), each saying its plan, its summary and every failed ticker to ``notes``,
+and its progress to ``progress(label, done, total)`` when given (the command line draws bars)."""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,13 @@ from rerating.data.store import open_store
 from rerating.errors import CacheMiss, InputError
 from rerating.services.notes import Interrupted, Notes
 from rerating.settings import Settings
+
+#: ``progress(label, done, total)``: how far a refresh is (label: "nse files", "yahoo prices" …)
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(_label: str, _done: int, _total: int) -> None:
+    pass
 
 
 def where(settings: Settings) -> str:
@@ -88,12 +95,10 @@ def refresh_plan(settings: Settings, source: str, names: list[str], notes: Notes
 
 
 def refresh_nse(settings: Settings, start: str | None, end: str | None,
-                years: int | None, indices_only: bool, progress: bool,
+                years: int | None, indices_only: bool, progress: Progress | None,
                 actions: bool = False, *, notes: Notes) -> bool:
     """NSE's daily files for the days the store lacks: the plan said first, then fetched with a
-    progress bar. True when a file failed (exit status 1)."""
-    from tqdm import tqdm
-
+    progress said. True when a file failed (exit status 1)."""
     from rerating.data.calendar import last_session
     from rerating.data.parsing import parse_date_text
     from rerating.data.providers import get_provider
@@ -132,17 +137,12 @@ def refresh_nse(settings: Settings, start: str | None, end: str | None,
                f"{pace}: about "
                f"{f'{minutes:.0f} min' if minutes >= 1 else f'{plan.seconds:.0f} s'}; "
                "Ctrl-C keeps what arrived")
-    bar = tqdm(total=plan.requests, desc="nse files", unit="file", file=sys.stderr,
-               disable=None if progress else True, leave=False)
+    tell = progress or _quiet
 
     def show(_table: str, done: int, _total: int) -> None:
-        bar.n = done
-        bar.refresh()
+        tell("nse files", done, plan.requests)
 
-    try:
-        report = refresh_days(store, provider, plan, progress=show)
-    finally:
-        bar.close()
+    report = refresh_days(store, provider, plan, progress=show)
     files = report.rows.get("files", 0)
     if report.unreachable and not files:
         from rerating.settings import https_proxy
@@ -229,7 +229,7 @@ def nse_actions(store, provider, first: pd.Timestamp, last: pd.Timestamp,  # typ
 
 
 def refresh_source(settings: Settings, source: str, names: list[str], start: str | None,
-                   end: str | None, progress: bool, notes: Notes) -> set[str]:
+                   end: str | None, progress: Progress | None, notes: Notes) -> set[str]:
     """One refresh and its summary line; the tickers that failed (exit status 1 if any)."""
     if source == "nse":  # one file a day holds every ticker: the days the store lacks
         return set(names) if refresh_nse(settings, None, None, None, False,
@@ -293,10 +293,8 @@ def tell_faults(report, settings: Settings, notes: Notes) -> None:  # type: igno
 
 
 def run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
-                 end: str | None, progress: bool,  # type: ignore[no-untyped-def]
-                 tables: tuple[str, ...] | None = None):
-    from tqdm import tqdm
-
+                end: str | None, progress: Progress | None,  # type: ignore[no-untyped-def]
+                tables: tuple[str, ...] | None = None):
     from rerating.data.providers import get_provider
     from rerating.data.refresh import refresh
     from rerating.data.store import open_store
@@ -312,32 +310,22 @@ def run_refresh(settings: Settings, source: str, names: list[str], start: str | 
     provider = get_provider(source, **kwargs)
     if source == "demo" and start is None:
         start = "2005-01-01"
-    bars: dict[str, tqdm] = {}
+    tell = progress or _quiet
 
     def show(table: str, done: int, total: int) -> None:
-        if table not in bars:
-            for bar in bars.values():
-                bar.close()
-            bars[table] = tqdm(total=total, desc=f"{source} {table:<15}", unit="tkr",
-                               disable=None if progress else True,  # None: off when not a TTY
-                               file=sys.stderr, leave=False)
-        bars[table].n = done
-        bars[table].refresh()
+        tell(f"{source} {table:<15}", done, total)
 
     from rerating.data.refresh import DEFAULT_TABLES
 
-    try:
-        return refresh(open_store(settings), provider, names, start=start, end=end,
-                       progress=show, tables=tables or DEFAULT_TABLES)
-    finally:
-        for bar in bars.values():
-            bar.close()
+    return refresh(open_store(settings), provider, names, start=start, end=end,
+                   progress=show, tables=tables or DEFAULT_TABLES)
 
 
 def refresh_store(settings: Settings, source: str, *, universes: tuple[str, ...] = (),
                   tickers: str | None = None, universe_file: Path | None = None,
                   start: str | None = None, end: str | None = None, years: int | None = None,
-                  indices_only: bool = False, actions: bool = False, progress: bool = False,
+                  indices_only: bool = False, actions: bool = False,
+                  progress: Progress | None = None,
                   notes: Notes) -> bool:
     """``rerating data refresh``: what the store lacks, from ``source`` (``store``: each ticker
     from its own). True when something failed (said in ``notes``; exit status 1)."""
