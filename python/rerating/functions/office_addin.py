@@ -33,6 +33,8 @@ NAMESPACE = "RR"
 #: version) replaces the sideloaded add-in instead of adding a second one
 ADDIN_ID = "3f0c2b1e-8d4a-4c57-9e1b-5a7d2f6c9e40"
 ICON_SIZES = (16, 32, 64, 80)
+#: the sizes the ribbon's button and group name (32 and 64 are the add-in's own icons)
+_RIBBON_ICONS = (16, 32, 80)
 
 
 def office_name(name: str) -> str:
@@ -126,9 +128,10 @@ _SCRIPT = r"""// Rerating Desk: the RR_ functions in Excel, through `rerating se
   // A formula typed for the xlwings and Calc hosts (=RR_PRICE(A2)) rewritten for this add-in
   // (=RR.PRICE(A2)) or back; only registry functions, never inside a string literal. The same
   // rule as `rerating addin convert` (rerating.workbooks.convert.formula).
+  var KNOWN = {};
+  NAMES.forEach(function (n) { KNOWN[n] = true; });
+
   function convertFormula(text, to) {
-    var known = {};
-    NAMES.forEach(function (n) { known[n] = true; });
     var pattern = to === "office" ? /(^|[^A-Za-z0-9_.])RR_([A-Z0-9_]+)(\s*\()/g
                                   : /(^|[^A-Za-z0-9_.])RR\.([A-Z0-9_]+)(\s*\()/g;
     var count = 0;
@@ -138,7 +141,7 @@ _SCRIPT = r"""// Rerating Desk: the RR_ functions in Excel, through `rerating se
       do {
         prev = out;
         out = out.replace(pattern, function (m, lead, name, paren) {
-          if (!known["RR_" + name]) { return m; }
+          if (!KNOWN["RR_" + name]) { return m; }
           count += 1;
           return lead + (to === "office" ? "RR." : "RR_") + name + paren;
         });
@@ -190,9 +193,9 @@ def manifest(base: str) -> str:
         "Help.Url": f"{base}/addin/help.html",
     }
     images = "\n".join(f"        <bt:Image id=\"Icon.{n}\" DefaultValue={quoteattr(f'{base}/addin/icon-{n}.png')}/>"
-                       for n in (16, 32, 80))
+                       for n in _RIBBON_ICONS)
     urls = "\n".join(f"        <bt:Url id=\"{k}\" DefaultValue={quoteattr(v)}/>" for k, v in url.items())
-    icon = "\n".join(f'                  <bt:Image size="{n}" resid="Icon.{n}"/>' for n in (16, 32, 80))
+    icon = "\n".join(f'                  <bt:Image size="{n}" resid="Icon.{n}"/>' for n in _RIBBON_ICONS)
     return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <!-- Rerating Desk: the RR functions in Excel on Windows, Mac and the web, answered by
      `rerating serve` on this computer. Made by `rerating addin manifest`; sideload this file

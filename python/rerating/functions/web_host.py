@@ -182,12 +182,11 @@ def _prefetch(calls: list[tuple[str, list[Any]]]) -> list[str]:
     to say, so none escapes here)."""
     from rerating.data import access
 
-    names: list[str] = []
+    registry, names = specs(), []
     for name, args in calls:
-        spec = specs().get(name)
-        if spec is None or name not in TICKER_ARGS:
+        if name not in TICKER_ARGS or name not in registry:
             continue
-        given = dict(zip(spec.args, args, strict=False))
+        given = dict(zip(registry[name].args, args, strict=False))
         for arg in TICKER_ARGS[name]:
             names += _texts(given.get(arg))
     if not names:

@@ -20,6 +20,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from rerating.errors import InputError
 
@@ -85,8 +86,7 @@ def _part(xml: bytes, to: str, names: set[str]) -> tuple[bytes, int]:
         if not n:
             return m.group(0)
         total += n
-        escaped = new.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return m.group(1) + escaped.encode("utf-8") + m.group(4)
+        return m.group(1) + escape(new).encode("utf-8") + m.group(4)
 
     return _ELEMENT.sub(one, xml), total
 
