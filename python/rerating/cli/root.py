@@ -215,8 +215,10 @@ LARGE = click.option("--large", default=None,
 
 MARKET = click.option("--market", type=click.Choice(sorted(MARKETS)), default=None,
                       help="A preset market. india: Nifty Smallcap 250 stocks and index "
-                           "(NIFTYSMLCAP250.NS) against Nifty 50 (^NSEI), from Yahoo via the "
-                           "store; --small, --large, --small-index, --large-index override a side.")
+                           "(NIFTYSMLCAP250.NS) against Nifty 50 (^NSEI); unless --source is "
+                           "given, the days the store lacks come from NSE's daily files and the "
+                           "fundamentals and estimates from Yahoo; --small, --large, "
+                           "--small-index, --large-index override a side.")
 
 
 def book_inputs(f: Callable) -> Callable:
@@ -225,7 +227,6 @@ def book_inputs(f: Callable) -> Callable:
     for opt in reversed([SOURCE, AS_OF, CACHE, PROGRESS]):
         f = opt(f)
     return f
-
 
 
 def market_source(ctx: click.Context, market: str | None, source: str) -> str:
