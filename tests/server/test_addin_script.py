@@ -17,6 +17,7 @@ import pytest
 
 from rerating.functions import office_addin
 from rerating.functions.registry import specs
+from tests.server import standin
 from tests.server.conftest import TOKEN
 from tests.server.test_app import CASES, direct, same
 
@@ -25,31 +26,12 @@ NODE = shutil.which("node")
 _RUNNER = r"""
 const fs = require("fs");
 const [script, base, token, casesFile] = process.argv.slice(2);
-const registered = {};
-class OfficeError { constructor(code, message) { this.code = code; this.message = message; } }
-globalThis.CustomFunctions = {
-  associate: (id, fn) => { registered[id] = fn; },   // stands in for Office's runtime
-  Error: OfficeError,
-  ErrorCode: {invalidValue: "#VALUE!", notAvailable: "#N/A", invalidNumber: "#NUM!",
-              divisionByZero: "#DIV/0!", invalidReference: "#REF!", invalidName: "#NAME?",
-              nullReference: "#NULL!"},
-};
 const store = {"rerating-token": token};
 globalThis.localStorage = {getItem: (k) => store[k] ?? null, setItem: (k, v) => { store[k] = v; }};
 globalThis.location = {origin: base};
-let requests = 0;
-const realFetch = globalThis.fetch;
-globalThis.fetch = (...a) => { requests += 1; return realFetch(...a); };
+""" + standin.RUNTIME + r"""
 eval(fs.readFileSync(script, "utf8"));
-const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
-// one recalculation: every cell's call made before any answer arrives
-Promise.allSettled(cases.map(([name, args]) =>
-    registered[name.replace(/^RR_/, "")](...args.map(a => Array.isArray(a) ? a : [[a]]))))
-  .then(results => {
-    const out = results.map(r => r.status === "fulfilled" ? {value: r.value}
-                                 : {error: {code: r.reason.code, text: r.reason.message}});
-    console.log(JSON.stringify({registered: Object.keys(registered), requests, out}));
-  });
+recalc(JSON.parse(fs.readFileSync(casesFile, "utf8"))).then(r => console.log(JSON.stringify(r)));
 """
 
 

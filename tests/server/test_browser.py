@@ -31,6 +31,7 @@ from starlette.routing import Route
 from rerating.functions import office_addin, web_host
 from rerating.server import tls
 from rerating.server.app import ServerConfig, create_app
+from tests.server import standin
 from tests.server.chromium import CHROMIUM, chromium, spki_hash
 from tests.server.conftest import TOKEN
 from tests.server.running import allow_loopback, free_port, running
@@ -49,26 +50,10 @@ CALLS = [
 HARNESS = """<!doctype html>
 <meta charset="utf-8"><title>add-in harness</title>
 <script>
-  // Stands in for Office's custom-functions runtime: records what the script registers.
   window.RERATING_SERVER = %(server)s;
-  window.registered = {};
-  class OfficeError { constructor(code, message) { this.code = code; this.message = message; } }
-  window.CustomFunctions = {
-    associate: (id, fn) => { registered[id] = fn; },
-    Error: OfficeError,
-    ErrorCode: {invalidValue: "#VALUE!", notAvailable: "#N/A", invalidNumber: "#NUM!",
-                divisionByZero: "#DIV/0!", invalidReference: "#REF!", invalidName: "#NAME?",
-                nullReference: "#NULL!"},
-  };
   localStorage.setItem("rerating-token", %(token)s);
-  window.requests = 0;
-  const realFetch = window.fetch.bind(window);
-  window.fetch = (...a) => { requests += 1; return realFetch(...a); };
-  // one recalculation: every cell's call made before any answer arrives
-  window.recalc = (cases) => Promise.allSettled(cases.map(([name, args]) =>
-      registered[name.replace(/^RR_/, "")](...args.map(a => Array.isArray(a) ? a : [[a]]))))
-    .then(rs => ({requests, out: rs.map(r => r.status === "fulfilled" ? {value: r.value}
-                 : {error: {code: r.reason.code, text: r.reason.message}})}));
+  // Office's custom-functions runtime, stood in for (tests/server/standin.py)
+  %(runtime)s
 </script>
 <script src="%(script)s"></script>
 """
@@ -105,7 +90,7 @@ class Desk:
             server = self.servers[request.query_params["server"]]
             script = "functions.js" if request.query_params.get("here") else f"{server}/addin/functions.js"
             return HTMLResponse(HARNESS % {"server": json.dumps(server), "script": script,
-                                           "token": json.dumps(TOKEN)})
+                                           "token": json.dumps(TOKEN), "runtime": standin.RUNTIME})
 
         async def script(request: Any) -> Response:
             return Response(office_addin.script(), media_type="text/javascript")
