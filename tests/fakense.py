@@ -17,7 +17,8 @@ copies of the files show them (2026 repositories quoting NSE's files verbatim):
 A market is stocks (closes as traded, so a split shows as the drop it is) and indices (close,
 P/E, P/B, yield). Faults are injected per file: ``404``, ``html`` (the web page NSE answers
 blocked clients with), ``notzip``, ``truncated`` (cut mid-line), ``short`` (cut at a line
-end: whole rows missing), ``series`` (every row of an unknown series code), ``wrongday`` (the file of the
+end: whole rows missing), ``monthfirst`` (every ``Index Date`` printed MM-DD-YYYY, as NSE
+did on some days), ``series`` (every row of an unknown series code), ``wrongday`` (the file of the
 day before), ``429`` / ``403`` / ``500`` once (then the file), ``dns`` (no network at all) and
 ``interrupt`` (Ctrl-C arrives while this file is fetched); ``failures["site"] = "403"`` makes
 nseindia.com refuse every request, as it does some networks.
@@ -157,6 +158,12 @@ class FakeNSE(BaseAdapter):
             lines.append(f"{name},{day:%d-%m-%Y},{r.close:.2f},{r.close * 1.004:.2f},"
                          f"{r.close * .995:.2f},{r.close:.2f},{_dec(chg)},"
                          f"{_dec(100 * chg / prev)},{','.join(vol)},{','.join(val)}")
+        # a points series among the indices, as in NSE's file (2021 copies: "Nifty50 Dividend
+        # Points,23-09-2021,-,-,-,116.92,0.0,-,-,-,-,-,-"): dividend points since 1 April,
+        # written 0 on the first session of each fiscal year
+        april = pd.Timestamp(day.year if day.month >= 4 else day.year - 1, 4, 1)
+        pts = 2.5 * (len(sessions(april, day)) - 1)
+        lines.append(f"Nifty50 Dividend Points,{day:%d-%m-%Y},-,-,-,{pts:g},0.0,-,-,-,-,-,-")
         return ("\n".join(lines) + "\n").encode()
 
     def _rows(self, day: pd.Timestamp) -> list[tuple[str, str, float, float]]:
@@ -241,6 +248,8 @@ class FakeNSE(BaseAdapter):
         udiff = kind == "equities" and day >= UDIFF_FROM
         body = (self.ind_close_all(day) if kind == "indices" else
                 self.udiff_csv(day) if udiff else self.sec_bhavdata_full(day))
+        if fault == "monthfirst":  # NSE printed every Index Date month-first on some days
+            body = body.replace(f",{day:%d-%m-%Y},".encode(), f",{day:%m-%d-%Y},".encode())
         if fault == "series":  # every row of a series code no reader knows
             body = body.replace(b", EQ, ", b", ZQ, ").replace(b", BE, ", b", ZQ, ") \
                 .replace(b",EQ,", b",ZQ,").replace(b",BE,", b",ZQ,")

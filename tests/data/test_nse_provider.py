@@ -104,7 +104,7 @@ UDIFF_10 = "BhavCopy_NSE_CM_0_0_0_20240710_F_0000.csv.zip"
     ("html", UDIFF_10, "a web page came back where a CSV was expected"),
     ("notzip", UDIFF_10, "the answer is not a zip file"),
     ("truncated", UDIFF_10, "starts like a zip file but is not a readable one"),
-    ("truncated", "ind_close_all_10072024.csv", "cut off: it ends mid-line"),
+    ("truncated", "ind_close_all_10072024.csv", "cut off: its last line has 3 of"),
     ("short", "ind_close_all_10072024.csv", "holds 2 rows where the nearest day's file held 5"),
     ("short", UDIFF_10, "holds 3 rows where the nearest day's file held 9"),
     ("wrongday", UDIFF_10, "holds 2024-07-09, not 2024-07-10 (a file for another day)"),

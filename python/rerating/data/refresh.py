@@ -447,6 +447,8 @@ def _stage_day(staged: dict[str, list[pd.DataFrame]], provider, f,  # type: igno
     if f.failure:  # (an unreachable archive was said when the file arrived)
         report.failures.setdefault("files", {})[f.name] = f.failure
         return
+    if f.notes:  # what this day's file needed said (a day NSE printed month-first)
+        report.notes.setdefault("files", {})[f.name] = "; ".join(f.notes)
     for table in ("prices", "index_valuation"):
         frame = getattr(f, table)
         if not frame.empty:

@@ -290,18 +290,105 @@ def _read_nifty_valuation(table: TextTable, cols: dict[str, str], opts: ImportOp
                      None, _valuation(table, key, date, cols), notes, opts)
 
 
+#: NSE's daily index file is named for its day: ind_close_all_DDMMYYYY.csv
+_IND_CLOSE_ALL_NAME = re.compile(r"ind_close_all_(\d{2})(\d{2})(\d{4})\.csv", re.I)
+
+
+def named_day(name: str) -> pd.Timestamp | None:
+    """The day an NSE daily index file is named for (``ind_close_all_06042023.csv``), or None."""
+    m = _IND_CLOSE_ALL_NAME.search(name)
+    if m is None:
+        return None
+    try:
+        return pd.Timestamp(year=int(m[3]), month=int(m[2]), day=int(m[1]))
+    except ValueError:
+        return None
+
+
 def _read_ind_close_all(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
     notes: list[str] = []
     f = table.frame
+    # a points series (Nifty50 Dividend Points: dividends accrued since April, 0 on the first
+    # day of each fiscal year) sits among the indices: it is not an index level, so it is
+    # left out, with a word, and never costs the day
+    names = f[cols["indexname"]].astype(str).str.strip()
+    points = names.str.contains(r"\bpoints\s*$", case=False, regex=True)
+    if points.any():
+        notes.append(f"skipped {int(points.sum())} points series, not an index level: "
+                     f"{', '.join(dict.fromkeys(names[points]))}")
+        f = f[~points]
+        table = TextTable(table.name, f, table.encoding, table.delimiter, table.notes)
     key = _index_key(f[cols["indexname"]], opts, notes)
-    date = _dates(table, cols["indexdate"], opts, notes, (DAYFIRST, "NSE writes DD-MM-YYYY"))
+    date = _index_dates(table, cols["indexdate"], opts, notes)
     vol = _col(cols, "volume")
     p = _prices(table, key, date, numbers(f[cols["closingindexvalue"]], f"{table.name} Closing "
                                           "Index Value"),
                 volume=numbers(f[vol], f"{table.name} Volume") if vol else None)
     v = _valuation(table, key, date, cols)
     return _imported(table, "NSE all-indices daily file (ind_close_all: close, P/E, P/B, Div "
-                     "Yield per index)", p, v, notes, opts, indices=True)
+                     "Yield per index)", p, v, notes, opts, indices=True, daily=True)
+
+
+def _index_dates(table: TextTable, col: str, opts: ImportOptions,
+                 notes: list[str]) -> pd.Series:
+    """``Index Date`` of an ind_close_all file. NSE writes it DD-MM-YYYY, but on some days
+    printed every row month-first (``ind_close_all_06042023.csv`` reads ``04-06-2023``). The
+    file's name is its day: rows that read as the name's day only month-first are stored on
+    the name's day, and said; rows of another day either way are refused. A file without its
+    NSE name whose day-first reading is no session while the other reading is one is refused
+    with both readings."""
+    raw = table.frame[col].astype(str).str.strip()
+    day = named_day(table.name)
+    texts = list(dict.fromkeys(raw))
+    if day is not None and opts.date_order is None and len(texts) == 1:
+        m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", texts[0])
+        if m and (int(m[2]), int(m[1])) != (day.month, day.day) \
+                and (int(m[1]), int(m[2]), int(m[3])) == (day.month, day.day, day.year):
+            other = _other_reading(int(m[1]), int(m[2]), int(m[3]))
+            shown = f" (read day first it would be {other:%a %d %b %Y})" if other else ""
+            notes.append(f"Index Date {texts[0]!r} is printed month-first in this file (NSE "
+                         f"did so on some days): stored as the file's day, {day:%a %d %b %Y}"
+                         f"{shown}")
+            return pd.Series(day, index=raw.index, dtype="datetime64[ns]")
+    parsed = _dates(table, col, opts, notes, (DAYFIRST, "NSE writes DD-MM-YYYY"))
+    if day is not None:
+        other = sorted({pd.Timestamp(d) for d in parsed.unique()} - {day})
+        if other:
+            raise InputError(f"{table.name}: named for {day:%d %b %Y} but its Index Date reads "
+                             f"{other[0]:%d %b %Y} ({raw.iloc[0]!r}, either way round): a file "
+                             "for another day; download the file for the day again")
+        return parsed
+    if opts.date_order is None and len(texts) == 1:
+        _check_one_day(table.name, col, texts[0], parsed.iloc[0])
+    return parsed
+
+
+def _other_reading(a: int, b: int, y: int) -> pd.Timestamp | None:
+    """``a-b-y`` read as day ``a`` of month ``b`` (None when that is no date)."""
+    try:
+        return pd.Timestamp(year=y, month=b, day=a)
+    except ValueError:
+        return None
+
+
+def _check_one_day(name: str, col: str, text: str, read: pd.Timestamp) -> None:
+    """A one-day NSE file without its NSE name: refuse a day-first reading that is no session
+    when the month-first one is (the file cannot say which it is)."""
+    from rerating.data.calendar import sessions
+
+    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text)
+    if m is None or int(m[1]) > 12 or int(m[2]) > 12 or m[1] == m[2]:
+        return
+    other = _other_reading(int(m[2]), int(m[1]), int(m[3]))
+    if other is None:
+        return
+    on = sessions(min(read, other), max(read, other))
+    if read not in on and other in on:
+        raise InputError(f"{name}: {col} {text!r} read day first (as NSE writes it) is "
+                         f"{read:%a %d %b %Y}, no session; read month first it is "
+                         f"{other:%a %d %b %Y}, a session. NSE printed some days month-first: "
+                         f"rename the file ind_close_all_{other:%d%m%Y}.csv as NSE names it, or "
+                         "pass --monthfirst (or --dayfirst)")
 
 
 #: column keys of each bhavcopy generation: symbol, series, date, close, traded quantity
@@ -351,7 +438,7 @@ def _read_bhavcopy(table: TextTable, cols: dict[str, str], opts: ImportOptions, 
                 volume=numbers(eq[cols[k_qty]], f"{table.name} {cols[k_qty]}"))
     notes.append("bhavcopy closes are as traded: not adjusted for later splits, bonuses or "
                  "dividends")
-    return _imported(table, _BHAV_LABEL[kind], p, None, notes, opts)
+    return _imported(table, _BHAV_LABEL[kind], p, None, notes, opts, daily=True)
 
 
 def _read_long(table: TextTable, cols: dict[str, str], opts: ImportOptions) -> Imported:
@@ -673,6 +760,11 @@ def _read_together(key: str, members: list[tuple[int, TextTable, dict[str, str]]
                    layout_order=(DAYFIRST, "NSE writes day first")).values
     if parsed.nunique() != len(members):
         return None
+    # a file whose rows disagree with the day it is named for is read alone (its own read
+    # says how: NSE's month-first days, or a file for another day)
+    if any(day is not None and day != d for day, d in
+           zip((named_day(t.name) for _, t, _ in members), parsed, strict=True)):
+        return None
     if opts.source is None:  # each file's rows name the file (each file is one day)
         named = dict(zip(parsed, (model.import_source(t.name) for _, t, _ in members),
                          strict=True))
@@ -707,9 +799,11 @@ def _date_texts(table: TextTable, cols: dict[str, str]) -> list[str]:
 # -- checks every file's rows pass ------------------------------------------------------------
 def _imported(table: TextTable, layout: str, prices: pd.DataFrame | None,
               valuation: pd.DataFrame | None, notes: list[str], opts: ImportOptions, *,
-              indices: bool = False) -> Imported:
+              indices: bool = False, daily: bool = False) -> Imported:
     """Check and conform what a layout read. ``indices``: the keys are index names or symbols
-    from the file's index-name column, which carry no exchange suffix."""
+    from the file's index-name column, which carry no exchange suffix. ``daily``: one of NSE's
+    daily files, where a row that is no price (a series at 0) costs that row, never the day;
+    in a user's price file such a row is a broken export and refuses the file."""
     notes = [*table.notes, *notes]
     today = (opts.today or pd.Timestamp.now(tz="Asia/Kolkata").tz_localize(None)).normalize()
     out_p, out_v = model.empty(model.PRICES), model.empty(model.INDEX_VALUATION)
@@ -725,7 +819,15 @@ def _imported(table: TextTable, layout: str, prices: pd.DataFrame | None,
             raise InputError(f"{table.name}: no row has a close; nothing to import")
         adj = prices["adj_close"].fillna(prices["close"])
         bad = prices[(prices["close"] <= 0) | (adj <= 0)]
-        if len(bad):  # a price is never zero or negative: a placeholder or a broken export
+        if len(bad) and daily:
+            r = bad.iloc[0]
+            notes.append(f"skipped {len(bad)} row(s) whose close is zero or below, not a "
+                         f"price (e.g. line {r.line}: {r.ticker} close {r.close:g})")
+            prices = prices.drop(bad.index)
+            if prices.empty:
+                raise InputError(f"{table.name}: no row has a close above zero; nothing to "
+                                 "import")
+        elif len(bad):  # a price is never zero or negative: a placeholder or a broken export
             lines = ", ".join(str(n) for n in bad["line"].head(5)) + (" …" if len(bad) > 5 else "")
             r = bad.iloc[0]
             raise InputError(f"{table.name}: {len(bad)} row(s) with a close of zero or below "

@@ -217,7 +217,9 @@ class NSEProvider(Provider):
                 f.failure = f"not the file asked for: {str(exc).removeprefix(f.name + ': ')}"
                 continue
             f.prices, f.index_valuation = imported.prices, imported.index_valuation
-            f.notes = [n for n in imported.notes if not n.startswith(("skipped", "index names"))]
+            # what each day's file says alike (rows skipped, names mapped, closes as traded)
+            # is routine; what is left is about this day (printed month-first, say)
+            f.notes = [n for n in imported.notes if not _ROUTINE.match(n)]
 
     def _get(self, url: str, table: str) -> tuple[int, bytes, str]:
         """One GET, paced and retried; (status, body, content type). Raises NetworkError when
@@ -335,6 +337,10 @@ class NSEProvider(Provider):
         got = _read_actions(table, cols, ImportOptions())
         assert got.actions is not None
         return got.actions.assign(source=f"{self.source}:corporate-actions-api")
+
+
+_ROUTINE = re.compile(r"skipped |index names |\d+ index name|bhavcopy closes are as traded|"
+                      r"dates read |dates are unambiguous")
 
 
 def _cause(exc: Exception) -> str:

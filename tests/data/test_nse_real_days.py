@@ -1,0 +1,117 @@
+"""NSE's daily files on every day of the year: the traits real archives have that tidy fixtures
+lack (issue 31). A row that is no price costs that row, never the day; a day NSE printed
+month-first is stored on the day the file is named for, and said.
+
+Layouts: the real files in ``../shared/data/nse-real-samples/`` (2021 index files with the
+``Nifty50 Dividend Points`` row, ``-`` cells and ``.24`` decimals) and public copies of later
+files described in ``../shared/FIELD-NOTES.md`` (a points series at 0 on the first session of
+each fiscal year; ``ind_close_all_06042023.csv`` printed ``04-06-2023``). The fixtures are
+written by ``tests/fixtures/files/make_files.py``; expected values are copied from them by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rerating.data.imports import import_into_store
+from rerating.data.providers.files import ImportOptions, read_data, read_file
+from rerating.data.providers.nse import EQUITIES, INDICES, NSEProvider
+from rerating.data.refresh import plan_days, refresh_days
+from rerating.data.store import Store
+from rerating.errors import InputError
+from tests.fakense import FakeNSE
+
+FILES = Path(__file__).resolve().parents[1] / "fixtures" / "files"
+TODAY = pd.Timestamp("2026-11-25")
+
+
+def test_a_points_series_at_zero_costs_its_row_not_the_day(tmp_path: Path) -> None:
+    # before: "2 row(s) with a close of zero or below … fix or delete those rows": the whole
+    # first day of fiscal 2024-25 refused
+    store = Store(tmp_path / "store")
+    report = import_into_store(store, FILES / "ind_close_all_01042024.csv",
+                               ImportOptions(today=TODAY))
+    p = store.read("prices").set_index("ticker")
+    assert set(p["date"]) == {pd.Timestamp("2024-04-01")}
+    assert p.loc["^NSEI", "close"] == 22462.00
+    assert p.loc["NIFTYSMLCAP250.NS", "close"] == 15210.35
+    assert p.loc["^INDIAVIX", "close"] == 11.38
+    assert "NIFTY50 DIVIDEND POINTS" not in p.index
+    assert "NIFTY50 USD" not in p.index  # close '-': no row, not a 0
+    v = store.read("index_valuation").set_index("index")
+    assert tuple(v.loc["^NSEI", ["pe", "pb", "div_yield"]]) == (22.47, 3.93, 1.24)
+    assert tuple(v.loc["NIFTYSMLCAP250.NS", ["pe", "pb", "div_yield"]]) == (27.81, 3.42, 0.49)
+    notes = " ".join(report.files[0].notes)
+    assert "skipped 1 points series, not an index level: Nifty50 Dividend Points" in notes
+    assert "no close" in notes and "line 7" in notes  # the Nifty50 USD row with '-'
+
+
+def test_a_zero_close_in_a_bhavcopy_skips_that_row_but_a_users_file_is_refused() -> None:
+    head = ("SYMBOL, SERIES, DATE1, PREV_CLOSE, OPEN_PRICE, HIGH_PRICE, LOW_PRICE, LAST_PRICE, "
+            "CLOSE_PRICE, AVG_PRICE, TTL_TRD_QNTY, TURNOVER_LACS, NO_OF_TRADES, DELIV_QTY, "
+            "DELIV_PER\n")
+    body = head + ("RELIANCE, EQ, 01-Aug-2025, 1391.80, 1390.00, 1398.00, 1385.10, 1393.00, "
+                   "1393.70, 1392.11, 6573126, 91507.95, 208133, 3541120, 53.87\n"
+                   "ZEROCO, EQ, 01-Aug-2025, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0, "
+                   "0.00, 0, -, -\n")
+    got = read_data(body.encode(), "sec_bhavdata_full_01082025.csv", ImportOptions(today=TODAY))
+    assert got.prices.set_index("ticker")["close"].to_dict() == {"RELIANCE.NS": 1393.70}
+    assert any("skipped 1 row(s) whose close is zero or below" in n and "ZEROCO.NS" in n
+               for n in got.notes)
+    own = "ticker,date,close\nRELIANCE.NS,2025-08-01,1393.70\nZEROCO.NS,2025-08-01,0\n"
+    with pytest.raises(InputError, match="close of zero or below"):
+        read_data(own.encode(), "mine.csv", ImportOptions(today=TODAY))
+
+
+def test_a_day_printed_month_first_is_stored_on_the_day_the_file_is_named_for(
+        tmp_path: Path) -> None:
+    # before: stored on Sun 4 Jun 2023 (day first), two months off, with only a "check" note
+    got = read_file(FILES / "ind_close_all_06042023.csv", ImportOptions(today=TODAY))
+    assert set(got.prices["date"]) == {pd.Timestamp("2023-04-06")}
+    assert got.prices.set_index("ticker").loc["^NSEI", "close"] == 17599.15
+    assert any("'04-06-2023' is printed month-first" in n and "Thu 06 Apr 2023" in n
+               and "Sun 04 Jun 2023" in n for n in got.notes)
+
+
+def test_a_renamed_month_first_file_is_refused_with_both_readings(tmp_path: Path) -> None:
+    data = (FILES / "ind_close_all_06042023.csv").read_bytes()
+    with pytest.raises(InputError, match=r"Sun 04 Jun 2023, no session; read month first it "
+                       r"is Thu 06 Apr 2023.*ind_close_all_06042023\.csv"):
+        read_data(data, "indices.csv", ImportOptions(today=TODAY))
+    # told which way round, it reads
+    got = read_data(data, "indices.csv", ImportOptions(today=TODAY, date_order="monthfirst"))
+    assert set(got.prices["date"]) == {pd.Timestamp("2023-04-06")}
+
+
+def test_a_file_named_for_one_day_holding_another_is_refused() -> None:
+    data = (FILES / "ind_close_all_01042024.csv").read_bytes()
+    with pytest.raises(InputError, match="named for 02 Apr 2024 but its Index Date reads "
+                       "01 Apr 2024"):
+        read_data(data, "ind_close_all_02042024.csv", ImportOptions(today=TODAY))
+
+
+def test_the_nse_refresh_reads_april_and_a_month_first_day_without_losing_one(
+        tmp_path: Path) -> None:
+    """Late March to mid April 2023: the fiscal year's first session (points at 0) and the
+    month-first 6 April; every session stored, none failed (before: 3 Apr and 6 Apr failed)."""
+    fake = FakeNSE.market("2023-03-01", "2023-04-28")
+    fake.failures["ind_close_all_06042023.csv"] = "monthfirst"
+    store = Store(tmp_path)
+    p = NSEProvider(session=fake.session(), sleep=lambda s: None, rate=0)
+    plan = plan_days(store, p, pd.Timestamp("2023-03-27"), pd.Timestamp("2023-04-13"),
+                     (INDICES, EQUITIES))
+    report = refresh_days(store, p, plan)
+    assert not report.failures
+    days = fake.days[(fake.days >= "2023-03-27") & (fake.days <= "2023-04-13")]
+    n50 = store.read("prices", ["^NSEI"]).set_index("date")["close"]
+    assert list(n50.index) == list(days)
+    assert n50[pd.Timestamp("2023-04-06")] == round(fake.indices["Nifty 50"].loc["2023-04-06",
+                                                                                 "close"], 2)
+    assert pd.Timestamp("2023-06-04") not in set(store.read("prices")["date"])
+    assert "NIFTY50 DIVIDEND POINTS" not in set(store.read("prices")["ticker"])
+    said = report.notes.get("files", {})
+    assert "ind_close_all_06042023.csv" in said and "month-first" in \
+        said["ind_close_all_06042023.csv"]
