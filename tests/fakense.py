@@ -7,10 +7,12 @@ copies of the files show them (2026 repositories quoting NSE's files verbatim):
 
 - ``ind_close_all_DDMMYYYY.csv``: unquoted, LF, ``Nifty 50,27-08-2026,24277.6,…``, ``-.59``
   style decimals, India VIX with ``-`` for what it lacks;
-- ``sec_bhavdata_full_DDMMYYYY.csv`` (until 5 July 2024): a space after every comma,
+- ``sec_bhavdata_full_DDMMYYYY.csv``: a space after every comma,
   ``07-Jun-2024``, `` -`` for no delivery data;
 - the UDiFF ``BhavCopy_NSE_CM_0_0_0_YYYYMMDD_F_0000.csv.zip`` (from 8 July 2024): a zip holding
   the CSV of the same name, ISO ``TradDt``, empty fields for what a cash row lacks;
+  ``sec_bhavdata_full`` is served on every day (NSE still publishes it after July 2024), the
+  legacy ``cmDDMONYYYYbhav.csv.zip`` until 5 July 2024 (trailing comma, ``05-JUL-2024``);
 - nseindia.com's corporate-actions JSON (``symbol``, ``series``, ``comp``, ``subject``,
   ``exDate`` ``09-Mar-2026`` …), answered only to a client holding the cookie its home page sets.
 
@@ -198,6 +200,18 @@ class FakeNSE(BaseAdapter):
                      "401.10,,,1000,401100.00,10,F1,1,,,,,")
         return ("\n".join(lines) + "\n").encode()
 
+    def legacy_csv(self, day: pd.Timestamp) -> bytes:
+        """The legacy ``cmDDMONYYYYbhav.csv`` (inside its zip): a trailing comma on every line,
+        ``05-JUL-2024`` (as ../shared/data/nse-real-samples/cm23MAR2020bhav.csv.zip)."""
+        lines = ["SYMBOL,SERIES,OPEN,HIGH,LOW,CLOSE,LAST,PREVCLOSE,TOTTRDQTY,TOTTRDVAL,"
+                 "TIMESTAMP,TOTALTRADES,ISIN,"]
+        stamp = f"{day:%d}-{day.strftime('%b').upper()}-{day:%Y}"
+        for n, (sym, ser, prev, close) in enumerate(self._rows(day)):
+            lines.append(f"{sym},{ser},{prev:g},{close * 1.01:.2f},{close * .99:.2f},"
+                         f"{close:g},{close:g},{prev:g},268934,{close * 268934:.2f},{stamp},"
+                         f"6112,INE{n:06d}A0101,")
+        return ("\n".join(lines) + "\n").encode()
+
     def udiff_zip(self, day: pd.Timestamp) -> bytes:
         return self._zip(f"BhavCopy_NSE_CM_0_0_0_{day:%Y%m%d}_F_0000.csv", self.udiff_csv(day))
 
@@ -245,9 +259,15 @@ class FakeNSE(BaseAdapter):
         if fault == "wrongday":
             pos = self.days.get_loc(day)
             day = self.days[pos - 1]
-        udiff = kind == "equities" and day >= UDIFF_FROM
+        udiff, legacy = name.startswith("BhavCopy_"), name.startswith("cm")
+        # the UDiFF zip began on 8 July 2024 and the legacy zip ended on 5 July 2024;
+        # sec_bhavdata_full is published on both sides of the switch
+        if (udiff and day < UDIFF_FROM) or (legacy and day >= UDIFF_FROM):
+            return self._answer(request, 404, b"<html><body>404 Not Found</body></html>",
+                                "text/html")
         body = (self.ind_close_all(day) if kind == "indices" else
-                self.udiff_csv(day) if udiff else self.sec_bhavdata_full(day))
+                self.udiff_csv(day) if udiff else self.legacy_csv(day) if legacy else
+                self.sec_bhavdata_full(day))
         if fault == "monthfirst":  # NSE printed every Index Date month-first on some days
             body = body.replace(f",{day:%d-%m-%Y},".encode(), f",{day:%m-%d-%Y},".encode())
         if fault == "series":  # every row of a series code no reader knows
@@ -256,8 +276,8 @@ class FakeNSE(BaseAdapter):
         if fault == "short":  # cut at a line end: whole rows missing
             lines = body.split(b"\n")
             body = b"\n".join(lines[: max(2, len(lines) // 3)]) + b"\n"
-        if udiff:
-            body = self._zip(f"BhavCopy_NSE_CM_0_0_0_{day:%Y%m%d}_F_0000.csv", body)
+        if udiff or legacy:
+            body = self._zip(name.removesuffix(".zip"), body)
         if fault == "truncated":  # cut mid-line (mid-member for a zip)
             cut = int(len(body) * 0.6)
             body = body[: cut - 1 if body[cut - 1:cut] == b"\n" else cut]
@@ -300,6 +320,8 @@ class FakeNSE(BaseAdapter):
             return pd.Timestamp(int(m[3]), int(m[2]), int(m[1]))
         if m := re.match(r"BhavCopy_NSE_CM_0_0_0_(\d{4})(\d{2})(\d{2})_F_0000\.csv\.zip$", name):
             return pd.Timestamp(int(m[1]), int(m[2]), int(m[3]))
+        if m := re.match(r"cm(\d{2})([A-Z]{3})(\d{4})bhav\.csv\.zip$", name):
+            return pd.Timestamp(f"{m[1]} {m[2]} {m[3]}")
         return None
 
     @staticmethod

@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 
 from rerating.cli import main
-from rerating.data.providers.nse import EQUITIES, INDICES, NSEProvider, file_name, file_url
+from rerating.data.providers.nse import (
+    EQUITIES,
+    INDICES,
+    NSEProvider,
+    alternate_name,
+    file_name,
+    file_url,
+)
 from rerating.data.refresh import last_published, plan_days, refresh_days
 from rerating.data.store import Store
 from tests.fakense import FakeNSE
@@ -116,6 +123,9 @@ def test_a_bad_answer_is_one_named_failure_and_nothing_is_stored_from_it(
         tmp_path: Path, fault: str, bad: str, said: str) -> None:
     fake = FakeNSE.market(START, END)
     fake.failures[bad] = fault
+    if not bad.startswith("ind_close_all"):  # the day's other bhavcopy is missing too
+        other = alternate_name(EQUITIES, FakeNSE._day_of(bad))  # type: ignore[arg-type]
+        fake.failures[other] = "404"  # type: ignore[index]
     store = Store(tmp_path)
     _, report = backfill(store, provider(fake))
     assert list(report.failures["files"]) == [bad]
@@ -132,6 +142,32 @@ def test_a_bad_answer_is_one_named_failure_and_nothing_is_stored_from_it(
     del fake.failures[bad]
     plan, report = backfill(store, provider(fake))
     assert [file_name(k, d) for k, d in plan.files] == [bad] and not report.failures
+
+
+@pytest.mark.parametrize("bad, fault, read, said", [
+    # after July 2024 the UDiFF zip and sec_bhavdata_full are published side by side
+    (UDIFF_10, "404", "sec_bhavdata_full_10072024.csv", "HTTP 404"),
+    (UDIFF_10, "html", "sec_bhavdata_full_10072024.csv", "a web page came back"),
+    (UDIFF_10, "series", "sec_bhavdata_full_10072024.csv", "no EQ or BE series rows"),
+    # before it, the legacy cm…bhav.csv.zip (trailing comma, 04-JUL-2024)
+    ("sec_bhavdata_full_04072024.csv", "404", "cm04JUL2024bhav.csv.zip", "HTTP 404"),
+])
+def test_a_missing_or_bad_bhavcopy_is_read_from_the_days_other_file_and_said(
+        tmp_path: Path, bad: str, fault: str, read: str, said: str) -> None:
+    # before: the day failed with the first file ("asked again at the next refresh")
+    fake = FakeNSE.market(START, END)
+    fake.failures[bad] = fault
+    store = Store(tmp_path)
+    _, report = backfill(store, provider(fake))
+    assert not report.failures
+    day = FakeNSE._day_of(bad)
+    assert read in fake.asked
+    got = store.read("prices", ["RELIANCE.NS"], start=day, end=day)
+    assert got["close"].tolist() == [round(float(fake.stocks["RELIANCE"][day]), 2)]
+    days = store.read("archive_days")
+    assert days.loc[(days["kind"] == EQUITIES) & (days["date"] == day), "file"].tolist() == [read]
+    note = report.notes["files"][read]
+    assert note.startswith(f"read {read} in place of {bad} (") and said in note
 
 
 def test_a_refused_request_backs_off_then_reads_the_file(tmp_path: Path) -> None:

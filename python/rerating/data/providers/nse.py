@@ -2,9 +2,12 @@
 
 For every trading day NSE's archive publishes ``ind_close_all_DDMMYYYY.csv`` (each NSE index's
 close, P/E, P/B and dividend yield) and an equity bhavcopy (each security's close and volume:
-``sec_bhavdata_full_DDMMYYYY.csv`` until 5 July 2024, the UDiFF
-``BhavCopy_NSE_CM_0_0_0_YYYYMMDD_F_0000.csv.zip`` from 8 July 2024). Two requests bring a whole
-day of the market, where Yahoo needs one per ticker. The files are read by the importer's own
+the UDiFF ``BhavCopy_NSE_CM_0_0_0_YYYYMMDD_F_0000.csv.zip`` from 8 July 2024,
+``sec_bhavdata_full_DDMMYYYY.csv`` before it). Two requests bring a whole day of the market,
+where Yahoo needs one per ticker. Each full bhavcopy has a twin: ``sec_bhavdata_full`` is still
+published beside the UDiFF zip, and the legacy ``cmDDMONYYYYbhav.csv.zip`` (until 5 July 2024)
+beside ``sec_bhavdata_full``; when one is missing or bad the other is asked for before the day is
+called failed, and the store records which file was read. The files are read by the importer's own
 layouts (``providers/files.py``), so a file fetched and a file downloaded by hand read alike.
 
 The archive is a public static host; this client is polite to it: at most ``max_workers``
@@ -59,13 +62,27 @@ def file_name(kind: str, day: pd.Timestamp) -> str:
     return f"sec_bhavdata_full_{day:%d%m%Y}.csv"
 
 
-def file_url(kind: str, day: pd.Timestamp, base: str = ARCHIVE) -> str:
-    """Where NSE's archive serves it."""
-    name = file_name(kind, day)
+def alternate_name(kind: str, day: pd.Timestamp) -> str | None:
+    """The day's other full bhavcopy, asked for when :func:`file_name`'s is missing or bad:
+    ``sec_bhavdata_full`` beside the UDiFF zip (NSE still publishes it after July 2024), and the
+    legacy ``cmDDMONYYYYbhav.csv.zip`` before it (published until 5 July 2024). None for the
+    index file, which has no twin."""
+    if kind != EQUITIES:
+        return None
+    if day >= UDIFF_FROM:
+        return f"sec_bhavdata_full_{day:%d%m%Y}.csv"
+    return f"cm{day:%d}{day.strftime('%b').upper()}{day:%Y}bhav.csv.zip"
+
+
+def file_url(kind: str, day: pd.Timestamp, base: str = ARCHIVE, name: str | None = None) -> str:
+    """Where NSE's archive serves it (``name``: one of the day's files by its name)."""
+    name = name or file_name(kind, day)
     if kind == INDICES:
         return f"{base}/content/indices/{name}"
-    if day >= UDIFF_FROM:
+    if name.startswith("BhavCopy_"):
         return f"{base}/content/cm/{name}"
+    if name.startswith("cm"):
+        return f"{base}/content/historical/EQUITIES/{day:%Y}/{name[4:7]}/{name}"
     return f"{base}/products/content/{name}"
 
 
@@ -88,6 +105,10 @@ class DayFile:
     notes: list[str] = field(default_factory=list)
     data: bytes | None = None  # the answer, until it is read
     ctype: str = ""
+    #: the day's other bhavcopy was asked for already (see NSEProvider._alternate)
+    tried: bool = False
+    #: the file this one stands in for, when it is the day's other bhavcopy
+    asked_for: str | None = None
 
     @property
     def rows(self) -> int:
@@ -171,11 +192,18 @@ class NSEProvider(Provider):
         return got
 
     def fetch_raw(self, kind: str, day: pd.Timestamp) -> DayFile:
-        """The answer for one day's file, not yet read (I/O only: safe in worker threads)."""
-        name = file_name(kind, day)
+        """The answer for one day's file, not yet read (I/O only: safe in worker threads).
+        When the day's full bhavcopy is missing or plainly not the file, its twin
+        (:func:`alternate_name`) is asked for before the day is called failed."""
+        got = self._fetch_named(kind, day, file_name(kind, day))
+        if got.failure and not got.unreachable:
+            got = self._alternate(got) or got
+        return got
+
+    def _fetch_named(self, kind: str, day: pd.Timestamp, name: str) -> DayFile:
         got = DayFile(kind, day, name)
         try:
-            status, data, ctype = self._get(file_url(kind, day, self.base_url), kind)
+            status, data, ctype = self._get(file_url(kind, day, self.base_url, name), kind)
         except NetworkError as exc:
             got.failure, got.unreachable = str(exc), True
             return got
@@ -186,7 +214,29 @@ class NSEProvider(Provider):
         elif status != 200:
             got.failure = f"HTTP {status} for {name} after {self.retries} retries"
         else:
+            try:
+                _check_body(name, data, ctype)
+            except InputError as exc:
+                got.failure = f"not the file asked for: {str(exc).removeprefix(name + ': ')}"
+                return got
             got.data, got.ctype = data, ctype
+        return got
+
+    def _alternate(self, failed: DayFile) -> DayFile | None:
+        """The day's other full bhavcopy in place of ``failed`` (None when there is none).
+        Either way the answer names both files: which was read, or why neither could be."""
+        other = alternate_name(failed.kind, failed.day)
+        if other is None or failed.tried:
+            return None
+        got = self._fetch_named(failed.kind, failed.day, other)
+        got.tried = True
+        if got.failure:
+            failed.tried = True
+            failed.unreachable = False
+            failed.failure = f"{failed.failure}; {other}, asked instead: {got.failure}"
+            return failed
+        got.asked_for = failed.name
+        got.notes = [f"read {other} in place of {failed.name} ({failed.failure})"]
         return got
 
     def read(self, files: list[DayFile]) -> None:
@@ -194,17 +244,7 @@ class NSEProvider(Provider):
         each into its tables or its failure."""
         from rerating.data.providers.files import ImportOptions, read_batch
 
-        todo = []
-        for f in files:
-            if f.data is None:
-                continue
-            try:
-                _check_body(f.name, f.data, f.ctype)
-            except InputError as exc:
-                f.failure = f"not the file asked for: {str(exc).removeprefix(f.name + ': ')}"
-                f.data = None
-                continue
-            todo.append(f)
+        todo = [f for f in files if f.data is not None]
         got = read_batch([(f.data, f.name) for f in todo],  # type: ignore[misc]
                          ImportOptions(index_map=self.index_map, source=self.source))
         for f, imported in zip(todo, got, strict=True):
@@ -215,11 +255,19 @@ class NSEProvider(Provider):
                 _check_day(f.name, f.day, imported.prices, imported.index_valuation)
             except InputError as exc:
                 f.failure = f"not the file asked for: {str(exc).removeprefix(f.name + ': ')}"
+                other = self._alternate(f)
+                if other is not None and other is not f:  # the day's twin, read alone
+                    self.read([other])
+                    if other.failure:
+                        f.failure = f"{f.failure}; {other.name}, asked instead: {other.failure}"
+                        f.tried = True
+                    else:
+                        f.__dict__.update(other.__dict__)
                 continue
             f.prices, f.index_valuation = imported.prices, imported.index_valuation
             # what each day's file says alike (rows skipped, names mapped, closes as traded)
             # is routine; what is left is about this day (printed month-first, say)
-            f.notes = [n for n in imported.notes if not _ROUTINE.match(n)]
+            f.notes = [*f.notes, *(n for n in imported.notes if not _ROUTINE.match(n))]
 
     def _get(self, url: str, table: str) -> tuple[int, bytes, str]:
         """One GET, paced and retried; (status, body, content type). Raises NetworkError when
