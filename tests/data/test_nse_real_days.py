@@ -115,3 +115,45 @@ def test_the_nse_refresh_reads_april_and_a_month_first_day_without_losing_one(
     said = report.notes.get("files", {})
     assert "ind_close_all_06042023.csv" in said and "month-first" in \
         said["ind_close_all_06042023.csv"]
+
+
+def _bhav_files(folder: Path, fake: FakeNSE, days: list[str]) -> None:
+    folder.mkdir()
+    for d in days:
+        day = pd.Timestamp(d)
+        (folder / f"sec_bhavdata_full_{day:%d%m%Y}.csv").write_bytes(fake.sec_bhavdata_full(day))
+
+
+def test_files_a_month_apart_are_no_one_session_moves(tmp_path: Path) -> None:
+    # before: JUMPCO (and every stock that drifted) "moved -45.x% in one session" across a
+    # month of sessions the store never had
+    fake = FakeNSE.market("2025-06-02", "2025-09-30")
+    folder = tmp_path / "bhav"
+    _bhav_files(folder, fake, ["2025-07-01", "2025-08-01", "2025-08-29"])
+    store = Store(tmp_path / "store")
+    report = import_into_store(store, folder, ImportOptions(today=TODAY))
+    assert not [w for w in report.warnings if "one session" in w]
+    # by hand: 2 to 31 July 2025 are 22 weekdays, no holiday; 4 to 28 August are 19 weekdays
+    # less Independence Day (15th) and Ganesh Chaturthi (27th)
+    assert report.warnings[:2] == [
+        "gap: between 01 Jul 2025 and 01 Aug 2025, 22 sessions not stored: moves across "
+        "them are not checked",
+        "gap: between 01 Aug 2025 and 29 Aug 2025, 17 sessions not stored: moves across "
+        "them are not checked"]
+
+
+def test_a_stock_without_a_close_for_a_session_is_judged_since_its_last_close(
+        tmp_path: Path) -> None:
+    fake = FakeNSE.market("2025-06-02", "2025-09-30")
+    fake.stocks["GAPCO"] = fake.stocks["RELIANCE"].copy()
+    fake.stocks["GAPCO"][fake.stocks["GAPCO"].index >= "2025-08-05"] *= 0.45
+    fake.stocks["GAPCO"] = fake.stocks["GAPCO"].drop(pd.Timestamp("2025-08-04"))
+    folder = tmp_path / "bhav"
+    _bhav_files(folder, fake, ["2025-08-01", "2025-08-04", "2025-08-05"])
+    store = Store(tmp_path / "store")
+    report = import_into_store(store, folder, ImportOptions(today=TODAY))
+    said = [w for w in report.warnings if w.startswith("check GAPCO.NS")]
+    assert len(said) == 1
+    assert "to 2025-08-05 since its last close on 2025-08-01 (1 session without a close)" \
+        in said[0]
+    assert not [w for w in report.warnings if w.startswith("gap")]

@@ -148,7 +148,10 @@ def _archive_status(store) -> None:  # type: ignore[no-untyped-def]
                        f"{c.last:%Y-%m-%d}  {c.rows:>6,} days  source {label(c.source)}")
     if not any(model.as_traded(pd.Series([c.source for c in store.coverage("prices")]))):
         return
-    checks = price_checks(store)
+    gaps: list[str] = []
+    checks = price_checks(store, gaps=gaps)
+    for g in gaps:
+        click.echo(f"  gap in NSE's closes {g}")
     for r in checks.head(20).itertuples(index=False):
         click.echo(f"  check {r.ticker} {r.date:%Y-%m-%d}: {r.what}")
     if len(checks) > 20:

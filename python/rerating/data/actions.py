@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -214,9 +215,16 @@ def checks(prices: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
     if len(prices) < 2:
         return pd.DataFrame(columns=cols)
     f = prices[["ticker", "date", "close"]].sort_values(["ticker", "date"], kind="stable")
-    prev = f.groupby("ticker", sort=False)["close"].shift()
-    f = f.assign(ratio=(f["close"] / prev).to_numpy())
+    by = f.groupby("ticker", sort=False)
+    f = f.assign(ratio=(f["close"] / by["close"].shift()).to_numpy(), prev=by["date"].shift())
     f = f[f["ratio"].notna()]
+    # a move is compared with the session before it only: across sessions the store lacks for
+    # the whole market (files a month apart) it is no one-session move, and is not judged here
+    # (session_gaps says what is missing); a stock that did not trade while the market did is
+    # judged since its last close, and said so
+    missing, own = _sessions_between(f["prev"], f["date"], pd.DatetimeIndex(
+        prices["date"].unique()).sort_values())
+    f = f.assign(own=own)[missing == 0]
     acts = actions[["ticker", "ex_date", "kind", "factor", "purpose"]].rename(
         columns={"ex_date": "date"})
     both = f.merge(acts, on=["ticker", "date"], how="left")
@@ -236,7 +244,51 @@ def checks(prices: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
         why = (f"on the ex-date of '{known.iloc[0]}', whose size the purpose does not give"
                if len(known) and any(is_unsized(p) for p in known) else
                "with no corporate action to explain it (an unadjusted split or bonus?)")
+        span = (f"in one session to {date:%Y-%m-%d}" if not r.own else
+                f"to {date:%Y-%m-%d} since its last close on {r.prev:%Y-%m-%d} ({r.own} "
+                f"session{'s' if r.own > 1 else ''} without a close)")
         out.append((ticker, date, r.ratio, np.nan,
-                    f"close moved {r.ratio - 1:+.1%} in one session to {date:%Y-%m-%d} {why}: "
-                    "kept as traded, not adjusted; check it"))
+                    f"close moved {r.ratio - 1:+.1%} {span} {why}: kept as traded, not "
+                    "adjusted; check it"))
     return pd.DataFrame(out, columns=cols).drop_duplicates(["ticker", "date"])
+
+
+def _sessions_between(prev: pd.Series, date: pd.Series,
+                      market: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """For each (prev, date) pair: the exchange sessions strictly between them that no stored
+    close of any stock covers (the store's gap), and those the market has but this stock does
+    not (its own days without a trade)."""
+    from rerating.data.calendar import sessions
+
+    if len(prev) == 0:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    cal = sessions(market.min(), market.max())
+    p, d = prev.to_numpy("datetime64[ns]"), date.to_numpy("datetime64[ns]")
+    between = cal.searchsorted(d, "left") - cal.searchsorted(p, "right")
+    stored = cal.isin(market).cumsum()  # sessions with a stored close, up to each session
+    upto = np.concatenate([[0], stored])
+    have = upto[cal.searchsorted(d, "left")] - upto[cal.searchsorted(p, "right")]
+    return (between - have).clip(min=0), have
+
+
+def session_gaps(days: pd.DatetimeIndex, most: int = 3) -> list[str]:
+    """One line per run of exchange sessions the store has no close for between the days it
+    has (``days``: the sessions stored for the market), longest first, at most ``most`` and a
+    count of the rest: moves across them are not judged as one-session moves."""
+    from rerating.data.calendar import sessions
+
+    days = pd.DatetimeIndex(days).unique().sort_values()
+    if len(days) < 2:
+        return []
+    cal = sessions(days.min(), days.max())
+    pos = cal.searchsorted(days)
+    runs = [(int(b - a - 1), days[i], days[i + 1])
+            for i, (a, b) in enumerate(pairwise(pos)) if b - a > 1]
+    runs.sort(key=lambda r: (-r[0], r[1]))
+    lines = [f"between {lo:%d %b %Y} and {hi:%d %b %Y}, {n} session{'s' if n > 1 else ''} not "
+             "stored: moves across them are not checked"
+             for n, lo, hi in runs[:most]]
+    if len(runs) > most:
+        lines.append(f"… and {len(runs) - most} more gaps of "
+                     f"{sum(r[0] for r in runs[most:])} sessions in all")
+    return lines

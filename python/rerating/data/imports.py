@@ -85,7 +85,9 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
     # split on file explains its ex-date, an action imported later explains an old jump
     touched = {t for name in ("prices", "corporate_actions") if name in staged
                for t in staged[name]["ticker"].unique()}
-    checked = price_checks(store, sorted(touched)) if touched else pd.DataFrame()
+    gaps: list[str] = []
+    checked = price_checks(store, sorted(touched), gaps=gaps) if touched else pd.DataFrame()
+    report.warnings += [f"gap: {g}" for g in gaps]
     if not checked.empty:
         fresh = pd.concat([f[["ticker", "date"]] for t, f in staged.items() if t == "prices"]
                           + [staged["corporate_actions"][["ticker", "ex_date"]]
@@ -99,11 +101,13 @@ def import_into_store(store: Store, path: str | Path, opts: ImportOptions | None
 
 
 def price_checks(store: Store, tickers: list[str] | None = None,
-                 since: pd.Timestamp | None = None) -> pd.DataFrame:
+                 since: pd.Timestamp | None = None,
+                 gaps: list[str] | None = None) -> pd.DataFrame:
     """:func:`rerating.data.actions.checks` of the as-traded closes the store holds (all, or of
     ``tickers``; from ``since``, with the session before it to compare with) against the
-    corporate actions it holds."""
-    from rerating.data.actions import checks
+    corporate actions it holds. ``gaps``: a list to append one line to per run of sessions
+    the store lacks between those closes (moves across them are not checked)."""
+    from rerating.data.actions import checks, session_gaps
 
     # two months back: the session before ``since`` even after a long suspension or closure
     # (data status, with no ``since``, checks the whole history)
@@ -118,6 +122,12 @@ def price_checks(store: Store, tickers: list[str] | None = None,
     found = pd.concat([checks(prices[traded], actions),
                        checks(prices[~traded], model.empty(model.CORPORATE_ACTIONS))],
                       ignore_index=True)
+    if gaps is not None:
+        days = pd.DatetimeIndex(prices.loc[traded, "date"].unique())
+        if since is not None:  # only the gaps reaching into what is checked
+            earlier = days[days < pd.Timestamp(since)]
+            days = days[days >= (earlier.max() if len(earlier) else pd.Timestamp(since))]
+        gaps += session_gaps(days)
     return found if since is None else found[found["date"] >= pd.Timestamp(since)]
 
 

@@ -489,6 +489,10 @@ def _finish_days(store: Store, provider, report: RefreshReport, written: set[str
     if written and first_day is not None:
         # only the days this refresh wrote (and the session before each): a daily refresh
         # must not read every stock's whole history
-        for r in price_checks(store, sorted(written), since=first_day).itertuples(index=False):
+        gaps: list[str] = []
+        for r in price_checks(store, sorted(written), since=first_day,
+                              gaps=gaps).itertuples(index=False):
             report.warnings.setdefault("prices", {})[r.ticker] = r.what
+        for n, g in enumerate(gaps, 1):
+            report.notes.setdefault("store", {})[f"gap {n}"] = g
     return report
