@@ -157,3 +157,44 @@ def test_a_stock_without_a_close_for_a_session_is_judged_since_its_last_close(
     assert "to 2025-08-05 since its last close on 2025-08-01 (1 session without a close)" \
         in said[0]
     assert not [w for w in report.warnings if w.startswith("gap")]
+
+
+def test_an_index_renamed_over_the_years_keeps_one_history(tmp_path: Path) -> None:
+    head = ("Index Name,Index Date,Open Index Value,High Index Value,Low Index Value,Closing "
+            "Index Value,Points Change,Change(%),Volume,Turnover (Rs. Cr.),P/E,P/B,Div Yield\n")
+    old = head + "Nifty Tata Group,23-09-2021,-,-,-,8123.45,.24,0.24,-,-,41.2,6.1,.88\n"
+    new = head + ("NIFTY INDIA CORPORATE GROUP INDEX - TATA GROUP,01-04-2024,11450.20,11530.65,"
+                  "11402.10,11518.90,84.25,.74,48123990,3101.42,39.12,6.80,.91\n")
+    store = Store(tmp_path)
+    for name, body in (("ind_close_all_23092021.csv", old), ("ind_close_all_01042024.csv", new)):
+        (tmp_path / name).write_bytes(body.encode())
+        import_into_store(store, tmp_path / name, ImportOptions(today=TODAY))
+    p = store.read("prices")
+    assert p.groupby("ticker")["close"].apply(list).to_dict() == {
+        "NIFTY INDIA CORPORATE GROUP INDEX - TATA GROUP": [8123.45, 11518.90]}
+    v = store.read("index_valuation").set_index("date")["div_yield"]
+    assert v.tolist() == [0.88, 0.91]  # .88 read as 0.88
+
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "nse-real"
+
+
+def test_nse_s_real_files_read_cell_by_cell(tmp_path: Path) -> None:
+    """Three files NSE published (tests/fixtures/nse-real/SOURCES.md), read as a folder the
+    way a back-fill reads them: values copied from the files by hand."""
+    store = Store(tmp_path / "store")
+    report = import_into_store(store, REAL, ImportOptions(today=TODAY))
+    p = store.read("prices")
+    close = p.set_index(["ticker", "date"])["close"]
+    assert close[("^NSEI", pd.Timestamp("2021-09-23"))] == 17822.95
+    assert close[("^NSEI", pd.Timestamp("2021-09-24"))] == 17853.2
+    assert close[("NIFTYSMLCAP250.NS", pd.Timestamp("2021-09-24"))] == 9305.1
+    assert close[("RELIANCE.NS", pd.Timestamp("2020-03-23"))] == 884.05
+    assert close[("TCS.NS", pd.Timestamp("2020-03-23"))] == 1669.7
+    # EQ and BE rows only: 1,548 + 65 in the real file (SM, BZ, GB, N6 … skipped)
+    assert (p["date"] == pd.Timestamp("2020-03-23")).sum() == 1548 + 65
+    assert not p["ticker"].str.contains("DIVIDEND POINTS").any()
+    v = store.read("index_valuation").set_index(["index", "date"])
+    assert tuple(v.loc[("NIFTYSMLCAP250.NS", pd.Timestamp("2021-09-24")),
+                       ["pe", "pb", "div_yield"]]) == (30.95, 3.65, 0.8)
+    assert not [w for w in report.warnings if "one session" in w]

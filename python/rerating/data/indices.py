@@ -58,6 +58,21 @@ BUILTIN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+#: NSE indices renamed over the years, stored under today's name whichever a file uses, so
+#: one index keeps one history (current name, older names). Source: the names NSE's
+#: ind_close_all files carry in different years (issue 31: "Nifty Tata Group" became "Nifty
+#: India Corporate Group Index - Tata Group") and niftyindices.com's page names of the group
+#: indices (niftytatagroup, niftymahindragroup, niftyadityabirlagroup, niftytatagroup25cap) as
+#: public clients map them, read 2026-12-08.
+RENAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("NIFTY INDIA CORPORATE GROUP INDEX - TATA GROUP", ("NIFTY TATA GROUP",)),
+    ("NIFTY INDIA CORPORATE GROUP INDEX - TATA GROUP 25% CAP",
+     ("NIFTY TATA GROUP 25% CAP", "NIFTY TATA 25 CAP")),
+    ("NIFTY INDIA CORPORATE GROUP INDEX - MAHINDRA GROUP", ("NIFTY MAHINDRA GROUP",)),
+    ("NIFTY INDIA CORPORATE GROUP INDEX - ADITYA BIRLA GROUP", ("NIFTY ADITYA BIRLA GROUP",)),
+)
+
+
 def _norm(name: str) -> str:
     return re.sub(r"\s+", " ", str(name).strip().upper())
 
@@ -72,6 +87,8 @@ class IndexMap:
     def __init__(self, extra: Mapping[str, str] | None = None) -> None:
         self._by_name: dict[str, str] = {}
         self.names: dict[str, str] = {}  # symbol -> NSE name
+        self._renamed = {_squash(old): _norm(now) for now, olds in RENAMED
+                         for old in (now, *olds)}
         for name, symbol, aliases in BUILTIN:
             self._add(name, symbol, aliases)
         for name, symbol in (extra or {}).items():
@@ -81,6 +98,11 @@ class IndexMap:
         for n in (name, *aliases):
             self._by_name[_squash(n)] = symbol
         self.names.setdefault(symbol, _norm(name))
+
+    def current_name(self, name: str) -> str:
+        """An index this map has no symbol for, under one key: today's NSE name for a renamed
+        index, else the name as written (upper case, single spaces)."""
+        return self._renamed.get(_squash(name), _norm(name))
 
     def symbol(self, name: str) -> str | None:
         """The Yahoo symbol of an NSE index name, or None when the map does not know it."""

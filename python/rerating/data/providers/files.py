@@ -184,7 +184,11 @@ def _index_key(names: pd.Series, opts: ImportOptions, notes: list[str]) -> pd.Se
         notes.append(f"{len(unknown)} index name(s) not in the index map, stored under their NSE "
                      f"name: {', '.join(unknown[:3])}{' …' if len(unknown) > 3 else ''} (add "
                      "them to the index map to meet Yahoo's symbol)")
-    keys = {n: known.get(n) or re.sub(r"\s+", " ", str(n).strip().upper()) for n in uniq}
+    keys = {n: known.get(n) or opts.index_map.current_name(str(n)) for n in uniq}
+    renamed = [f"{n!s} -> {k}" for n, k in keys.items()
+               if n not in known and k != re.sub(r"\s+", " ", str(n).strip().upper())]
+    if renamed:
+        notes.append(f"renamed indices stored under NSE's current name: {', '.join(renamed)}")
     return names.map(keys)
 
 
