@@ -347,6 +347,23 @@ def test_a_date_no_market_data_can_hold_is_refused_not_an_internal_error(desk) -
     assert got == "#VALUE! as_of 0001-01-01 is outside the dates market data can hold (1900 to 2262)"
 
 
+def test_a_text_date_in_a_cell_reads_as_the_command_line_reads_it(desk) -> None:  # type: ignore[no-untyped-def]
+    """Before: "04/03/2026" answered the 3 April close (read month first) while the command
+    line refused the same text as ambiguous. One rule, one message, in the cell and the CLI."""
+    from rerating.data.parsing import parse_date_text
+    from rerating.errors import InputError
+
+    got = one(call("RR_PRICE", "SMALL250.DEMO", "04/03/2026"))
+    with pytest.raises(InputError) as cli:
+        parse_date_text("04/03/2026", "date")
+    assert got == f"#VALUE! {cli.value}"
+    assert "could be day first or month first; write it as YYYY-MM-DD" in got
+    s = desk.store.read("prices", ["SMALL250.DEMO"]).set_index("date").close
+    # unambiguous text still reads, each style the command line takes
+    assert one(call("RR_PRICE", "SMALL250.DEMO", "13/03/2026")) == s.loc[:"2026-03-13"].iloc[-1]
+    assert one(call("RR_PRICE", "SMALL250.DEMO", "13 Mar 2026")) == s.loc[:"2026-03-13"].iloc[-1]
+
+
 # -- ticker ranges: one call for a column of tickers --------------------------------------------
 def test_a_range_of_tickers_spills_one_row_each_in_order(desk) -> None:  # type: ignore[no-untyped-def]
     """=RR_PRICE(A2:A5): the same numbers as one call per cell, a blank for a blank cell, and

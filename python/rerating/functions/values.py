@@ -160,7 +160,8 @@ def boolean(v: Any, name: str, default: bool = False) -> bool:
 
 
 def date(v: Any, name: str, required: bool = False) -> pd.Timestamp | None:
-    """A date from an Excel date (datetime or serial number), an ISO string, or blank."""
+    """A date from an Excel date (datetime or serial number), a date typed as text (read as
+    the command line reads ``--as-of``), or blank."""
     v = _scalar(v, name)
     if is_blank(v):
         if required:
@@ -174,10 +175,11 @@ def date(v: Any, name: str, required: bool = False) -> pd.Timestamp | None:
         if not 1 <= v < 2958466:  # 1900-01-01 .. 9999-12-31
             raise InputError(f"{name} {v:g} is not an Excel date")
         return _in_range(_EXCEL_EPOCH + dt.timedelta(days=float(v)), name)
-    try:
-        return _in_range(pd.Timestamp(str(v).strip()), name)
-    except (ValueError, TypeError):
-        raise InputError(f"{name} {v!r} is not a date; use an Excel date or YYYY-MM-DD") from None
+    # text is read by the command line's rule (one rule, one message): 2026-04-30 and
+    # 30 Apr 2026 read; 04/03/2026 could be either order and is refused, never guessed
+    from rerating.data.parsing import parse_date_text
+
+    return _in_range(parse_date_text(str(v), name), name)
 
 
 _FIRST, _LAST = dt.datetime(1900, 1, 1), dt.datetime(2262, 4, 11)  # what market data can hold
