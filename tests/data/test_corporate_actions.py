@@ -130,6 +130,10 @@ def test_splits_and_bonuses_do_not_move_an_adjusted_return(nse_store, capsys) ->
             factor, rel=0.05)
         assert np.allclose(a["close"][before], r["close"][before] * factor)
         assert np.allclose(a["close"][after], r["close"][after])
+        # volume on the same share basis (before: earlier volumes left as traded)
+        assert np.allclose(a["volume"][before], r["volume"][before] / factor)
+        assert np.allclose(a["volume"][after], r["volume"][after])
+        assert a["volume"][before].iloc[-1] == pytest.approx(5672391 / factor)  # UDiFF TtlTradgVol
         worst = a["close"].pct_change().abs().max()
         assert worst < 0.05, (sym, worst)  # the fake market's own moves, nothing like -80%
     # a rights issue is not adjusted: its 4% ex-date drop stays, and is no jump

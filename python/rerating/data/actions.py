@@ -154,7 +154,8 @@ def _factors(dates: pd.DataFrame, actions: pd.DataFrame, col: str) -> np.ndarray
 def adjust(prices: pd.DataFrame, actions: pd.DataFrame, as_traded: np.ndarray,
            history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Closes on today's share basis: ``close`` adjusted for splits, bonuses and consolidations,
-    ``adj_close`` for those and dividends, like Yahoo's two columns. Only rows ``as_traded``
+    ``adj_close`` for those and dividends, like Yahoo's two columns; ``volume`` divided by the
+    same share factor (a 1:1 bonus halves earlier closes and doubles earlier volumes). Only rows ``as_traded``
     (a boolean array aligned with ``prices``: closes straight from NSE's files) are changed;
     closes a source already adjusted are left as they are. ``history``: as-traded closes
     (ticker, date, close) to find each dividend's previous close in, when ``prices`` is a
@@ -174,6 +175,10 @@ def adjust(prices: pd.DataFrame, actions: pd.DataFrame, as_traded: np.ndarray,
     close[idx] = close[idx] * share
     adj[idx] = adj[idx] * share * divs
     out["close"], out["adj_close"] = close, adj
+    if "volume" in out:  # shares traded on the same basis as the close: a 1:1 bonus doubles them
+        vol = out["volume"].to_numpy(dtype=float, copy=True)
+        vol[idx] = vol[idx] / share
+        out["volume"] = vol
     return out
 
 
