@@ -84,6 +84,16 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, demo_store) -> dict[str, P
     files["tpl_bad"] = d / "bad_templates"
     files["tpl_bad"].mkdir()
     (files["tpl_bad"] / "report.html.j2").write_text("<h1>{{ title }}</h1>\n{% if synthetic %}\n")
+    # what a browser saves when a download goes wrong (issue 31: each was "has a header but no
+    # rows" or "not a layout")
+    files["page_zip"] = d / "cm01JUL2024bhav.csv.zip"  # NSE's block page under the file's name
+    files["page_zip"].write_bytes(b"<!DOCTYPE html>\n<html><head><title>NSE</title></head>"
+                                  b"<body>Access Denied</body></html>\n")
+    files["csv_zip"] = d / "sec_bhavdata_full_01082025.zip"  # a CSV named .zip
+    files["csv_zip"].write_bytes(b"SYMBOL, SERIES, DATE1\nRELIANCE, EQ, 01-Aug-2025\n")
+    files["pdf_zip"] = _zip(d / "bhav.zip", {"readme.pdf": b"%PDF-1.4"})
+    files["empty_zip"] = _zip(d / "cm02JUL2024bhav.csv.zip",
+                              {"cm02JUL2024bhav.csv": b"SYMBOL,SERIES,OPEN,HIGH,LOW,CLOSE,\n"})
     files["png"] = d / "chart.csv"  # a picture saved with the wrong extension
     files["png"].write_bytes(bytes.fromhex("89504E470D0A1A0A") + b"\0" * 200)
     return files
@@ -101,6 +111,12 @@ CASES = [
     (["data", "import", "prices", "{tmp}"], 2, "holds no .csv files"),
     (["data", "import", "index-valuation", "{tmp}/none.csv"], 2, "does not exist"),
     (["data", "import", "prices", "{hostile:text}"], 2, "has a header but no rows"),
+    (["data", "import", "prices", "{hostile:page_zip}"], 2, "is a web page (HTML), not a data file"),
+    (["data", "import", "prices", "{hostile:csv_zip}"], 2, "is named .zip but is not a zip file"),
+    (["data", "import", "prices", "{hostile:pdf_zip}"], 2,
+     "is a zip without a CSV in it (it holds readme.pdf)"),
+    (["data", "import", "prices", "{hostile:empty_zip}"], 2,
+     "holds cm02JUL2024bhav.csv with a header but no rows: an empty file, not a day's bhavcopy"),
     (["data", "refresh", "--universe-file", "{tmp}/none.txt", "--no-progress"], 2, "does not exist"),
     (["refresh", "{tmp}/none.xlsx"], 2, "does not exist"),
     (["refresh", "{tmp}"], 2, "is a directory"),

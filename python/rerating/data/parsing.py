@@ -95,6 +95,10 @@ def _from_zip(path: Path, data: bytes) -> tuple[bytes, str]:
                 raise InputError(f"{path.name} is an Excel workbook; save the sheet as "
                                  "'CSV UTF-8 (Comma delimited)' and import that")
             csvs = [i for i in names if i.filename.lower().endswith((".csv", ".txt"))]
+            if not csvs:
+                held = ", ".join(i.filename for i in names[:3]) or "nothing"
+                raise InputError(f"{path.name} is a zip without a CSV in it (it holds {held}): "
+                                 "no bhavcopy or price file to import")
             if len(csvs) != 1:
                 raise InputError(f"{path.name} is a zip holding {len(csvs)} CSV files; "
                                  "expected exactly one (unzip it and import the folder)")
@@ -142,11 +146,27 @@ def read_table(path: str | Path) -> TextTable:
     return table_from_bytes(*read_bytes(Path(path)))
 
 
+def is_web_page(data: bytes, ctype: str = "") -> bool:
+    """An HTML page where a data file was expected (sites answer blocked or expired downloads
+    with one, and browsers save it under the file's name)."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body")) \
+        or "text/html" in ctype.lower()
+
+
 def unpack(data: bytes, name: str) -> tuple[bytes, str]:
     """The bytes of a download as :func:`read_bytes` gives those of a file: the one CSV inside
-    a zip, refusals for what is no CSV (an old .xls, a workbook)."""
+    a zip, refusals for what is no CSV (an old .xls, a workbook, a web page, a .zip that is
+    none)."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MiB")
+    if is_web_page(data):
+        raise InputError(f"{name} is a web page (HTML), not a data file: the site answered the "
+                         "download with a page (a block, a login or an error); open it in a "
+                         "browser to see what it says, then download the file again")
+    if name.lower().endswith(".zip") and data[:4] != b"PK\x03\x04":
+        raise InputError(f"{name} is named .zip but is not a zip file (it starts "
+                         f"{data[:12]!r}); download it again")
     if data[:4] == b"PK\x03\x04":
         return _from_zip(Path(name), data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":

@@ -662,9 +662,18 @@ def read_constituents_bytes(data: bytes, name: str) -> pd.DataFrame:
     return got.members
 
 
+def _no_rows(name: str) -> InputError:
+    """A file with its header and nothing else; inside a zip, a zip without a day's file."""
+    if ":" in name:
+        zipped, member = name.split(":", 1)
+        return InputError(f"{zipped} holds {member} with a header but no rows: an empty file, "
+                          "not a day's bhavcopy; download it again")
+    return InputError(f"{name} has a header but no rows")
+
+
 def _read(table: TextTable, opts: ImportOptions) -> Imported:
     if table.frame.empty:
-        raise InputError(f"{table.name} has a header but no rows")
+        raise _no_rows(table.name)
     cols = _columns(table)
     return recognise(table, cols).read(table, cols, opts)
 
@@ -709,7 +718,7 @@ def read_batch(items: list[tuple[bytes, str]], opts: ImportOptions | None = None
         try:
             table = table_from_bytes(*unpack(data, name), arrow=True)
             if (table.arrow.num_rows if table.arrow is not None else len(table.frame)) == 0:
-                raise InputError(f"{table.name} has a header but no rows")
+                raise _no_rows(table.name)
             cols = _columns(table)
             layout = recognise(table, cols)
         except InputError as exc:

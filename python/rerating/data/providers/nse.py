@@ -35,7 +35,7 @@ import pandas as pd
 
 from rerating import __version__
 from rerating.data import model
-from rerating.data.parsing import TextTable
+from rerating.data.parsing import TextTable, is_web_page
 from rerating.data.providers.base import Provider, Query
 from rerating.errors import InputError, NetworkError, ProviderError, RateLimited
 
@@ -408,11 +408,9 @@ def _retry_after(header: str | None, default: float) -> float:
 
 def _check_body(name: str, data: bytes, ctype: str) -> None:
     """Refuse what is plainly not the file: a web page, an empty answer, a zip that is none."""
-    head = data[:512].lstrip().lower()
     if not data.strip():
         raise BadFile(f"{name}: the answer was empty")
-    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")) \
-            or "text/html" in ctype.lower():
+    if is_web_page(data, ctype) or data[:512].lstrip().lower().startswith(b"<?xml"):
         raise BadFile(f"{name}: a web page came back where a CSV was expected (NSE answers "
                       "some blocked clients this way); try later or from another network")
     if name.endswith(".zip"):
