@@ -221,6 +221,36 @@ def test_oversized_requests_are_refused_in_one_line(server) -> None:  # type: ig
 
 
 @pytest.mark.skipif(not LOCAL_ADDRESSES, reason="this machine has no address but loopback")
+def test_a_body_nested_too_deeply_is_a_400_and_no_traceback_is_printed(server, capfd) -> None:  # type: ignore[no-untyped-def]
+    """Before: HTTP 500 and a RecursionError traceback in the server's terminal."""
+    base, _ = server
+    for depth in (100_000, 900):
+        body = b'{"calls": [{"function": "RR_COE", "args": [' + b"[" * depth + b"1" + \
+            b"]" * depth + b"]}]}"
+        r = requests.post(f"{base}/api/call", data=body, timeout=30,
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 400, (depth, r.text)
+        assert r.json()["error"].startswith("#VALUE! "), r.text
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+
+
+def test_what_needs_the_token_is_what_the_readme_says(server) -> None:  # type: ignore[no-untyped-def]
+    """README: function calls and the store's status need the token; the function list, the
+    health check and the add-in's files (what Office loads before pairing) do not."""
+    from pathlib import Path
+
+    base, _ = server
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert "Every function call (`/api/call`) and the store's status (`/api/status`) need the " \
+        "pairing token. The function list (`/api/functions`), the health check and the " \
+        "add-in's own files answer without it" in readme
+    assert requests.post(f"{base}/api/call", json={"calls": []}, timeout=10).status_code == 401
+    assert requests.get(f"{base}/api/status", timeout=10).status_code == 401
+    for path in ("/api/functions", "/api/health", "/addin/functions.json"):
+        assert requests.get(f"{base}{path}", timeout=10).status_code == 200, path
+
+
 def test_a_loopback_server_answers_nobody_else(desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Bound to 127.0.0.1 (the default), another address cannot even connect; and were it
     bound wider by mistake, a request from elsewhere is still refused."""

@@ -398,8 +398,12 @@ def log_internal(exc: BaseException, where: str) -> None:
     from rerating.settings import Settings
     from rerating.tracebacks import record
 
-    record(exc, f"Excel function {where}", LOG_FILE or Settings.from_env().log_file)
-    _log.error("internal error in %s", where, exc_info=exc)
+    log_file = LOG_FILE or Settings.from_env().log_file
+    record(exc, f"Excel function {where}", log_file)
+    # one line where the host logs (a server's terminal, Excel's console); the traceback is in
+    # the file only, never printed
+    _log.error("internal error in %s: %s (traceback in %s; rerating doctor prints it)", where,
+               type(exc).__name__, log_file)
 
 
 def guard(fn: _F) -> _F:

@@ -162,6 +162,9 @@ def create_app(config: ServerConfig) -> Starlette:
             return json.loads(raw)
         except ValueError as exc:
             raise web_host.BadRequest(f"the body is not JSON ({exc})") from None
+        except RecursionError:  # [[[[…]]]] deeper than any range Excel can send
+            raise web_host.BadRequest("the body's JSON is nested too deeply (a range is at most "
+                                      "a list of rows)") from None
 
     @gate(need_token=True)
     async def call(request: Request) -> Response:
