@@ -82,17 +82,25 @@ class Browser:
 
 
 @contextmanager
-def chromium(trusted_spki: str, flags: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+def chromium(trusted_spki: str | None, flags: tuple[str, ...] = (),  # type: ignore[no-untyped-def]
+             env: dict[str, str] | None = None):
+    """Headless Chromium; ``trusted_spki``: certificates trusted by their key alone (None:
+    only what the roots in ``env``'s ``HOME/.pki/nssdb`` vouch for, chain and names checked)."""
     profile = Path(tempfile.mkdtemp(prefix="rr-chromium-"))
+    spki = [f"--ignore-certificate-errors-spki-list={trusted_spki}"] if trusted_spki else []
+    resolve = "MAP appsforoffice.microsoft.com ~NOTFOUND"
+    mapped = [f for f in flags if f.startswith("--host-resolver-rules=")]
+    if mapped:  # one flag holds every rule
+        resolve += ", " + mapped[0].split("=", 1)[1]
     args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-background-networking", "--disable-component-update",
-            "--host-resolver-rules=MAP appsforoffice.microsoft.com ~NOTFOUND",
+            f"--host-resolver-rules={resolve}",
             f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0", f"--ignore-certificate-errors-spki-list={trusted_spki}",
-            *flags, "about:blank"]
+            "--remote-debugging-port=0", *spki,
+            *(f for f in flags if f not in mapped), "about:blank"]
     from websockets.sync.client import connect
 
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30

@@ -58,8 +58,11 @@ def serve(ctx: click.Context, port: int | None, host: str, use_https: bool,
         certs = tls.ensure(s.server_dir)
         ssl = {"ssl_certfile": str(certs.cert), "ssl_keyfile": str(certs.key)}
         if certs.made_ca:
-            click.echo(f"Made a local certificate authority ({certs.ca}). Trust it once, on this "
-                       f"machine: {tls.trust_command(certs.ca)}")
+            why = f" in place of the old one ({certs.replaced})" if certs.replaced else ""
+            click.echo(f"Made a local certificate authority ({certs.ca}){why}; it signs for "
+                       f"localhost only and lasts {tls.CA_DAYS} days, then `rerating serve "
+                       f"--https` makes the next. Trust it once, on this machine: "
+                       f"{tls.trust_command(certs.ca)}")
     click.echo(f"Serving the RR_ functions at {config.scheme}://localhost:{port} "
                f"(store {where(s)}); Ctrl-C stops it")
     click.echo(f"pairing token: {token}")
