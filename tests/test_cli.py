@@ -251,3 +251,12 @@ def test_ctrl_c_during_a_refresh_says_what_the_store_kept(tmp_path: Path, capsys
     assert len(kept.read("prices")) == 274_350 and len(kept.read("fundamentals")) == 1_400
     assert kept.read("estimates").empty
     assert "Run the same command again: it asks only for what is still missing" in err
+
+
+def test_a_shared_store_that_is_down_exits_1_as_an_unreachable_source_does(capsys) -> None:  # type: ignore[no-untyped-def]
+    """README: exit 1 when a source or server cannot be reached; 2 is for input to change.
+    Before: a desk's store that was down exited 2."""
+    code = main(["--store", "postgresql://analyst@127.0.0.1:1/rerating", "data", "status"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: store postgresql://analyst@127.0.0.1:1/rerating unreachable")

@@ -61,5 +61,10 @@ class StoreError(RerateError):
     """The local store is unreadable, locked by another writer, or inconsistent."""
 
 
+class StoreUnreachable(StoreError):
+    """A desk's shared store (a database server) does not answer: no input is wrong, so the
+    command line exits 1, as for a source that cannot be reached."""
+
+
 class WorkbookError(RerateError):
     """A workbook cannot be built or refreshed (locked, unreadable, not one of our templates)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
 
 from rerating.cli import main
 from rerating.data.providers.demo import LARGE_INDEX, SMALL_INDEX, demo_market
@@ -207,3 +208,50 @@ def test_report_market_india_from_nse_s_files_and_yahoo_s_snapshots(
 
     asked = sessions(pd.Timestamp("2025-05-01"), pd.Timestamp("2026-04-30"))
     assert nse.calls["indices"] == nse.calls["equities"] == len(asked) == 246
+
+
+class NoNetwork(requests.adapters.BaseAdapter):
+    """Every request fails as it does with no network: the name does not resolve."""
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def, override]
+        host = requests.utils.urlparse(request.url).netloc
+        raise requests.ConnectionError(
+            f"HTTPSConnectionPool(host='{host}', port=443): Max retries exceeded (Caused by "
+            f"NameResolutionError(\"Failed to resolve '{host}' ([Errno -3] Temporary failure "
+            "in name resolution)\"))")
+
+    def close(self) -> None:
+        pass
+
+
+def _offline_session() -> requests.Session:
+    s = requests.Session()
+    s.mount("https://", NoNetwork())
+    s.mount("http://", NoNetwork())
+    return s
+
+
+def test_with_no_network_report_market_india_exits_1_and_gives_no_symbol_advice(
+        tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Before: exit 2 and "check the symbol (NSE tickers end in .NS)" for 250 valid symbols."""
+    from rerating.data.providers.nse import NSEProvider
+
+    monkeypatch.setattr(NSEProvider, "__init__", partialmethod(
+        NSEProvider.__init__, session=_offline_session(), sleep=lambda s: None))
+    monkeypatch.setattr(YahooProvider, "__init__", partialmethod(
+        YahooProvider.__init__, session=_offline_session(), sleep=lambda s: None))
+    store = tmp_path / "store"
+    code = main(["--data-dir", str(store), "report", "--market", "india", "-o",
+                 str(tmp_path / "note"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    errors = [x for x in err.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "could not be reached" in errors[0], err
+    assert "check the symbol" not in err
+    # a symbol no list knows still gets the advice, the known ones do not
+    code = main(["--data-dir", str(store), "report", "--market", "india", "--small",
+                 "NOSUCHCO.NS,AARTIIND.NS", "-o", str(tmp_path / "note"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    line = next(x for x in err.splitlines() if x.startswith("error:"))
+    assert "check the symbol NOSUCHCO.NS" in line and "AARTIIND.NS (NSE" not in line

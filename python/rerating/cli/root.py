@@ -21,7 +21,7 @@ import click
 from rerating import __version__
 from rerating.analytics import rally
 from rerating.data.providers import PROVIDERS
-from rerating.errors import InputError, RerateError
+from rerating.errors import InputError, ProviderError, RerateError, StoreUnreachable
 from rerating.services.notes import Interrupted, Notes
 from rerating.services.refresh import label, where
 from rerating.services.subjects import MARKETS, as_of_note
@@ -30,6 +30,7 @@ from rerating.tracebacks import record, scrub
 
 __all__ = ["cli", "label", "main", "where"]
 
+EXIT_FETCH = 1  # a source or server could not be reached, or a fetch failed
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
@@ -317,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Interrupted:  # what arrived is stored, and was said
         return Interrupted.exit_code
+    except (ProviderError, StoreUnreachable) as e:  # nothing to change in the input: retry
+        click.echo(f"error: {e}", err=True)
+        return EXIT_FETCH
     except RerateError as e:
         click.echo(f"error: {e}", err=True)
         return EXIT_INPUT

@@ -49,7 +49,7 @@ import pyarrow.ipc  # pa.ipc
 
 from rerating.data import model
 from rerating.data.store import Staging, StoreBase
-from rerating.errors import StoreError
+from rerating.errors import StoreError, StoreUnreachable
 
 SCHEMA = "rerating"
 SCHEMA_VERSION = 2
@@ -257,7 +257,7 @@ class PgStore(StoreBase):
         try:
             return pg.connect(url)
         except Exception as exc:  # the driver's error carries libpq's words; never the password
-            raise StoreError(f"store {self.root} unreachable: {self._why(exc)}") from None
+            raise StoreUnreachable(f"store {self.root} unreachable: {self._why(exc)}") from None
 
     def close(self) -> None:
         """Close this thread's kept read connection (the server closes it too when the process ends)."""

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from rerating.data.store import open_store
-from rerating.errors import CacheMiss
+from rerating.errors import CacheMiss, NetworkError
 from rerating.services import refresh as refreshing
 from rerating.services import subjects
 from rerating.services.notes import Notes
@@ -44,9 +44,10 @@ def prepare(settings: Settings, source: str, tickers: list[str],
     once, and listed in :attr:`Prepared.left_out`."""
     if source == "store":
         return Prepared(open_store(settings))
-    failed: set[str] = set()
+    failed = refreshing.Failed()
     for src, group in refreshing.refresh_plan(settings, source, tickers, notes):
-        failed |= refreshing.refresh_source(settings, src, group, None, None, progress, notes)
+        failed.add_all(refreshing.refresh_source(settings, src, group, None, None, progress,
+                                                 notes))
     store = open_store(settings)
     out = Prepared(store)
     if failed:
@@ -61,10 +62,20 @@ def prepare(settings: Settings, source: str, tickers: list[str],
                        f"{', '.join(spare[:10])}{' …' if len(spare) > 10 else ''}")
             lacking = [t for t in lacking if t in must]
         if lacking:  # advising `data refresh`, the step that just failed, would not help
-            raise CacheMiss(f"nothing stored for {', '.join(lacking[:5])}"
-                            f"{' …' if len(lacking) > 5 else ''} and the fetch above failed: check "
-                            "the symbol (NSE tickers end in .NS), retry when the source answers, "
-                            "or import a downloaded file with `rerating data import prices FILE`")
+            shown = f"{', '.join(lacking[:5])}{' …' if len(lacking) > 5 else ''}"
+            # advice about a symbol only for symbols no built-in list or store knows
+            unknown = subjects.unknown_symbols(settings, lacking)
+            check = (f"; check the symbol{'s' if len(unknown) > 1 else ''} "
+                     f"{', '.join(unknown[:5])} (NSE tickers end in .NS): no built-in list "
+                     "knows it" if unknown else "")
+            if failed.unreachable:
+                raise NetworkError(f"the source could not be reached, and nothing is stored "
+                                   f"for {len(lacking)} ticker(s) ({shown}): run it again when "
+                                   "the network answers (once stored, every command works "
+                                   f"offline){check}")
+            raise CacheMiss(f"nothing stored for {shown} and the fetch above failed: retry when "
+                            "the source answers, or import a downloaded file with `rerating data "
+                            f"import prices FILE`{check}")
     return out
 
 

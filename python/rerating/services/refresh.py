@@ -21,6 +21,23 @@ from rerating.settings import Settings
 Progress = Callable[[str, int, int], None]
 
 
+class Failed(set[str]):
+    """The tickers a refresh could not bring, and whether that was because the source could
+    not be reached at all (no network, a proxy, a host down) rather than per ticker."""
+
+    unreachable: bool = False
+
+    def add_all(self, other: set[str]) -> None:
+        self |= other
+        self.unreachable = self.unreachable or bool(getattr(other, "unreachable", False))
+
+
+def _failed(names: list[str] | set[str], unreachable: bool = False) -> Failed:
+    out = Failed(names)
+    out.unreachable = unreachable
+    return out
+
+
 def _quiet(_label: str, _done: int, _total: int) -> None:
     pass
 
@@ -94,11 +111,16 @@ def refresh_plan(settings: Settings, source: str, names: list[str], notes: Notes
     return [(source, names)]
 
 
+#: what :func:`refresh_nse` returns when the archive could not be reached at all (truthy)
+UNREACHABLE = "unreachable"
+
+
 def refresh_nse(settings: Settings, start: str | None, end: str | None,
                 years: int | None, indices_only: bool, progress: Progress | None,
-                actions: bool = False, *, notes: Notes) -> bool:
+                actions: bool = False, *, notes: Notes) -> bool | str:
     """NSE's daily files for the days the store lacks: the plan said first, then fetched with a
-    progress said. True when a file failed (exit status 1)."""
+    progress said. True when a file failed (exit status 1), :data:`UNREACHABLE` when the
+    archive could not be reached at all."""
     from rerating.data.calendar import last_session
     from rerating.data.parsing import parse_date_text
     from rerating.data.providers import get_provider
@@ -151,7 +173,7 @@ def refresh_nse(settings: Settings, start: str | None, end: str | None,
         how = f"through the proxy {proxy} (HTTPS_PROXY)" if proxy else "no network"
         notes.warn(f"cannot reach NSE's archive: {how} ({report.unreachable}); nothing changed "
                    "in the store")
-        return True
+        return UNREACHABLE
     failed = report.failures.get("files", {})
     rows = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if k != "files" and v)
     stop = " (stopped by Ctrl-C: every whole file that arrived is stored; run it again for " \
@@ -229,11 +251,11 @@ def nse_actions(store, provider, first: pd.Timestamp, last: pd.Timestamp,  # typ
 
 
 def refresh_source(settings: Settings, source: str, names: list[str], start: str | None,
-                   end: str | None, progress: Progress | None, notes: Notes) -> set[str]:
+                   end: str | None, progress: Progress | None, notes: Notes) -> Failed:
     """One refresh and its summary line; the tickers that failed (exit status 1 if any)."""
     if source == "nse":  # one file a day holds every ticker: the days the store lacks
-        return set(names) if refresh_nse(settings, None, None, None, False,
-                                         progress, notes=notes) else set()
+        got = refresh_nse(settings, None, None, None, False, progress, notes=notes)
+        return _failed(names if got else [], got == UNREACHABLE)
     tables = None
     if source == "yahoo:snapshots":
         source, tables = "yahoo", SNAPSHOTS
@@ -248,7 +270,7 @@ def refresh_source(settings: Settings, source: str, names: list[str], start: str
         how = f"through the proxy {proxy} (HTTPS_PROXY)" if proxy else "no network"
         notes.warn(f"cannot reach {SOURCE_NAMES.get(source, source)}: {how} "
                    f"({report.unreachable}); stopped at the first unreachable answer; {kept}")
-        return set(names)
+        return _failed(names, unreachable=True)
     n, failed = len(set(names)), len(report.failed_tickers)
     written = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
     if report.interrupted:
@@ -268,7 +290,7 @@ def refresh_source(settings: Settings, source: str, names: list[str], start: str
                    f"{f'; {failed} failed, listed below' if failed else ''}; "
                    f"store {where(settings)}")
     tell_faults(report, settings, notes)
-    return report.failed_tickers
+    return _failed(report.failed_tickers)
 
 
 def tell_faults(report, settings: Settings, notes: Notes) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,24 @@ def demo_default(value: str | None, demo: str, what: str, source: str) -> str:
     raise InputError(f"give {what} (the demo default {demo} is synthetic)")
 
 
+def unknown_symbols(settings: Settings, tickers: list[str]) -> list[str]:
+    """The tickers that no built-in constituent list, saved universe, index map or store knows:
+    the only ones worth advice about the symbol itself."""
+    from rerating.data.indices import IndexMap
+    from rerating.data.universe import BUILTIN_LISTS, resolve_universe, saved_universes
+
+    known = {c.ticker for c in open_store(settings).coverage("prices")} | set(IndexMap().names)
+    for name, listed in BUILTIN_LISTS.items():
+        known.update(listed.frame()["ticker"])
+        known.update(resolve_universe(name, settings.data_dir))  # a newer list saved over it
+    for path in saved_universes(settings.data_dir):
+        try:
+            known.update(resolve_universe(path.stem, settings.data_dir))
+        except InputError:
+            continue
+    return [t for t in tickers if t not in known]
+
+
 def known_ticker(store, t: str) -> None:  # type: ignore[no-untyped-def]
     """A ticker the store lacks that is a stored ticker without its exchange suffix (reliance
     for RELIANCE.NS) is named, not reported as missing prices."""
