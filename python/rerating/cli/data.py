@@ -7,7 +7,18 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from rerating.cli.root import PROGRESS, SOURCE, Bars, EchoNotes, cli, label, settings_of, store_of
+from rerating.cli.root import (
+    MARKET,
+    PROGRESS,
+    SOURCE,
+    Bars,
+    EchoNotes,
+    cli,
+    label,
+    market_source,
+    settings_of,
+    store_of,
+)
 from rerating.data import model
 from rerating.errors import InputError
 from rerating.services import subjects
@@ -36,17 +47,20 @@ def data() -> None:
 @click.option("--actions", is_flag=True,
               help="--source nse: also fetch NSE's corporate actions for the window (asked "
                    "for anyway when a close moves in a way only an action explains).")
+@MARKET
 @PROGRESS
 @click.pass_context
 def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], tickers: str | None,
                  universe_file: Path | None, start: str | None, end: str | None,
-                 years: int | None, indices_only: bool, actions: bool, progress: bool) -> None:
+                 years: int | None, indices_only: bool, actions: bool, market: str | None,
+                 progress: bool) -> None:
     """Fetch what the store lacks (only missing dates) and cache it.
 
     \b
     Examples:
       rerating data refresh                      # what is stored, each from its own source
       rerating data refresh --source demo        # the whole SYNTHETIC demo market, offline
+      rerating data refresh --market india       # what report --market india reads
       rerating data refresh --source nse         # NSE's files for the days the store lacks
       rerating data refresh --source nse --years 12 --indices-only   # index P/E history
       rerating data refresh --source yahoo --universe nifty50 --start 2015-01-01
@@ -54,10 +68,11 @@ def data_refresh(ctx: click.Context, source: str, universes: tuple[str, ...], ti
     from rerating.services.refresh import refresh_store
 
     with Bars(progress) as bars:
-        failed = refresh_store(settings_of(ctx), source, universes=universes, tickers=tickers,
+        failed = refresh_store(settings_of(ctx), market_source(ctx, market, source),
+                               universes=universes, tickers=tickers,
                                universe_file=universe_file, start=start, end=end, years=years,
-                               indices_only=indices_only, actions=actions, progress=bars,
-                               notes=EchoNotes())
+                               indices_only=indices_only, actions=actions, market=market,
+                               progress=bars, notes=EchoNotes())
     if failed:
         ctx.exit(1)
 

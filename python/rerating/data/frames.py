@@ -30,6 +30,15 @@ def wide_prices(store: Store, tickers: Iterable[str], field: str = "close", *,
                         columns=pd.Index(wanted, name="ticker"))
 
 
+def snapshot_cut(when: object, asked: object) -> pd.Timestamp | None:
+    """The last date a snapshot (fundamentals, estimates) may carry to be read beside prices of
+    ``when``: ``when`` itself when the user asked for that date (nothing learnt later leaks
+    into a past date's book), none when they asked for the latest, where the newest snapshot
+    is the current view even when it was taken after the last stored close (a morning's fetch
+    beside yesterday's close, before NSE's evening files)."""
+    return pd.Timestamp(when) if asked is not None else None
+
+
 def latest_snapshot(frame: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     """The last snapshot per ticker on or before ``as_of`` (fundamentals, estimates)."""
     if as_of is not None:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from rerating.analytics import dcf, rally, revisions, valuation
 from rerating.data import model
-from rerating.data.frames import latest_snapshot, wide_prices
+from rerating.data.frames import latest_snapshot, snapshot_cut, wide_prices
 from rerating.data.store import Store, atomic_write_bytes
 from rerating.errors import InputError
 from rerating.reports import cells, charts
@@ -95,11 +95,12 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
     mean = _meaning(spec, pe_now, payout, pb_now)
     adj = mean["adjustment"]
     # the risk: traps, and broad lift versus idiosyncratic strength
-    sectors = latest_snapshot(store.read("fundamentals", spec.small), f.as_of) \
+    cut = snapshot_cut(f.as_of, spec.as_of)
+    sectors = latest_snapshot(store.read("fundamentals", spec.small), cut) \
         .drop_duplicates("ticker", keep="last").set_index("ticker")
     table = rally.rally_table(closes[spec.small], closes[spec.large_index], spec.window,
                               sectors=sectors["sector"].reindex(spec.small))
-    est = latest_snapshot(store.read("estimates", spec.small + spec.large), f.as_of)
+    est = latest_snapshot(store.read("estimates", spec.small + spec.large), cut)
     est0 = est[est["period"] == "0y"].drop_duplicates("ticker", keep="last").set_index("ticker")
     rev = revisions.eps_revision(est0["eps_now"], est0["eps_30d_ago"])  # for the scatter
     traps = f.value_traps  # the screen is on returns, which do not depend on the benchmark
@@ -125,7 +126,7 @@ def context(store: Store, spec: ReportSpec) -> tuple[dict[str, Any], dict[str, A
         rotation, tilt = None, None
     # revision breadth over time
     hist = store.read("estimates", spec.small + spec.large)
-    hist = hist[(hist["period"] == "0y") & (hist["as_of"] <= f.as_of)]
+    hist = hist[(hist["period"] == "0y") & (hist["as_of"] <= (cut or pd.Timestamp.max))]
     grp = np.where(hist["ticker"].isin(spec.small), "small caps", "large caps")
     sums = hist.assign(group=grp).groupby(["as_of", "group"])[["up_30d", "down_30d"]].sum()
     rb = (sums["up_30d"] - sums["down_30d"]) / (sums["up_30d"] + sums["down_30d"])

@@ -347,15 +347,32 @@ def refresh_store(settings: Settings, source: str, *, universes: tuple[str, ...]
                   tickers: str | None = None, universe_file: Path | None = None,
                   start: str | None = None, end: str | None = None, years: int | None = None,
                   indices_only: bool = False, actions: bool = False,
-                  progress: Progress | None = None,
+                  market: str | None = None, progress: Progress | None = None,
                   notes: Notes) -> bool:
     """``rerating data refresh``: what the store lacks, from ``source`` (``store``: each ticker
-    from its own). True when something failed (said in ``notes``; exit status 1)."""
+    from its own). With a ``market`` preset, what its books and note read: the days of NSE's
+    files the store lacks, then the preset's stocks' fundamentals and estimates from Yahoo, as
+    ``report --market`` refreshes them. True when something failed (said in ``notes``; exit
+    status 1)."""
     from rerating.data.universe import is_universe, read_universe_file, resolve_universe
 
     if (years or indices_only or actions) and source != "nse":
         raise InputError("--years, --indices-only and --actions are for --source nse (NSE's "
                          "daily files)")
+    if market is not None and not (universes or tickers or universe_file or years
+                                   or indices_only or actions or start or end):
+        from rerating.services.subjects import market_subjects
+
+        si, li, small, large = market_subjects(market, None, None, None, None)
+        names = [str(si), str(li), *resolve_universe(str(small), settings.data_dir),
+                 *resolve_universe(str(large), settings.data_dir)]
+        failed = Failed()
+        for src, group in refresh_plan(settings, source, names, notes):
+            failed.add_all(refresh_source(settings, src, group, None, None, progress, notes))
+        return bool(failed)
+    if market is not None:
+        raise InputError(f"--market {market} refreshes the preset's own stocks and indices: "
+                         "give it alone, or drop it and say what to fetch")
     if source == "nse":
         if universes or tickers or universe_file:
             notes.warn("note: NSE's daily files hold every stock and index: --universe, "

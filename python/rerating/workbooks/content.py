@@ -17,7 +17,7 @@ import pandas as pd
 
 from rerating.analytics import rally
 from rerating.data import model
-from rerating.data.frames import latest_snapshot, wide_prices
+from rerating.data.frames import latest_snapshot, snapshot_cut, wide_prices
 from rerating.data.store import Store
 from rerating.errors import CacheMiss, InputError
 from rerating.workbooks import layout
@@ -100,12 +100,13 @@ def dcf(store: Store, ticker: str, as_of: Any = None) -> Content:
     t = ticker.strip().upper()
     px = store.require("prices", [t], end=as_of).sort_values("date")
     when = _as_of(px, as_of)
-    fund = latest_snapshot(store.read("fundamentals", [t]), when)
+    cut = snapshot_cut(when, as_of)
+    fund = latest_snapshot(store.read("fundamentals", [t]), cut)
     if fund.empty:
         raise CacheMiss(f"no fundamentals for {t} on or before {when.date()}; "
                         "a DCF model needs a company (not an index)")
     f = fund.iloc[-1]
-    est = latest_snapshot(store.read("estimates", [t]), when)
+    est = latest_snapshot(store.read("estimates", [t]), cut)
     e0 = est[est["period"] == "0y"]
     e1 = est[est["period"] == "+1y"]
     e0 = e0.iloc[-1] if len(e0) else pd.Series(dtype=object)
@@ -168,9 +169,10 @@ def comps(store: Store, tickers: Iterable[str], benchmark: str, window: str = ra
         raise InputError(f"universe has {len(names)} tickers; the comps template holds {layout.COMPS_CAPACITY}")
     when, start, p0, p1 = _window_prices(store, names, window, as_of)
     source = _price_source(store, names[0], when)
-    fund = _latest_by_ticker(store.read("fundamentals", names), when, names)
+    cut = snapshot_cut(when, as_of)
+    fund = _latest_by_ticker(store.read("fundamentals", names), cut, names)
     est = store.read("estimates", names)
-    est = _latest_by_ticker(est[est["period"] == "0y"], when, names)
+    est = _latest_by_ticker(est[est["period"] == "0y"], cut, names)
     bench = benchmark.strip().upper()
     val = store.read("index_valuation", [bench], end=when).sort_values("date")
     if val.empty and not store.coverage_of("prices", bench):
@@ -264,12 +266,13 @@ def dashboard(store: Store, small_index: str, large_index: str, small: Iterable[
     pe_m = pe.groupby(pe.index.to_period("M")).tail(1).tail(layout.HISTORY_CAPACITY).reindex(columns=[si, li])
     pb_m = pb.reindex(pe_m.index).reindex(columns=[si, li])
     est = store.read("estimates", small + large)
-    est = est[(est["period"] == "0y") & (est["as_of"] <= when)]
+    cut = snapshot_cut(when, as_of)
+    est = est[(est["period"] == "0y") & (est["as_of"] <= (cut or pd.Timestamp.max))]
     sums = est.assign(group=np.where(est["ticker"].isin(small), "small", "large")) \
         .groupby(["as_of", "group"])[["up_30d", "down_30d"]].sum().unstack("group").tail(240)
     _, _, p0, p1 = _window_prices(store, small, window, when)
-    latest = _latest_by_ticker(est, when, small)
-    fund = _latest_by_ticker(store.read("fundamentals", small), when, small)
+    latest = _latest_by_ticker(est, cut, small)
+    fund = _latest_by_ticker(store.read("fundamentals", small), cut, small)
     col = lambda s: [_f(x) for x in s]  # noqa: E731
 
     def sums_col(kind: str, group: str) -> list[float | None]:
