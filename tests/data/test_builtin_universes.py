@@ -109,18 +109,51 @@ def test_a_list_is_flagged_once_nse_has_rebalanced_since_until_replaced(tmp_path
     run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "universes"])
     assert "OLD: the built-in NIFTY 50 list is dated 2026-06-30" in run.output
     run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "status"])
-    assert "universe nifty50" in run.output and "OLD:" in run.output
+    # every OLD list on one line (before: nine lines, one a list, on every run)
+    old = [x for x in run.output.splitlines() if "OLD" in x]
+    assert len(old) == 1 and "nifty50" in old[0] and "niftymicrocap250" in old[0], run.output
 
+    # the whole list replaces the built-in one: NSE's own file, shipped with the package
+    whole = Path(__file__).resolve().parents[2] / "python" / "rerating" / "data" / "lists" / \
+        "ind_nifty50list.csv"
     run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "universes", "--update",
-                                   str(FILES / "ind_nifty50list.csv")])
+                                   str(whole)])
     assert run.exit_code == 0, run.output
     assert universe_flag("nifty50", tmp_path) is None  # the analyst's newer list wins
-    assert resolve_universe("nifty50", tmp_path)[:2] == ["BAJAJ-AUTO.NS", "HDFCBANK.NS"]
-    # the fixture is a 6-row sample: a partial copy of a 50-stock index is said
-    assert "lists 6 companies, and NIFTY 50 has 50: a partial or edited copy?" in run.output
     run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "universes"])
     assert "replaced by your saved list nifty50.csv" in run.output
     assert "imported 20" in run.output and "from ind_nifty50list.csv" in run.output
+
+
+def test_a_partial_list_is_refused_unless_forced_and_then_flagged_wherever_used(
+        tmp_path: Path) -> None:
+    """Before: a 6-row copy of the 50-stock list printed a "check" line, replaced the built-in
+    list, and nothing said so afterwards (data status dropped the line)."""
+    sample = FILES / "ind_nifty50list.csv"  # a 6-row sample in NSE's layout
+    before = resolve_universe("nifty50", tmp_path)
+    run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "universes", "--update",
+                                   str(sample)])
+    assert run.exit_code != 0
+    assert "lists 6 companies, and NIFTY 50 has 50: a partial or edited copy; nothing saved" \
+        in str(run.exception)
+    assert resolve_universe("nifty50", tmp_path) == before and len(before) == 50
+    run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "universes", "--update",
+                                   str(sample), "--force"])
+    assert run.exit_code == 0, run.output
+    assert resolve_universe("nifty50", tmp_path)[:2] == ["BAJAJ-AUTO.NS", "HDFCBANK.NS"]
+    flag = universe_flag("nifty50", tmp_path)
+    assert flag is not None and flag.startswith("PARTIAL: your saved nifty50 holds 6 of NIFTY "
+                                                "50's 50 companies, saved with --force on ")
+    for args in (["data", "universes"], ["data", "status"]):
+        run = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), *args])
+        assert "PARTIAL: your saved nifty50 holds 6 of NIFTY 50's 50 companies" in run.output, args
+    # a book's universe label carries it
+    from rerating.services.notes import Notes
+    from rerating.services.subjects import universe_label
+    from rerating.settings import Settings
+
+    label = universe_label(Settings(data_dir=tmp_path, log_dir=tmp_path), "nifty50", Notes())
+    assert label.startswith("nifty50 (PARTIAL: 6 of NIFTY 50's 50 companies, saved with --force")
 
 
 def test_data_universes_name_prints_the_members_and_where_the_list_comes_from(tmp_path: Path) -> None:

@@ -72,7 +72,8 @@ def _lists(store: Path, tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The analyst's 12-stock Smallcap 250 list, imported as NSE's file; the built-in Nifty 50."""
     listing = tmp_path / "ind_niftysmallcap250list.csv"
     listing.write_bytes(SMALL_LIST.encode("utf-8"))
-    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing)]) == 0
+    assert main(["--data-dir", str(store), "data", "universes", "--import", str(listing),
+                 "--force"]) == 0
     return (pd.read_csv(store / "universes" / "niftysmallcap250.csv"),
             BUILTIN_LISTS["nifty50"].frame())
 
@@ -83,7 +84,8 @@ def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, 
     store = tmp_path / "store"
     small, large = _lists(store, tmp_path)
     assert len(small) == 12 and len(large) == 50
-    assert "lists 12 companies, and NIFTY SMALLCAP 250 has 250" in capsys.readouterr().err
+    assert "PARTIAL: niftysmallcap250 holds 12 of NIFTY SMALLCAP 250's 250 companies" in \
+        capsys.readouterr().err
 
     demo = demo_market()
     by_ticker = dict(tuple(demo.prices.groupby("ticker")))
@@ -133,7 +135,9 @@ def test_report_market_india_on_a_fake_yahoo_market(fake_yahoo, tmp_path: Path, 
     assert "SYNTHETIC" not in html
     # the real tickers and names of both lists, and the indices under their Yahoo symbols
     assert "NIFTYSMLCAP250.NS" in html and "^NSEI" in html
-    assert "niftysmallcap250 (11 stocks)" in html  # 12 less the one Yahoo did not know
+    assert "(11 stocks)" in html  # 12 less the one Yahoo did not know
+    # the forced partial list is flagged in the note's source line
+    assert "universe: niftysmallcap250 (PARTIAL: 12 of NIFTY SMALLCAP 250" in html
     median = re.search(r"The median stock, ([A-Z&-]+\.NS), returned", html)
     assert median is not None and median.group(1) in set(small["ticker"])
     # the index series went through Yahoo's chart shape and yfinance unchanged: the note finds

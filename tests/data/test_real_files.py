@@ -359,9 +359,9 @@ def test_saved_nse_universe_keeps_names_and_industries(tmp_path: Path) -> None:
     from rerating.cli import cli
 
     res = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "data", "universes", "--import",
-                                   str(FILES / "ind_nifty50list.csv")])
+                                   str(FILES / "ind_nifty50list.csv"), "--force"])
     assert res.exit_code == 0, res.output
-    assert "Saved universe nifty50: 6 tickers" in res.output
+    assert "Saved universe nifty50: 6 tickers" in res.output  # a 6-row sample, forced
     assert resolve_universe("nifty50", tmp_path)[:2] == ["BAJAJ-AUTO.NS", "HDFCBANK.NS"]
     m = members("nifty50", tmp_path)
     assert m.set_index("ticker").loc["M&M.NS", ["company_name", "industry"]].tolist() == [

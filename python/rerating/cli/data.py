@@ -174,13 +174,21 @@ def _archive_status(store) -> None:  # type: ignore[no-untyped-def]
 
 
 def _universe_status(ctx: click.Context) -> None:
-    """Built-in constituent lists older than six months (their members have changed since)."""
-    from rerating.data.universe import BUILTIN_LISTS, universe_flag
+    """Lists saved though partial, each on a line; built-in lists NSE has rebalanced since,
+    all on one line (`data universes` says each one's date)."""
+    from rerating.data.universe import BUILTIN_LISTS, PARTIAL, saved_universes, universe_flag
 
-    for name in BUILTIN_LISTS:
-        flag = universe_flag(name, settings_of(ctx).data_dir)
-        if flag:
-            click.echo(f"  universe {name:<8} OLD: {flag}")
+    d = settings_of(ctx).data_dir
+    names = dict.fromkeys([*BUILTIN_LISTS, *(p.stem for p in saved_universes(d))])
+    flags = {n: universe_flag(n, d) for n in names}
+    for name, flag in flags.items():
+        if flag and flag.startswith(PARTIAL):
+            click.echo(f"  universe {name}: {flag}")
+    old = [n for n, f in flags.items() if f and not f.startswith(PARTIAL)]
+    if old:
+        click.echo(f"  universes OLD (NSE has rebalanced them since the built-in lists): "
+                   f"{', '.join(old)}; `rerating data universes` gives each list's date and the "
+                   "file that updates it")
 
 
 @data.command("export")
@@ -356,10 +364,14 @@ def import_actions_cmd(ctx: click.Context, file: Path) -> None:
 @click.option("--update", "update_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="A newer NSE list for a built-in universe (ind_nifty50list.csv "
               "replaces nifty50).")
+@click.option("--force", is_flag=True,
+              help="Save a list whose size is far from its index's (a partial or edited copy); "
+                   "it stays flagged PARTIAL wherever it is used.")
 @click.argument("name", required=False)
 @click.pass_context
 def data_universes(ctx: click.Context, save_name: str | None, tickers: str | None,
-                   import_file: Path | None, update_file: Path | None, name: str | None) -> None:
+                   import_file: Path | None, update_file: Path | None, force: bool,
+                   name: str | None) -> None:
     """List the built-in and saved universes, show one's members, save one, or import an NSE
     constituent list.
 
@@ -372,6 +384,7 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
     """
     from rerating.data.universe import (
         BUILTIN_LISTS,
+        PARTIAL,
         builtin_universes,
         list_for_file,
         read_constituents,
@@ -379,6 +392,7 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         save_members,
         save_universe,
         saved_universes,
+        size_is_off,
         universe_flag,
     )
 
@@ -398,13 +412,21 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         members, layout = read_constituents(import_file)
         known = list_for_file(import_file)
         name = save_name or (known.name if known else _universe_name(import_file))
-        path = save_members(name, members, import_file.name, settings.data_dir)
+        index = BUILTIN_LISTS.get(name.lower())  # the built-in list this one replaces
+        partial = ""
+        if index is not None and size_is_off(len(members), index):
+            if not force:
+                raise InputError(
+                    f"{import_file.name} lists {len(members)} companies, and {index.index} has "
+                    f"{index.size}: a partial or edited copy; nothing saved. Download NSE's "
+                    "file again, or pass --force to save it anyway (it is then flagged "
+                    "PARTIAL wherever it is used)")
+            partial = (f"{len(members)} of {index.index}'s {index.size} companies, saved "
+                       f"with --force on {pd.Timestamp.now(tz='UTC'):%Y-%m-%d}")
+        path = save_members(name, members, import_file.name, settings.data_dir, partial)
         click.echo(f"recognised: {layout}")
-        index = BUILTIN_LISTS.get(name.lower(), known)
-        if index is not None and len(members) != index.size:
-            click.echo(f"check: {import_file.name} lists {len(members)} companies, and "
-                       f"{index.index} has {index.size}: a partial or edited copy? Download "
-                       "NSE's file again if it should be the whole index", err=True)
+        if partial:
+            click.echo(f"{PARTIAL}: {name} holds {partial}", err=True)
         click.echo(f"Saved universe {name}: {len(members)} tickers "
                    f"({', '.join(members['ticker'][:3])} …) with company names and industries, "
                    f"to {path}")
@@ -422,9 +444,12 @@ def data_universes(ctx: click.Context, save_name: str | None, tickers: str | Non
         click.echo(f"  {name:<16} {desc}")
         flag = universe_flag(name, settings.data_dir)
         if flag:
-            click.echo(f"  {'':<16} OLD: {flag}")
+            click.echo(f"  {'':<16} {flag if flag.startswith(PARTIAL) else 'OLD: ' + flag}")
     for stem, p in saved.items():
         click.echo(f"  {stem:<16} saved ({p}){_saved_list_date(p)}")
+        flag = universe_flag(stem, settings.data_dir)
+        if flag and stem not in BUILTIN_LISTS:
+            click.echo(f"  {'':<16} {flag}")
 
 
 @data.command("renames")

@@ -133,13 +133,48 @@ def builtin_universes() -> dict[str, str]:
     return out
 
 
+def size_is_off(n: int, index: BuiltinList) -> bool:
+    """A list of ``n`` companies is not the whole ``index``: more than 2% (at least 2 rows)
+    from its size. NSE's own files differ by a row or two around corporate actions."""
+    return abs(n - index.size) > max(2, round(0.02 * index.size))
+
+
+PARTIAL = "PARTIAL"
+
+
 def universe_flag(name: str, data_dir: Path | None = None, today: date | None = None) -> str | None:
-    """The staleness line of a built-in list (None when fresh, saved by the analyst, or not a
-    built-in list): shown by `data universes`, `data status` and every book built from it."""
+    """The line a universe carries wherever it is used (`data universes`, `data status`, every
+    book and note built from it), or None: a list saved with ``--force`` although it is not
+    the whole index starts with :data:`PARTIAL`; a built-in list NSE has rebalanced since says
+    how old it is."""
     key = name.strip().lower()
-    if key not in BUILTIN_LISTS or (data_dir is not None and _saved(key, data_dir) is not None):
+    saved = _saved(key, data_dir) if data_dir is not None else None
+    if saved is not None:
+        return _partial(key, saved)
+    if key not in BUILTIN_LISTS:
         return None
     return BUILTIN_LISTS[key].stale(today)
+
+
+def _partial(key: str, path: Path) -> str | None:
+    held = partial_of(key, path.parent.parent)
+    if held is None:
+        return None
+    index = BUILTIN_LISTS.get(key)
+    fix = f"; rerating data universes --update {index.file} with NSE's whole file" if index else ""
+    return f"{PARTIAL}: your saved {key} holds {held}{fix}"
+
+
+def partial_of(name: str, data_dir: Path) -> str | None:
+    """What a saved list holds when it was saved with ``--force`` although it is not the whole
+    index ("5 of NIFTY SMALLCAP 250's 250 companies, saved with --force on 2026-12-08")."""
+    path = _saved(name.strip().lower(), data_dir)
+    if path is None or path.suffix != ".csv":
+        return None
+    head = pd.read_csv(path, dtype=str, nrows=1, keep_default_na=False, encoding="utf-8-sig")
+    if head.empty or "partial" not in head.columns or not head["partial"].iloc[0]:
+        return None
+    return str(head["partial"].iloc[0])
 
 
 def read_constituents(path: str | Path) -> tuple[pd.DataFrame, str]:
@@ -252,8 +287,10 @@ def save_universe(name: str, tickers: list[str], data_dir: Path) -> Path:
     return path
 
 
-def save_members(name: str, frame: pd.DataFrame, source: str, data_dir: Path) -> Path:
-    """Save an NSE constituent list as universe ``name``, names and industries kept."""
+def save_members(name: str, frame: pd.DataFrame, source: str, data_dir: Path,
+                 partial: str = "") -> Path:
+    """Save an NSE constituent list as universe ``name``, names and industries kept;
+    ``partial`` says what it holds when it was saved knowing it is not the whole index."""
     if not _NAME.match(name.lower()):
         raise InputError(f"universe name {name!r} must be letters, digits, '-' or '_'")
     from rerating.data.export import to_csv_bytes
@@ -262,7 +299,8 @@ def save_members(name: str, frame: pd.DataFrame, source: str, data_dir: Path) ->
     folder = Path(data_dir) / "universes"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name.lower()}.csv"
-    out = frame.assign(source=source, imported_at=pd.Timestamp.now(tz="UTC").isoformat())
+    out = frame.assign(source=source, imported_at=pd.Timestamp.now(tz="UTC").isoformat(),
+                       partial=partial)
     atomic_write_bytes(path, to_csv_bytes(out))
     (folder / f"{name.lower()}.txt").unlink(missing_ok=True)
     return path

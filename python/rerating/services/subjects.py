@@ -90,12 +90,14 @@ def known_universe(settings: Settings, name: str) -> None:
 def universe_label(settings: Settings, name: str, notes: Notes) -> str:
     """The universe's name as books and notes show it: a built-in NSE list older than six
     months carries its date there, and ``notes`` hears it once."""
-    from rerating.data.universe import BUILTIN_LISTS, universe_flag
+    from rerating.data.universe import BUILTIN_LISTS, PARTIAL, partial_of, universe_flag
 
     flag = universe_flag(name, settings.data_dir)
     if flag is None:
         return name
     notes.warn(f"note: {flag}")
+    if flag.startswith(PARTIAL):
+        return f"{name} ({PARTIAL}: {partial_of(name, settings.data_dir)})"
     return f"{name} (NSE list of {BUILTIN_LISTS[name.strip().lower()].date}, OLD: rebalanced since)"
 
 
