@@ -169,7 +169,7 @@ def addin_manifest(out: Path, port: int | None, overwrite: bool) -> None:
     Example:
       rerating addin manifest -o rerating-addin.xml
     """
-    from rerating.data.store import atomic_write_bytes
+    from rerating.atomic import atomic_write_bytes
     from rerating.functions import office_addin
     from rerating.server.app import DEFAULT_PORT
 

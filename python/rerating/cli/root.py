@@ -313,8 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as e:
         e.show()
         return EXIT_INPUT
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort:  # Ctrl-C outside a step that says what it kept itself
+        click.echo("Stopped by Ctrl-C. Nothing is left half-written: the store keeps its last "
+                   "whole commit (`rerating data status` lists what it holds) and holds no "
+                   "lock; a book or note being written is not there (each appears whole or "
+                   "not at all).", err=True)
         return 130
     except Interrupted:  # what arrived is stored, and was said
         return Interrupted.exit_code

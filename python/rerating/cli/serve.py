@@ -34,8 +34,8 @@ def serve(ctx: click.Context, port: int | None, host: str, use_https: bool,
 
     import uvicorn
 
+    from rerating.atomic import atomic_write_bytes
     from rerating.data import access
-    from rerating.data.store import atomic_write_bytes
     from rerating.server import app as server_app
     from rerating.server import tls
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rerating.data.store import atomic_write_bytes
+from rerating.atomic import atomic_write_bytes
 
 #: first characters a spreadsheet treats as the start of a formula (OWASP CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

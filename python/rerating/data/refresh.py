@@ -61,6 +61,8 @@ class RefreshReport:
     unreachable: str | None = None
     #: stopped by Ctrl-C: what had arrived was committed
     interrupted: bool = False
+    #: Ctrl-C came while a commit was being written: that commit was not published
+    commit_lost: bool = False
     #: tickers done and planned per table (what an interrupted refresh got through)
     progress: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -99,14 +101,19 @@ def refresh(store: Store, provider: Provider, tickers: Iterable[str], *,
                                   history_start=wanted.start)
         report.up_to_date[table] = len(names) - sum(len(v) for v in plan.values())
         total = sum(len(v) for v in plan.values())
-        with store.writer() as w:
-            try:
-                probed = _fetch_plan(provider, store, w, table, plan, end_ts, batch_size, report,
-                                     progress, checkpoint_seconds, total, probed)
-            except KeyboardInterrupt:
-                # leaving the block normally commits every whole batch that arrived; running
-                # the refresh again asks only for the rest
-                report.interrupted = True
+        try:
+            with store.writer() as w:
+                try:
+                    probed = _fetch_plan(provider, store, w, table, plan, end_ts, batch_size,
+                                         report, progress, checkpoint_seconds, total, probed)
+                except KeyboardInterrupt:
+                    # leaving the block normally commits every whole batch that arrived;
+                    # running the refresh again asks only for the rest
+                    report.interrupted = True
+        except KeyboardInterrupt:
+            # a second Ctrl-C, or one during the commit itself: that commit is not
+            # published (the store keeps the one before), and the writer's lock is released
+            report.interrupted = report.commit_lost = True
         if report.unreachable or report.interrupted:
             break
     report.requests = dict(provider.requests)

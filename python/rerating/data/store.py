@@ -31,6 +31,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
+from rerating.atomic import atomic_write_bytes, fsync_dir
 from rerating.data import model
 from rerating.errors import CacheMiss, StoreError
 
@@ -52,30 +53,6 @@ class Coverage:
     rows: int
     source: str
     fetched_at: pd.Timestamp
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "nt":  # directories cannot be opened for fsync on Windows
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    _fsync_dir(path.parent)
 
 
 class StoreBase:
@@ -406,7 +383,7 @@ class StoreWriter(Staging):
             os.replace(tmp, final)
             tables[table] = name
             coverage[table] = _coverage_of(model.TABLES[table], frame)
-        _fsync_dir(store.tables_dir)
+        fsync_dir(store.tables_dir)
         manifest = {"version": FORMAT_VERSION, "generation": gen, "tables": tables,
                     "coverage": coverage,
                     "committed_at": pd.Timestamp.now(tz="UTC").isoformat()}

@@ -279,7 +279,7 @@ def save_universe(name: str, tickers: list[str], data_dir: Path) -> Path:
         raise InputError(f"universe name {name!r} must be letters, digits, '-' or '_'")
     folder = Path(data_dir) / "universes"
     folder.mkdir(parents=True, exist_ok=True)
-    from rerating.data.store import atomic_write_bytes
+    from rerating.atomic import atomic_write_bytes
 
     path = folder / f"{name.lower()}.txt"
     atomic_write_bytes(path, ("\n".join(tickers) + "\n").encode("utf-8"))
@@ -293,8 +293,8 @@ def save_members(name: str, frame: pd.DataFrame, source: str, data_dir: Path,
     ``partial`` says what it holds when it was saved knowing it is not the whole index."""
     if not _NAME.match(name.lower()):
         raise InputError(f"universe name {name!r} must be letters, digits, '-' or '_'")
+    from rerating.atomic import atomic_write_bytes
     from rerating.data.export import to_csv_bytes
-    from rerating.data.store import atomic_write_bytes
 
     folder = Path(data_dir) / "universes"
     folder.mkdir(parents=True, exist_ok=True)

@@ -411,7 +411,7 @@ def component_source(spec: list[dict[str, object]], dirs: list[str],
 
 def build_oxt(out: Path) -> Path:
     """Write the extension to ``out`` (a .oxt file)."""
-    from rerating.data.store import atomic_write_bytes
+    from rerating.atomic import atomic_write_bytes
 
     writer = unoidl_write()
     if writer is None:

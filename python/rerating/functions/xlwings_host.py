@@ -77,7 +77,7 @@ def install_plan(home: Path | None = None, platform: str | None = None) -> Insta
 
 def write_config(plan: InstallPlan) -> None:
     """Merge our keys into xlwings' user config (lines of "KEY","VALUE")."""
-    from rerating.data.store import atomic_write_bytes
+    from rerating.atomic import atomic_write_bytes
 
     existing: dict[str, str] = {}
     if plan.config_file.exists():
@@ -149,7 +149,7 @@ def starter_workbook(out: Path, interpreter: str | None = None, platform: str | 
     """
     import xlwings
 
-    from rerating.data.store import atomic_write_bytes
+    from rerating.atomic import atomic_write_bytes
 
     source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
     interpreter = _windows_interpreter(interpreter, platform or sys.platform)

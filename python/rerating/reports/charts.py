@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from rerating.data.store import atomic_write_bytes
+from rerating.atomic import atomic_write_bytes
 
 INK = "#1f2933"
 ACCENT = "#c00000"

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from rerating.analytics import dcf, rally, revisions, valuation
+from rerating.atomic import atomic_write_bytes
 from rerating.data import model
 from rerating.data.frames import latest_snapshot, snapshot_cut, wide_prices
-from rerating.data.store import Store, atomic_write_bytes
+from rerating.data.store import Store
 from rerating.errors import InputError
 from rerating.reports import cells, charts
 from rerating.reports.summary import Findings, findings, ordinal_percentile
@@ -388,16 +389,27 @@ def _template_error(exc: Exception) -> InputError:
 
 def publish(store: Store, spec: ReportSpec, out_dir: Path, template_dir: Path | None = None,
             progress: Callable[[str], None] | None = None) -> tuple[Report, Any]:
-    """The report and the rally_dashboard.xlsx workbook behind it, side by side in ``out_dir``."""
+    """The report and the rally_dashboard.xlsx workbook behind it, side by side in ``out_dir``:
+    written in a staging folder and moved in together at the end, so that a note interrupted
+    (Ctrl-C, an error) leaves ``out_dir`` as it was, never an HTML without its dashboard."""
+    from dataclasses import replace
+
+    from rerating.atomic import staged_folder
     from rerating.workbooks import content, engine
 
-    rep = render(store, spec, out_dir, template_dir, progress)
-    if progress:
-        progress("building rally_dashboard.xlsx")
-    c = content.dashboard(store, spec.small_index, spec.large_index, spec.small, spec.large,
-                          spec.window, spec.as_of, universe=spec.universe)
-    wb = engine.build(c, Path(out_dir) / "rally_dashboard.xlsx", overwrite=True)
-    return rep, wb
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file; give a folder for the note")
+    with staged_folder(out_dir) as stage:
+        rep = render(store, spec, stage, template_dir, progress)
+        if progress:
+            progress("building rally_dashboard.xlsx")
+        c = content.dashboard(store, spec.small_index, spec.large_index, spec.small, spec.large,
+                              spec.window, spec.as_of, universe=spec.universe)
+        wb = engine.build(c, stage / "rally_dashboard.xlsx", overwrite=True)
+    moved = {k: out_dir / p.relative_to(stage) for k, p in rep.charts.items()}
+    rep = Report(out_dir / rep.html.name, out_dir / rep.pdf.name, moved, rep.context)
+    return rep, replace(wb, path=out_dir / wb.path.name)
 
 
 def _pdf(html: str, base: Path, out: Path) -> None:

@@ -275,10 +275,12 @@ def refresh_source(settings: Settings, source: str, names: list[str], start: str
     written = ", ".join(f"{k} {v:,}" for k, v in report.rows.items() if v)
     if report.interrupted:
         got = ", ".join(f"{t} {d:,} of {k:,} tickers" for t, (d, k) in report.progress.items())
-        notes.warn(f"Stopped by Ctrl-C: the store keeps the {total:,} rows that arrived"
-                   f"{f' ({written})' if written else ''}, each batch whole; got through "
-                   f"{got or 'nothing'}. Run the same command again: it asks only for what "
-                   f"is still missing. Store {where(settings)}")
+        kept = (f"the store keeps what its earlier commits published, not the last batch, "
+                f"which Ctrl-C stopped while it was being written; of {total:,} rows fetched"
+                if report.commit_lost else f"the store keeps the {total:,} rows that arrived")
+        notes.warn(f"Stopped by Ctrl-C: {kept}{f' ({written})' if written else ''}, each "
+                   f"batch whole; got through {got or 'nothing'}. Run the same command again: "
+                   f"it asks only for what is still missing. Store {where(settings)}")
         tell_faults(report, settings, notes)
         raise Interrupted("stopped by Ctrl-C")
     if total == 0 and not failed:
