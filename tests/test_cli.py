@@ -260,3 +260,47 @@ def test_a_shared_store_that_is_down_exits_1_as_an_unreachable_source_does(capsy
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("error: store postgresql://analyst@127.0.0.1:1/rerating unreachable")
+
+
+def test_the_store_options_are_heard_after_the_subcommand(demo_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Before: `rerating data status --data-dir X` was "No such option: --data-dir"."""
+    code, before, _ = run(capsys, "--data-dir", str(demo_store.root), "data", "status")
+    code2, after, err = run(capsys, "data", "status", "--data-dir", str(demo_store.root))
+    assert code == code2 == 0, err
+    assert after == before and f"Store: {demo_store.root}" in after
+    code, out, _ = run(capsys, "model", "build", "DEVALPER.DEMO", "-o", str(tmp_path / "m.xlsx"),
+                       f"--data-dir={demo_store.root}", "--offline")
+    assert code == 0 and "Wrote" in out
+
+
+def test_a_bad_window_is_refused_before_any_work(demo_store, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Before: `report --window 13X` computed for 3 s before saying the window was wrong."""
+    from rerating.services import books
+
+    def never(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("the store was read before the window was checked")
+
+    monkeypatch.setattr(books, "prepare", never)
+    for cmd in (["report"], ["dashboard", "build", "-o", "d.xlsx"], ["comps", "build", "-o", "c.xlsx"]):
+        code, _, err = run(capsys, "--data-dir", str(demo_store.root), *cmd, "--window", "13X")
+        assert code == 2 and err.strip() == (
+            "error: window '13X' is not like 20D, 1W, 1M, 3M, 1Y, MTD, QTD or YTD"), (cmd, err)
+
+
+def test_wrote_says_how_long_the_whole_command_took(demo_store, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Before: "Wrote … in 0.01s" after 3.8 s (the workbook's own write, not the command)."""
+    import time
+
+    from rerating.services import books
+
+    real = books.prepare
+
+    def slow(*a, **k):  # type: ignore[no-untyped-def]
+        time.sleep(0.6)  # a fetch
+        return real(*a, **k)
+
+    monkeypatch.setattr(books, "prepare", slow)
+    code, out, _ = run(capsys, "--data-dir", str(demo_store.root), "model", "build",
+                       "DEVALPER.DEMO", "-o", str(tmp_path / "m.xlsx"), "--no-cache-values")
+    took = float(re.search(r" in (\d+\.\d+)s$", out.strip())[1])  # type: ignore[index]
+    assert code == 0 and took >= 0.6

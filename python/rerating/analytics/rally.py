@@ -220,6 +220,13 @@ def _parse_window(window: Any) -> tuple[str, Any]:
                         "Q": pd.DateOffset(months=3 * n), "Y": pd.DateOffset(years=n)}[unit]
 
 
+def check_window(window: Any) -> Any:
+    """``window`` itself when it is one :func:`window_start` reads; else :class:`InputError`
+    naming the forms that are (so a command refuses it before any work)."""
+    _parse_window(window)
+    return window
+
+
 def window_start(index: pd.DatetimeIndex, as_of_pos: int, window: Any) -> int:
     """Position of the base close for a return over ``window`` ending at ``as_of_pos``
     (-1 when the window reaches before the first close).

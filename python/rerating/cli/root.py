@@ -100,8 +100,37 @@ class _Root(click.Group):
     the store decides what a store folder that does not exist means."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["started"] = time.perf_counter()
+        args = _global_options_first(list(args))
         ctx.meta["argv"] = list(args)
         return super().parse_args(ctx, args)
+
+
+#: options of the root command that users type after the subcommand as well
+_GLOBAL_VALUED, _GLOBAL_FLAGS = ("--data-dir", "--store"), ("--offline",)
+
+
+def _global_options_first(args: list[str]) -> list[str]:
+    """``rerating data status --data-dir X`` as ``rerating --data-dir X data status``: the
+    store's options are the root command's, but users (``--store`` users most) type them after
+    the subcommand. Nothing after ``--`` moves."""
+    front, rest, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest += args[i:]
+            break
+        name = a.split("=", 1)[0]
+        if name in _GLOBAL_VALUED and "=" not in a and i + 1 < len(args):
+            front += args[i:i + 2]
+            i += 2
+            continue
+        if name in _GLOBAL_VALUED or a in _GLOBAL_FLAGS:
+            front.append(a)
+        else:
+            rest.append(a)
+        i += 1
+    return front + rest
 
 
 def _writes_store(argv: list[str]) -> bool | None:
@@ -191,6 +220,7 @@ PROGRESS = click.option("--progress/--no-progress", default=True, show_default=T
                         help="Progress bars and step timings on the terminal (never in a pipe).")
 
 WINDOW = click.option("--window", default=rally.DEFAULT_WINDOW, show_default=True,
+                      callback=lambda _ctx, _param, value: rally.check_window(value),
                       help=f"Rally window: {rally.WINDOW_WORDS}.")
 
 CACHE = click.option("--cache-values/--no-cache-values", "cache", default=True, show_default=True,
