@@ -156,6 +156,15 @@ def test_pdf_pages_rendered_and_stamped(published, tmp_path) -> None:  # type: i
     per_page = text.split("\f")[: len(pages)]
     assert all("SYNTHETIC DEMO DATA" in t and "as of 2026-04-30" in t for t in per_page)
     assert re.search(r"page 1 of \d", per_page[0])
+    # each "In a cell" block stays on one page (the RR_MULTIPLE_ADJ block broke across two)
+    for t in per_page:
+        if "Growth priced (fade model)" in t:
+            assert "Single-stage (Gordon) bound =RR_MULTIPLE_ADJ(" in " ".join(t.split()), t
+    assert sum("Growth priced (fade model)" in t for t in per_page) == 1
+    # the spread between Gordon's growth and the cost of equity is said at its size
+    flat = " ".join(text.split())
+    assert "it holds 11.0% growth for ever, 1.5 points below the cost of equity" in flat
+    assert "a hair" not in flat
     # a table continued on the next page repeats its header there
     for t in per_page:
         if "results date, as the source reports" in t:
@@ -290,3 +299,11 @@ def test_a_chart_with_no_revisions_is_drawn_empty_not_an_error(tmp_path) -> None
 
     empty = pd.DataFrame(columns=["small caps", "large caps"], index=pd.DatetimeIndex([]), dtype=float)
     assert charts.revision_breadth(empty, tmp_path / "b.png", "f", False).exists()
+
+
+def test_the_gap_to_the_cost_of_equity_is_said_at_its_size() -> None:
+    from rerating.reports.report import gap_words
+
+    assert gap_words(0.120 - 0.110) == "1.0 point below"  # was "a hair below"
+    assert gap_words(0.125 - 0.110) == "1.5 points below"
+    assert gap_words(0.1210 - 0.1200) == "a hair (0.10 points) below"
