@@ -35,3 +35,28 @@ def record(exc: BaseException, where: str, path: Path) -> Path | None:
         return path
     except OSError:
         return None
+
+
+#: the heading of a fetch failure's details in the log (``rerating doctor`` shows the last ones)
+FETCH_FAILED = "fetch failed"
+
+
+def note(text: str, where: str, path: Path) -> None:
+    """Append one dated line of details to the log (what a cell leaves out to stay short),
+    passwords scrubbed; a log that cannot be written is no reason to fail."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(scrub(f"--- {dt.datetime.now(dt.UTC).isoformat()} {where}: {text}\n"))
+    except OSError:
+        pass
+
+
+def last_notes(path: Path, where: str, most: int = 3) -> list[str]:
+    """The last ``most`` lines :func:`note` wrote for ``where`` (newest last)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [ln.removeprefix("--- ") for ln in lines
+            if ln.startswith("--- ") and f" {where}: " in ln][-most:]

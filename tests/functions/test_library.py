@@ -322,6 +322,21 @@ def test_with_no_network_the_first_call_names_the_network(fake_yahoo, tmp_path: 
                               "reached: no network"), got
         assert "unknown ticker" not in got
     assert data.fetches == 1  # the second cell did not knock again
+    # the cell stays short (before: curl's whole message, 225 characters); the details are in
+    # the log, and `rerating doctor` shows them
+    assert first == ("#N/A RELIANCE.NS is not in the store and Yahoo Finance cannot be reached: "
+                     "no network (details: rerating doctor)")
+    log = (tmp_path / "rerating.log").read_text()
+    assert "fetch failed: RELIANCE.NS: Yahoo Finance cannot be reached" in log
+    assert "Temporary failure in name resolution" in log
+    import os
+
+    from click.testing import CliRunner
+
+    from rerating.cli import cli
+
+    run = CliRunner().invoke(cli, ["doctor"], env={**os.environ, "RERATING_LOG_DIR": str(tmp_path)})
+    assert "fetch failed: RELIANCE.NS: Yahoo Finance cannot be reached: no network (" in run.output
 
 
 def test_gap_percentile_uses_the_notes_month_end_base(desk, demo_store) -> None:  # type: ignore[no-untyped-def]

@@ -49,5 +49,9 @@ def doctor(ctx: click.Context) -> None:
         how = "RERATING_DATA_DIR" if os.environ.get("RERATING_DATA_DIR") else "the per-user default"
         click.echo(f"          Excel's RR_ functions read the same store ({how})")
     click.echo(f"log file  {s.log_file}")
+    from rerating.tracebacks import FETCH_FAILED, last_notes
+
+    for line in last_notes(excel.log_file, FETCH_FAILED):  # what cells said in short
+        click.echo(f"          {line}")
     click.echo(f"offline   {s.offline}")
     click.echo(f"proxy     {https_proxy() or 'none (HTTPS_PROXY unset): Yahoo is reached directly'}")

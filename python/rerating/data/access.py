@@ -381,10 +381,28 @@ class MarketData:
                 failed = exc.failures or {t: str(exc) for t in names}
             except UnknownTicker as exc:
                 failed = {exc.ticker: str(exc)}
-            with self._lock:
-                for t, why in failed.items():
-                    self._failed[t] = (time.monotonic(), why, unreachable)
-                self._cache.clear()
+            self._remember(failed, {t: unreachable for t in failed})
+
+    def _remember(self, failed: dict[str, str], unreachable: dict[str, bool]) -> None:
+        """Failed fetches, for the cells that name them: a source that cannot be reached is
+        said in one short line (a cell is no place for curl's 250 characters), its details
+        go to the log file `rerating doctor` shows."""
+        from rerating.tracebacks import FETCH_FAILED, note
+
+        short = {}
+        for t, why in failed.items():
+            if unreachable[t] and " (" in why:
+                short[t] = why.split(" (", 1)[0] + " (details: rerating doctor)"
+            else:
+                short[t] = why
+        detailed = {why for t, why in failed.items() if short[t] != why}
+        for why in sorted(detailed):
+            names = sorted(t for t, w in failed.items() if w == why)
+            note(f"{', '.join(names[:10])}: {why}", FETCH_FAILED, self.settings.log_file)
+        with self._lock:
+            for t, why in short.items():
+                self._failed[t] = (time.monotonic(), why, unreachable[t])
+            self._cache.clear()
 
     def _fetch_elsewhere(self, names: list[str]) -> None:
         """Fetch ``names`` with :mod:`rerating.data.fetch_worker` in a process of its own; its
@@ -405,10 +423,9 @@ class MarketData:
             tail = " ".join((said or str(exc)).split())[-200:]
             failed = {t: (f"the fetch process ({self.fetch_python}) failed: {tail}", False)
                       for t in names}
+        self._remember({t: why for t, (why, _) in failed.items()},
+                       {t: u for t, (_, u) in failed.items()})
         with self._lock:
-            for t, (why, unreachable) in failed.items():
-                self._failed[t] = (time.monotonic(), why, unreachable)
-            self._cache.clear()
             self._checked = 0.0  # the worker committed to the store: look at it again
             self._generation = -1
 
