@@ -87,3 +87,60 @@ def test_every_path_the_docs_and_docstrings_cite_exists() -> None:
                and not (PKG / ref).exists() and not (PKG / "reports" / ref).exists()}
     assert not missing, sorted(missing)
     assert not [f for f in PKG.rglob("*.py") if "STYLE.md" in f.read_text(encoding="utf-8")]
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Each module of the package and the modules of ours it imports, lazy imports included
+    (an import inside a function still ties the two modules together)."""
+    mods = {".".join(p.relative_to(PKG.parent).with_suffix("").parts).removesuffix(".__init__"): p
+            for p in PKG.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found |= {f"{node.module}.{a.name}" for a in node.names} | {node.module}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        graph[name] = {m for m in found if m in mods and m != name}
+    return graph
+
+
+def test_no_two_modules_import_each_other() -> None:
+    """Issue 31 found two circles: the local store imported the PostgreSQL one to choose a
+    backend (now data/backend.py, above both), and the registry reached back into the library
+    that fills it (now registry -> library -> declare)."""
+    graph = _module_graph()
+    circles = sorted((a, b) for a, outs in graph.items() for b in outs
+                     if a < b and a in graph.get(b, set()))
+    assert circles == []
+    # and no longer circle either (a strongly connected set of modules)
+    seen: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        seen[v] = low[v] = len(seen)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in seen:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], seen[w])
+        if low[v] == seen[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                found.append(sorted(part))
+
+    for v in graph:
+        if v not in seen:
+            visit(v)
+    assert found == []

@@ -395,20 +395,6 @@ class StoreWriter(Staging):
         self.staged = {}
 
 
-def open_store(settings: Any, *, lock_timeout: float = 30.0) -> StoreBase:
-    """The store ``settings`` name: the desk's PostgreSQL database when ``store_url`` is set
-    (``RERATING_STORE`` / ``--store``), else the local Parquet store in ``data_dir``."""
-    from rerating.data.pgstore import PgStore, is_url
-
-    url = getattr(settings, "store_url", None)
-    if url:
-        if not is_url(url):
-            raise StoreError(f"store {url!r} is not a postgresql://… URL (unset RERATING_STORE "
-                             "for the local store)")
-        return PgStore(url, lock_timeout=lock_timeout)
-    return Store(settings.data_dir, lock_timeout=lock_timeout)
-
-
 def _coverage_of(spec: model.TableSpec, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     key, date_col = spec.key[0], spec.key[1]
     if frame.empty:

@@ -1,6 +1,7 @@
 """The RR_ functions: one registry, three hosts.
 
-- ``registry.py``: what each function is called, its arguments and help (the one declaration);
+- ``registry.py``: what each function is called, its arguments and help (the one registry,
+  read by every host); ``declare.py``: the ``udf`` decorator the library declares them with;
 - ``library.py``: the functions themselves, ordinary Python;
 - ``values.py``: Excel's values in, Excel-ready values and error text out (every host);
 - ``xlwings_host.py``: Windows desktop Excel (xlwings COM UDFs);

@@ -1,7 +1,7 @@
 """The RR_ functions: parse Excel arguments -> call the core -> format the result.
 
 Each function is an ordinary Python function (call it from pytest or a notebook). The
-registry's ``udf`` decorator records its help text for Excel's function wizard and
+``declare.udf`` decorator records its help text for Excel's function wizard and
 ``addin/FUNCTIONS.md`` and wraps it so no exception reaches a cell; each host (xlwings, Calc,
 the web) adapts the same functions. Rates are decimals: 0.12 means 12%. Dates may be Excel
 dates, ISO text or blank.
@@ -20,7 +20,7 @@ from rerating.data import access, model
 from rerating.data.universe import is_universe, resolve_universe
 from rerating.errors import CacheMiss, InputError, RerateError
 from rerating.functions import values
-from rerating.functions.registry import udf
+from rerating.functions.declare import udf
 
 
 # -- helpers --------------------------------------------------------------------------------------

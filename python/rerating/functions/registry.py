@@ -3,85 +3,30 @@ help, its example and what it returns. Every host is built from it: the xlwings 
 Excel), the Calc host (LibreOffice) and the web host (the Office add-in, through ``rerating
 serve``); so are addin/FUNCTIONS.md and the add-in's functions metadata.
 
-The ``udf`` decorator records a function here and wraps it so that no exception reaches a cell
-(``values.guard``); it knows no host. The functions themselves are in ``library.py``.
+The functions are declared in ``library.py`` with ``declare.udf``, which records them; this
+module loads the library, so the registry it answers from is always whole. Data flows one way:
+registry -> library -> declare, never back.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from rerating.functions import values
+import rerating.functions.library  # noqa: F401  (declares every function)
+from rerating.functions.declare import _FUNCTIONS, _REGISTRY, CATEGORY, UdfSpec, udf
 
-CATEGORY = "Rerating Desk"
+__all__ = ["CATEGORY", "REGISTRY", "UdfSpec", "functions", "specs", "udf"]
 
-
-@dataclass(frozen=True)
-class UdfSpec:
-    name: str
-    group: str
-    summary: str
-    args: dict[str, str]
-    example: str
-    returns: str
-    defaults: dict[str, Any] = field(default_factory=dict)
-    #: the function builds its table cell-ready (``values.table(..., blank="")``): a host may
-    #: hand it over as it is (xlwings' ``ret("raw")``)
-    raw: bool = False
-
-
-_REGISTRY: dict[str, UdfSpec] = {}
-_FUNCTIONS: dict[str, Callable[..., Any]] = {}
-
-
-def udf(group: str, example: str, returns: str, raw: bool = False,
-        **arg_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register an RR_ function: its help text, and a guard so no exception reaches a cell.
-
-    ``raw=True`` is for tables the function already builds cell-ready with
-    ``values.table(..., blank="")``: the xlwings host then hands them to Excel as they are
-    instead of visiting every cell again (about 1 µs a cell, 3 ms on a 300-ticker table).
-    """
-
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        sig = inspect.signature(fn)
-        missing = set(sig.parameters) - set(arg_docs)
-        if missing:
-            raise TypeError(f"{fn.__name__}: no help text for {sorted(missing)}")
-        summary = (inspect.getdoc(fn) or "").split("\n\n")[0].replace("\n", " ")
-        defaults = {k: p.default for k, p in sig.parameters.items()
-                    if p.default is not inspect.Parameter.empty}
-        _REGISTRY[fn.__name__] = UdfSpec(fn.__name__, group, summary, dict(arg_docs), example,
-                                        returns, defaults, raw)
-        guarded = values.guard(fn)
-        _FUNCTIONS[fn.__name__] = guarded
-        return guarded
-
-    return deco
+#: every function's entry, in the order they are declared
+REGISTRY = _REGISTRY
 
 
 def functions() -> dict[str, Callable[..., Any]]:
     """Every RR_ function by name (guarded: errors come back as cell text)."""
-    import rerating.functions.library  # noqa: F401  (registers them)
-
     return dict(_FUNCTIONS)
 
 
 def specs() -> dict[str, UdfSpec]:
     """Every RR_ function's entry in the registry, in the order they are declared."""
-    import rerating.functions.library  # noqa: F401  (registers them)
-
     return dict(_REGISTRY)
-
-
-def __getattr__(name: str) -> Any:
-    """``REGISTRY``: every function's entry, the library loaded first (so that importing the
-    name never finds the registry half filled)."""
-    if name == "REGISTRY":
-        import rerating.functions.library  # noqa: F401  (registers them)
-
-        return _REGISTRY
-    raise AttributeError(name)

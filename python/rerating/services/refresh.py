@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from rerating.data import model
+from rerating.data.backend import open_store
 from rerating.data.providers import SOURCE_NAMES, is_demo_ticker
-from rerating.data.store import open_store
 from rerating.errors import CacheMiss, InputError
 from rerating.services.notes import Interrupted, Notes
 from rerating.settings import Settings
@@ -65,7 +65,7 @@ def refresh_plan(settings: Settings, source: str, names: list[str], notes: Notes
     (Yahoo does not know them: asking would only mark the synthetic data stale). NSE's files
     hold every stock's price: "nse" refreshes the days the store lacks, then the stocks'
     snapshots from Yahoo ("yahoo:snapshots")."""
-    from rerating.data.store import open_store
+    from rerating.data.backend import open_store
     from rerating.data.universe import resolve_universe
 
     names = list(dict.fromkeys(names))
@@ -298,7 +298,7 @@ def refresh_source(settings: Settings, source: str, names: list[str], start: str
 def tell_faults(report, settings: Settings, notes: Notes) -> None:  # type: ignore[no-untyped-def]
     """One stderr line per failed, re-based or suspect ticker; a failure says what the store
     still holds for it, so a stale answer is labelled as stale."""
-    from rerating.data.store import open_store
+    from rerating.data.backend import open_store
 
     held = {(c.table, c.ticker): c for c in open_store(settings).coverage()} \
         if report.failures else {}
@@ -319,9 +319,9 @@ def tell_faults(report, settings: Settings, notes: Notes) -> None:  # type: igno
 def run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
                 end: str | None, progress: Progress | None,  # type: ignore[no-untyped-def]
                 tables: tuple[str, ...] | None = None):
+    from rerating.data.backend import open_store
     from rerating.data.providers import get_provider
     from rerating.data.refresh import refresh
-    from rerating.data.store import open_store
 
     if source == "yahoo" and settings.offline:
         raise CacheMiss("offline mode: refusing to fetch from Yahoo Finance; drop --offline "
