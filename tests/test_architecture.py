@@ -144,3 +144,13 @@ def test_no_two_modules_import_each_other() -> None:
         if v not in seen:
             visit(v)
     assert found == []
+
+
+def test_the_data_commands_go_through_the_service_layer() -> None:
+    """Issue 31: cli/data.py reached past services/ into data/ in about twenty places (imports,
+    export, index map, universes); the server could not share that work. Now it names only the
+    canonical tables' module (for the export command's choice of table)."""
+    mods = imports(PKG / "cli" / "data.py")
+    assert {m for m in mods if m.startswith("rerating.data")} == {"rerating.data"}  # model
+    assert "from rerating.services import data as data_services" in \
+        (PKG / "cli" / "data.py").read_text()
