@@ -142,10 +142,14 @@ def test_a_failed_fetch_does_not_advise_the_step_that_just_failed(fake_yahoo, tm
                  "-o", str(tmp_path / "m.xlsx"), "--no-progress"])
     _, err = capsys.readouterr()
     lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 2, err
+    # exit 1: the source could not be reached (issue 31: it was 2, "your input needs a change")
+    assert code == 1 and len(lines) == 2, err
     assert lines[0].startswith("cannot reach Yahoo Finance: no network")
-    assert lines[1].startswith("error: nothing stored for FOO.NS and the fetch above failed")
-    assert "data refresh" not in err and "data import prices FILE" in lines[1]
+    assert lines[1].startswith("error: the source could not be reached, and nothing is stored "
+                               "for 1 ticker(s) (FOO.NS): run it again when the network answers")
+    # FOO.NS is in no built-in list: the symbol itself is worth a look
+    assert "check the symbol FOO.NS (NSE tickers end in .NS)" in lines[1]
+    assert "data refresh" not in err
     assert not (tmp_path / "m.xlsx").exists()
 
 
