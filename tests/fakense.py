@@ -19,7 +19,7 @@ copies of the files show them (2026 repositories quoting NSE's files verbatim):
 A market is stocks (closes as traded, so a split shows as the drop it is) and indices (close,
 P/E, P/B, yield). Faults are injected per file: ``404``, ``html`` (the web page NSE answers
 blocked clients with), ``notzip``, ``truncated`` (cut mid-line), ``short`` (cut at a line
-end: whole rows missing), ``monthfirst`` (every ``Index Date`` printed MM-DD-YYYY, as NSE
+end: whole rows missing), ``crlf`` (CRLF line ends), ``monthfirst`` (every ``Index Date`` printed MM-DD-YYYY, as NSE
 did on some days), ``series`` (every row of an unknown series code), ``wrongday`` (the file of the
 day before), ``429`` / ``403`` / ``500`` once (then the file), ``dns`` (no network at all) and
 ``interrupt`` (Ctrl-C arrives while this file is fetched); ``failures["site"] = "403"`` makes
@@ -268,6 +268,8 @@ class FakeNSE(BaseAdapter):
         body = (self.ind_close_all(day) if kind == "indices" else
                 self.udiff_csv(day) if udiff else self.legacy_csv(day) if legacy else
                 self.sec_bhavdata_full(day))
+        if fault == "crlf":  # CRLF line ends, as NSE served some years' files
+            body = body.replace(b"\n", b"\r\n")
         if fault == "monthfirst":  # NSE printed every Index Date month-first on some days
             body = body.replace(f",{day:%d-%m-%Y},".encode(), f",{day:%m-%d-%Y},".encode())
         if fault == "series":  # every row of a series code no reader knows

@@ -198,3 +198,28 @@ def test_nse_s_real_files_read_cell_by_cell(tmp_path: Path) -> None:
     assert tuple(v.loc[("NIFTYSMLCAP250.NS", pd.Timestamp("2021-09-24")),
                        ["pe", "pb", "div_yield"]]) == (30.95, 3.65, 0.8)
     assert not [w for w in report.warnings if "one session" in w]
+
+
+@pytest.mark.slow
+def test_a_year_of_nse_files_in_their_real_traits_loses_no_trading_day(tmp_path: Path) -> None:
+    """Fiscal 2023-24 from April to March: the points series at 0 on 3 April 2023 and
+    1 April 2024, a month-first 6 April 2023, CRLF on some days, the sec_bhavdata_full of one
+    day missing (read from the legacy zip); every session stored, none refused."""
+    fake = FakeNSE.market("2023-03-01", "2024-04-30")
+    fake.failures.update({"ind_close_all_06042023.csv": "monthfirst",
+                          "ind_close_all_15062023.csv": "crlf", "ind_close_all_02012024.csv": "crlf",
+                          "sec_bhavdata_full_14092023.csv": "404"})
+    store = Store(tmp_path)
+    p = NSEProvider(session=fake.session(), sleep=lambda s: None, rate=0)
+    plan = plan_days(store, p, pd.Timestamp("2023-04-01"), pd.Timestamp("2024-04-01"),
+                     (INDICES, EQUITIES))
+    report = refresh_days(store, p, plan)
+    assert not report.failures
+    days = fake.days[(fake.days >= "2023-04-01") & (fake.days <= "2024-04-01")]
+    assert len(days) > 240
+    for key in ("^NSEI", "RELIANCE.NS"):
+        got = store.read("prices", [key], adjusted=False)
+        assert list(got["date"]) == list(days), key
+    held = store.read("archive_days")
+    assert len(held) == 2 * len(days)
+    assert "cm14SEP2023bhav.csv.zip" in set(held["file"])
