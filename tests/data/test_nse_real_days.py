@@ -93,19 +93,24 @@ def test_a_file_named_for_one_day_holding_another_is_refused() -> None:
         read_data(data, "ind_close_all_02042024.csv", ImportOptions(today=TODAY))
 
 
+def _backfill(folder: Path, fake: FakeNSE, start: str, end: str):  # type: ignore[no-untyped-def]
+    """Both daily files of every session from ``start`` to ``end`` through the provider: the
+    store, the refresh's report and the sessions asked for."""
+    store = Store(folder)
+    p = NSEProvider(session=fake.session(), sleep=lambda s: None, rate=0)
+    plan = plan_days(store, p, pd.Timestamp(start), pd.Timestamp(end), (INDICES, EQUITIES))
+    report = refresh_days(store, p, plan)
+    return store, report, fake.days[(fake.days >= start) & (fake.days <= end)]
+
+
 def test_the_nse_refresh_reads_april_and_a_month_first_day_without_losing_one(
         tmp_path: Path) -> None:
     """Late March to mid April 2023: the fiscal year's first session (points at 0) and the
     month-first 6 April; every session stored, none failed (before: 3 Apr and 6 Apr failed)."""
     fake = FakeNSE.market("2023-03-01", "2023-04-28")
     fake.failures["ind_close_all_06042023.csv"] = "monthfirst"
-    store = Store(tmp_path)
-    p = NSEProvider(session=fake.session(), sleep=lambda s: None, rate=0)
-    plan = plan_days(store, p, pd.Timestamp("2023-03-27"), pd.Timestamp("2023-04-13"),
-                     (INDICES, EQUITIES))
-    report = refresh_days(store, p, plan)
+    store, report, days = _backfill(tmp_path, fake, "2023-03-27", "2023-04-13")
     assert not report.failures
-    days = fake.days[(fake.days >= "2023-03-27") & (fake.days <= "2023-04-13")]
     n50 = store.read("prices", ["^NSEI"]).set_index("date")["close"]
     assert list(n50.index) == list(days)
     assert n50[pd.Timestamp("2023-04-06")] == round(fake.indices["Nifty 50"].loc["2023-04-06",
@@ -209,13 +214,8 @@ def test_a_year_of_nse_files_in_their_real_traits_loses_no_trading_day(tmp_path:
     fake.failures.update({"ind_close_all_06042023.csv": "monthfirst",
                           "ind_close_all_15062023.csv": "crlf", "ind_close_all_02012024.csv": "crlf",
                           "sec_bhavdata_full_14092023.csv": "404"})
-    store = Store(tmp_path)
-    p = NSEProvider(session=fake.session(), sleep=lambda s: None, rate=0)
-    plan = plan_days(store, p, pd.Timestamp("2023-04-01"), pd.Timestamp("2024-04-01"),
-                     (INDICES, EQUITIES))
-    report = refresh_days(store, p, plan)
+    store, report, days = _backfill(tmp_path, fake, "2023-04-01", "2024-04-01")
     assert not report.failures
-    days = fake.days[(fake.days >= "2023-04-01") & (fake.days <= "2024-04-01")]
     assert len(days) > 240
     for key in ("^NSEI", "RELIANCE.NS"):
         got = store.read("prices", [key], adjusted=False)
