@@ -358,9 +358,10 @@ def _index_dates(table: TextTable, col: str, opts: ImportOptions,
     if day is not None:
         other = sorted({pd.Timestamp(d) for d in parsed.unique()} - {day})
         if other:
+            how = "read as you said" if opts.date_order else "either way round"
             raise InputError(f"{table.name}: named for {day:%d %b %Y} but its Index Date reads "
-                             f"{other[0]:%d %b %Y} ({raw.iloc[0]!r}, either way round): a file "
-                             "for another day; download the file for the day again")
+                             f"{other[0]:%d %b %Y} ({raw.iloc[0]!r}, {how}): a file for another "
+                             "day; download the file for the day again")
         return parsed
     if opts.date_order is None and len(texts) == 1:
         _check_one_day(table.name, col, texts[0], parsed.iloc[0])
