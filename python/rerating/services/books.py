@@ -67,7 +67,7 @@ def prepare(settings: Settings, source: str, tickers: list[str],
             unknown = subjects.unknown_symbols(settings, lacking)
             check = (f"; check the symbol{'s' if len(unknown) > 1 else ''} "
                      f"{', '.join(unknown[:5])} (NSE tickers end in .NS): no built-in list "
-                     "knows it" if unknown else "")
+                     f"knows {'them' if len(unknown) > 1 else 'it'}" if unknown else "")
             if failed.unreachable:
                 raise NetworkError(f"the source could not be reached, and nothing is stored "
                                    f"for {len(lacking)} ticker(s) ({shown}): run it again when "

@@ -65,7 +65,6 @@ def refresh_plan(settings: Settings, source: str, names: list[str], notes: Notes
     (Yahoo does not know them: asking would only mark the synthetic data stale). NSE's files
     hold every stock's price: "nse" refreshes the days the store lacks, then the stocks'
     snapshots from Yahoo ("yahoo:snapshots")."""
-    from rerating.data.backend import open_store
     from rerating.data.universe import resolve_universe
 
     names = list(dict.fromkeys(names))
