@@ -297,8 +297,6 @@ def refresh_source(settings: Settings, source: str, names: list[str], start: str
 def tell_faults(report, settings: Settings, notes: Notes) -> None:  # type: ignore[no-untyped-def]
     """One stderr line per failed, re-based or suspect ticker; a failure says what the store
     still holds for it, so a stale answer is labelled as stale."""
-    from rerating.data.backend import open_store
-
     held = {(c.table, c.ticker): c for c in open_store(settings).coverage()} \
         if report.failures else {}
     for table, failed in report.failures.items():
@@ -318,7 +316,6 @@ def tell_faults(report, settings: Settings, notes: Notes) -> None:  # type: igno
 def run_refresh(settings: Settings, source: str, names: list[str], start: str | None,
                 end: str | None, progress: Progress | None,  # type: ignore[no-untyped-def]
                 tables: tuple[str, ...] | None = None):
-    from rerating.data.backend import open_store
     from rerating.data.providers import get_provider
     from rerating.data.refresh import refresh
 
