@@ -37,7 +37,7 @@ def run() -> list[Row]:
     if why is not None:
         print(f"bench_pgstore skipped: {why}")
         return []
-    from rerating.data.pgstore import PgStore
+    from rerating.data.store.postgres import PgStore
 
     provider = DemoProvider()
     indices = ["SMALL250.DEMO", "LARGE50.DEMO"]

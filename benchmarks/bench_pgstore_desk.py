@@ -35,7 +35,7 @@ TICKERS = [f"D{i:03d}.NS" for i in range(50)]
 def refresh_once(url: str, marker: float) -> None:
     """One refresh: a year of prices and a fundamentals snapshot, every value the marker."""
     from rerating.data import model
-    from rerating.data.pgstore import PgStore
+    from rerating.data.store.postgres import PgStore
 
     days = pd.bdate_range("2025-05-01", "2026-04-30")
     stamp = pd.Timestamp.now(tz="UTC")
@@ -52,7 +52,7 @@ def refresh_once(url: str, marker: float) -> None:
 
 def _reader(url: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
     from rerating.data import access
-    from rerating.data.pgstore import PgStore
+    from rerating.data.store.postgres import PgStore
     from rerating.functions.library import RR_PRICE
     from rerating.settings import Settings
 
@@ -138,7 +138,7 @@ def run() -> list[Row]:
         # 20 writers killed at random moments
         rng = random.Random(20261204)
         bad, completed, t_kill = 0, 0, []
-        from rerating.data.pgstore import PgStore
+        from rerating.data.store.postgres import PgStore
 
         store = PgStore(url)
         env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'python'}"}

@@ -146,6 +146,6 @@ def any_store(request, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     if request.param == "parquet":
         return Store(tmp_path / "store", lock_timeout=2.0)
-    from rerating.data.pgstore import PgStore
+    from rerating.data.store.postgres import PgStore
 
     return PgStore(request.getfixturevalue("pg_url"), lock_timeout=2.0)

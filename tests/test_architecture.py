@@ -109,7 +109,7 @@ def _module_graph() -> dict[str, set[str]]:
 
 def test_no_two_modules_import_each_other() -> None:
     """Issue 31 found two circles: the local store imported the PostgreSQL one to choose a
-    backend (now data/backend.py, above both), and the registry reached back into the library
+    backend (now data/store/__init__.py, above both), and the registry reached back into the library
     that fills it (now registry -> library -> declare)."""
     graph = _module_graph()
     circles = sorted((a, b) for a, outs in graph.items() for b in outs

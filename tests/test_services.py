@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rerating.data.backend import open_store
+from rerating.data.store import open_store
 from rerating.services.notes import Notes
 from rerating.services.refresh import refresh_store
 from rerating.services.status import store_status

@@ -67,7 +67,7 @@ def test_a_close_of_zero_is_never_served(backend: str, tmp_path: Path, request) 
     import pandas as pd
 
     from rerating.data import model
-    from rerating.data.backend import open_store
+    from rerating.data.store import open_store
 
     days = pd.bdate_range("2026-03-02", periods=5)
     rows = pd.DataFrame({"ticker": "ZERO.NS", "date": days, "close": [100.0, 101.0, 0.0, 102.0, 103.0],

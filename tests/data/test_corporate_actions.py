@@ -105,7 +105,7 @@ def nse_store(request, tmp_path: Path, monkeypatch, capsys):  # type: ignore[no-
                  "2026-01-01", "--end", "2026-03-31", "--no-progress"]) == 0
     f = tmp_path / "CF-CA-equities.csv"
     f.write_bytes(actions_csv(fake.actions))
-    from rerating.data.backend import open_store
+    from rerating.data.store import open_store
     from rerating.settings import Settings
 
     return fake, open_store(Settings.from_env(data_dir=store)), f, store

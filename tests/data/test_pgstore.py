@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from rerating.cli import main
-from rerating.data.pgstore import PgStore, redact
+from rerating.data.store.postgres import PgStore, redact
 from rerating.errors import StoreError
 from tests import pgserver
 from tests.data.test_store import prices
@@ -37,7 +37,7 @@ def test_an_internal_error_with_a_desk_store_logs_and_says_no_password(pg_url, t
     URL (``--store``, and here the exception's own text), neither the password."""
     import sys
 
-    from rerating.data.pgstore import PgStore as Pg
+    from rerating.data.store.postgres import PgStore as Pg
 
     def broken(self):  # type: ignore[no-untyped-def]
         raise RuntimeError(f"driver fault talking to {self.url} (password={pgserver.PASSWORD})")
@@ -88,7 +88,7 @@ _WRITER = r"""
 import sys, time
 import pandas as pd
 sys.path.insert(0, {root!r})
-from rerating.data.pgstore import PgStore
+from rerating.data.store.postgres import PgStore
 from tests.data.test_store import prices
 store = PgStore({url!r})
 with store.writer() as w:

@@ -40,7 +40,7 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def store_of(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from rerating.data.backend import open_store
+    from rerating.data.store import open_store
 
     return open_store(settings_of(ctx))
 

@@ -31,7 +31,14 @@ def store_init(ctx: click.Context, url: str | None, print_sql: bool) -> None:
       # then, as the DBA:  CREATE ROLE refresh LOGIN IN ROLE rerating_writer;
       #                    CREATE ROLE alice LOGIN IN ROLE rerating_analyst;
     """
-    from rerating.data.pgstore import ANALYST_ROLE, WRITER_ROLE, PgStore, ddl, is_url, role_sql
+    from rerating.data.store.postgres import (
+        ANALYST_ROLE,
+        WRITER_ROLE,
+        PgStore,
+        ddl,
+        is_url,
+        role_sql,
+    )
 
     if print_sql:
         for stmt in ddl() + role_sql():

@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from rerating.data import model
-from rerating.data.backend import open_store
 from rerating.data.providers import SOURCE_NAMES, get_provider, is_demo_ticker
 from rerating.data.providers.base import Provider
 from rerating.data.refresh import refresh
+from rerating.data.store import open_store
 from rerating.errors import (
     CacheMiss,
     NetworkError,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from rerating.data.backend import open_store
+from rerating.data.store import open_store
 from rerating.errors import CacheMiss, NetworkError
 from rerating.services import refresh as refreshing
 from rerating.services import subjects

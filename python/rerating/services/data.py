@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from rerating.data import model
-from rerating.data.backend import open_store
+from rerating.data.store import open_store
 from rerating.errors import InputError
 from rerating.services import subjects
 from rerating.services.notes import Notes
@@ -23,9 +23,9 @@ from rerating.settings import Settings
 # -- sync ----------------------------------------------------------------------------------------
 def sync_store(settings: Settings, source_url: str, notes: Notes) -> None:
     """Copy the desk's shared store into the local store (what changed since the last sync)."""
-    from rerating.data.pgstore import PgStore, is_url
     from rerating.data.store import Store
-    from rerating.data.sync import sync
+    from rerating.data.store.postgres import PgStore, is_url
+    from rerating.data.store.sync import sync
 
     if not is_url(source_url):
         raise InputError(f"--from {source_url!r} is not a postgresql://… URL")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from rerating.data import model
-from rerating.data.backend import open_store
 from rerating.data.providers import SOURCE_NAMES, is_demo_ticker
+from rerating.data.store import open_store
 from rerating.errors import CacheMiss, InputError
 from rerating.services.notes import Interrupted, Notes
 from rerating.settings import Settings
@@ -45,7 +45,7 @@ def _quiet(_label: str, _done: int, _total: int) -> None:
 def where(settings: Settings) -> str:
     """The store as messages name it: the desk's database (no password) or the local folder."""
     if settings.store_url:
-        from rerating.data.pgstore import redact
+        from rerating.data.store.postgres import redact
 
         return redact(settings.store_url)
     return str(settings.data_dir)

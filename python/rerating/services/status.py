@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rerating.data import model
-from rerating.data.backend import open_store
+from rerating.data.store import open_store
 from rerating.services.refresh import label, where
 from rerating.settings import Settings
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rerating.data.backend import open_store
+from rerating.data.store import open_store
 from rerating.errors import InputError
 from rerating.services.notes import Notes
 from rerating.settings import Settings

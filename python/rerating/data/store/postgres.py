@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.ipc  # pa.ipc
 
 from rerating.data import model
-from rerating.data.store import Staging, StoreBase
+from rerating.data.store.local import Staging, StoreBase
 from rerating.errors import StoreError, StoreUnreachable
 
 SCHEMA = "rerating"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rerating.data import model
-from rerating.data.store import StoreBase
+from rerating.data.store.local import StoreBase
 
 
 @dataclass
