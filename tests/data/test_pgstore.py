@@ -210,11 +210,30 @@ def test_a_store_of_another_schema_version_is_said_with_what_to_do(pg_url) -> No
     store.upsert("prices", prices(["A.NS"], "2026-04-01", 2))
     with pg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("UPDATE rerating.meta SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"schema version 0; this Rerating Desk reads version 2: "
+    with pytest.raises(StoreError, match=r"schema version 0; this Rerating Desk reads version 3: "
                                          r"run `rerating store init URL`"):
         store.read("prices")
     store.init()  # the migration: creates what is missing, keeps every row, moves the version
     assert store.read("prices").close.tolist() == [100.0, 101.0]
+
+
+def test_a_version_2_store_gains_the_results_tables_on_init(pg_url) -> None:  # type: ignore[no-untyped-def]
+    """Version 3 added the results and consensus tables (issue 32): a desk's version-2 store is
+    told to run `store init`, which creates them and keeps every price."""
+    import adbc_driver_postgresql.dbapi as pg
+
+    store = PgStore(pg_url)
+    store.upsert("prices", prices(["A.NS"], "2026-04-01", 2))
+    with pg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE rerating.results")
+        cur.execute("DROP TABLE rerating.consensus")
+        cur.execute("UPDATE rerating.meta SET value = '2' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"schema version 2; this Rerating Desk reads version 3"):
+        store.read("prices")
+    store.init(roles=False)
+    assert store.read("prices").close.tolist() == [100.0, 101.0]
+    assert store.read("results").empty and list(store.read("consensus").columns)[:3] == [
+        "ticker", "as_of", "period_end"]
 
 
 def test_a_version_1_store_moves_its_prices_into_chunks_on_init(pg_url) -> None:  # type: ignore[no-untyped-def]
@@ -247,7 +266,7 @@ def test_a_version_1_store_moves_its_prices_into_chunks_on_init(pg_url) -> None:
         assert cur.fetchall() == [("A.NS", 2025, 3), ("A.NS", 2026, 2), ("B.NS", 2025, 3), ("B.NS", 2026, 2)]
         cur.execute("SELECT to_regclass('rerating.prices') IS NULL, "
                     "(SELECT value FROM rerating.meta WHERE key = 'schema_version')")
-        assert cur.fetchall() == [(True, "2")]
+        assert cur.fetchall() == [(True, "3")]  # the version of the schema today
 
 
 def test_a_book_built_from_the_desk_store_says_which_store(pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]

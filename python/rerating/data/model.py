@@ -201,9 +201,52 @@ RESULTS_DATES = TableSpec(
     required=("ticker", "date"),
 )
 
+#: Quarterly results as companies filed them, one row per filing: a revised filing is a new
+#: row (its own ``announced``), the figures it replaced kept as history. Amounts in ₹ crore, as
+#: Indian analysts read them (an XBRL instance's rupees divided by 10^7); EPS in ₹.
+RESULTS = TableSpec(
+    "results",
+    key=("ticker", "period_end", "basis", "announced"),
+    columns={
+        "ticker": "str",
+        "period_end": "datetime64[ns]",
+        "basis": "str",  # consolidated / standalone: never mixed in one aggregate
+        "announced": "datetime64[ns]",  # NSE's dissemination time, IST, naive
+        "period_start": "datetime64[ns]",
+        "revenue_cr": "float64",  # revenue from operations
+        "pat_cr": "float64",  # profit after tax for the period
+        "pat_owners_cr": "float64",  # the owners' share, where given (consolidated)
+        "eps": "float64",  # basic, continuing and discontinued operations
+        "diluted_eps": "float64",
+        "audited": "str",  # audited / unaudited / ""
+        "filing": "str",  # the filing it came from (a file name or URL)
+        **_PROVENANCE,
+    },
+    required=("ticker", "period_end", "basis", "announced"),
+)
+
+#: The consensus for one company's quarter as it stood on ``as_of``: a desk's broker or terminal
+#: export, or snapshots kept by the store. Amounts in ₹ crore, EPS in ₹.
+CONSENSUS = TableSpec(
+    "consensus",
+    key=("ticker", "as_of", "period_end"),
+    columns={
+        "ticker": "str",
+        "as_of": "datetime64[ns]",
+        "period_end": "datetime64[ns]",
+        "eps_mean": "float64",
+        "analysts": "float64",
+        "revenue_mean": "float64",
+        "pat_mean": "float64",
+        **_PROVENANCE,
+    },
+    required=("ticker", "as_of", "period_end", "eps_mean"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec for spec in (PRICES, FUNDAMENTALS, ESTIMATES, EPS_HISTORY, INDEX_VALUATION,
-                                 CORPORATE_ACTIONS, ARCHIVE_DAYS, RESULTS_DATES)
+                                 CORPORATE_ACTIONS, ARCHIVE_DAYS, RESULTS_DATES, RESULTS,
+                                 CONSENSUS)
 }
 #: the tables of market data a provider fetches per ticker (the others are bookkeeping)
 MARKET_TABLES = ("prices", "fundamentals", "estimates", "eps_history", "index_valuation")

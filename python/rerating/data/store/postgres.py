@@ -52,7 +52,7 @@ from rerating.data.store.local import Staging, StoreBase
 from rerating.errors import StoreError, StoreUnreachable
 
 SCHEMA = "rerating"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the results and consensus tables (CREATE TABLE IF NOT EXISTS)
 #: tables kept in yearly chunks (see the module's docstring), and the name of their SQL table
 CHUNKED = {"prices": "prices_chunks"}
 #: libpq waits for ever on a network that went silent: 10 s for a server to answer a connect,
