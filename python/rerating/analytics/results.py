@@ -166,10 +166,15 @@ def company_quarters(results: pd.DataFrame, consensus: pd.DataFrame,
     if as_of is not None and len(results):
         results = results[results["announced"] <= pd.Timestamp(as_of)]
     cur = current_filings(results)
+    # the quarter was first announced with its first filing: a consensus dated on or after
+    # that day knew the figure, whatever revision came later
+    first = results.groupby(["ticker", "period_end"])["announced"].min() if len(results) \
+        else pd.Series(dtype="datetime64[ns]")
     rows = []
     by_key = {(r.ticker, r.period_end, r.basis): r for r in cur.itertuples(index=False)}
     for r in cur.itertuples(index=False):
-        pre = consensus_before(consensus, r.ticker, r.period_end, r.announced)
+        announced = first.get((r.ticker, r.period_end), r.announced)
+        pre = consensus_before(consensus, r.ticker, r.period_end, announced)
         eps_c = float(pre["eps_mean"]) if pre is not None else float("nan")
         s = surprise(r.eps, eps_c, threshold)
         pat_c = float(pre["pat_mean"]) if pre is not None and "pat_mean" in pre else float("nan")
@@ -178,7 +183,8 @@ def company_quarters(results: pd.DataFrame, consensus: pd.DataFrame,
         ago = by_key.get((r.ticker, year_before(r.period_end), r.basis))
         rows.append({
             "ticker": r.ticker, "period_end": r.period_end, "quarter": quarter_label(r.period_end),
-            "announced": r.announced, "basis": r.basis,
+            "announced": announced, "revised": r.announced if r.announced != announced
+            else pd.NaT, "basis": r.basis,
             "revenue_cr": r.revenue_cr, "pat_cr": r.pat_cr, "eps": r.eps,
             "consensus_eps": eps_c, "consensus_as_of": pre["as_of"] if pre is not None else pd.NaT,
             "consensus_source": pre["source"] if pre is not None else "",

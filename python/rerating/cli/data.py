@@ -203,6 +203,35 @@ def import_actions_cmd(ctx: click.Context, file: Path) -> None:
     _run_import(ctx, file, None, False, False, None, False)
 
 
+@data_import.command("results")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_context
+def import_results_cmd(ctx: click.Context, path: Path) -> None:
+    """Companies' quarterly results: NSE's XBRL filings as downloaded (.xml), or a CSV
+    symbol,period_end,announced,revenue,pat,eps (₹ crore, ₹; optional basis); a file or a folder.
+
+    \b
+    Examples:
+      rerating data import results INDAS_117297_1348254_16012025081520.xml
+      rerating data import results results_export.csv
+    """
+    data_services.import_filings(settings_of(ctx), path, "results", EchoNotes())
+
+
+@data_import.command("consensus")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_context
+def import_consensus_cmd(ctx: click.Context, path: Path) -> None:
+    """The consensus a desk held, from its broker or terminal export:
+    symbol,period_end,as_of,eps_mean (optional analysts, revenue_mean, pat_mean).
+
+    \b
+    Example:
+      rerating data import consensus consensus_export.csv
+    """
+    data_services.import_filings(settings_of(ctx), path, "consensus", EchoNotes())
+
+
 @data.command("universes")
 @click.option("--save", "save_name", default=None,
               help="Save --tickers (or the --import list) under this name.")

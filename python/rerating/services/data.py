@@ -196,6 +196,22 @@ def import_files(settings: Settings, path: Path, notes: Notes, *, ticker: str | 
     notes.say(f"Imported {what} from {path} (source {source}).")
 
 
+def import_filings(settings: Settings, path: Path, kind: str, notes: Notes) -> None:
+    """Companies' results (NSE's XBRL instances or a results CSV; a file or a folder) or a
+    desk's consensus CSV into the store, and what was read."""
+    from rerating.analytics.results import quarter_label
+    from rerating.data.providers.filings import import_filings as read_and_store
+
+    files, written = read_and_store(open_store(settings), path, kind)
+    for f in files:
+        notes.say(f"read {f.name}" + (f": {'; '.join(f.notes)}" if f.notes else ""))
+    quarters = sorted({quarter_label(p) for p in written["period_end"]})
+    tickers = sorted(set(written["ticker"]))
+    shown = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
+    notes.say(f"Imported {len(written):,} {kind} rows for {len(tickers)} companies ({shown}; "
+              f"{', '.join(quarters)}) from {path} (source import:<each file's name>).")
+
+
 # -- universes -----------------------------------------------------------------------------------
 def universes(settings: Settings, notes: Notes, *, name: str | None = None,
               save_name: str | None = None, tickers: str | None = None,
