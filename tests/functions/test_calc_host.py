@@ -109,6 +109,9 @@ def _cases(stocks: list[str]) -> list[tuple[str, list[Any]]]:
         ("RR_DCF_VALUE", [R([[100], [110], [120], [130], [140]]), 0.12, 0.05]),
         ("RR_TARGET_PRICE", [62, 18.5]),
         ("RR_TARGET_PRICE", ["abc", 18.5]),
+        ("RR_RESULT", [s, "Q4FY26", "pat"]),
+        ("RR_SURPRISE", [some, "Q4FY26"]),
+        ("RR_SEASON", ["demo-small", "Q4FY26", "reported"]),
     ]
 
 
@@ -214,7 +217,7 @@ def test_the_extension_is_built_from_the_one_registry(calc) -> None:  # type: ig
     embedded = re.search(r"^ARGS = json\.loads\((.*)\)  #", component, re.M)
     assert embedded is not None
     args = json.loads(ast.literal_eval(embedded.group(1)))
-    assert len(REGISTRY) == 28 and args == {n: list(s.args) for n, s in REGISTRY.items()}
+    assert len(REGISTRY) == 31 and args == {n: list(s.args) for n, s in REGISTRY.items()}
     assert any(extensions.rglob("rerating-calc.oxt"))  # unopkg put it in the throwaway folder
 
 
@@ -257,7 +260,7 @@ def test_every_function_in_calc_equals_python(calc, demo_store, tmp_path: Path,
     finally:
         access.use(None)
     got = load_workbook(out, data_only=True)["Calls"]
-    assert len({name for name, *_ in expected}) == 28  # every RR_ function at least once
+    assert len({name for name, *_ in expected}) == 31  # every RR_ function at least once
     wrong, compared = [], 0
     for _name, text, r, want in expected:
         if not isinstance(want, list):

@@ -43,7 +43,7 @@ def test_catalogue_is_complete() -> None:
               "RR_MULTIPLE_CHANGE", "RR_EPS_REVISION", "RR_REVISION_BREADTH", "RR_VALUE_TRAPS",
               "RR_COE", "RR_JUSTIFIED_PE", "RR_JUSTIFIED_PB", "RR_TWO_STAGE_PE",
               "RR_IMPLIED_GROWTH", "RR_IMPLIED_ERP", "RR_MULTIPLE_ADJ", "RR_DCF_VALUE",
-              "RR_TARGET_PRICE"}
+              "RR_TARGET_PRICE", "RR_RESULT", "RR_SURPRISE", "RR_SEASON"}
     assert wanted <= set(REGISTRY)
 
 

@@ -60,6 +60,12 @@ CASES: list[tuple[str, list[Any]]] = [
     ("RR_JUSTIFIED_PE", [0.5, 0.15, 0.12]),
     ("RR_COE", ["abc", 1, 0.05]),
     ("RR_PRICE", ["NOPE.NS"]),
+    # results season: the demo desk holds no filings, so each answers why (the same text in
+    # every host); tests/functions/test_results_functions.py checks the numbers
+    ("RR_RESULT", ["GAURITWO.DEMO", "Q4FY26", "pat"]),
+    ("RR_SURPRISE", [[["GAURITWO.DEMO"], ["DEVALPER.DEMO"]], "Q4FY26"]),
+    ("RR_SEASON", ["demo-small", "Q4FY26", "reported"]),
+    ("RR_SEASON", ["demo-small", "2026-03-30"]),
 ]
 
 

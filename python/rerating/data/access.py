@@ -188,6 +188,13 @@ class MarketData:
             self._cache[key] = wide
         return wide
 
+    def rows(self, table: str, tickers: Iterable[str]) -> pd.DataFrame:
+        """Every stored row of ``table`` (results, consensus …) for ``tickers``, from one store
+        generation, cached per ticker; nothing is fetched."""
+        names = list(dict.fromkeys(t.strip().upper() for t in tickers))
+        parts = [f for f in self._read_many(table, names).values() if len(f)]
+        return pd.concat(parts, ignore_index=True) if parts else model.empty(model.TABLES[table])
+
     def snapshots(self, table: str, tickers: Iterable[str]) -> dict[str, pd.DataFrame]:
         """The latest snapshot rows per ticker (tickers without any are left out)."""
         names = list(dict.fromkeys(t.strip().upper() for t in tickers))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rerating.analytics import dcf, rally, revisions, valuation
+from rerating.analytics import results as season_results
 from rerating.data import access, model
 from rerating.data.universe import is_universe, resolve_universe
 from rerating.errors import CacheMiss, InputError, RerateError
@@ -755,3 +756,125 @@ def RR_DCF_VALUE(cash_flows, discount_rate, terminal_growth=None, terminal_multi
 def RR_TARGET_PRICE(eps, multiple):
     """Target price: EPS x multiple."""
     return dcf.target_price(values.number(eps, "eps"), values.number(multiple, "multiple"))
+
+
+# -- results season --------------------------------------------------------------------------------
+_RESULT_FIELDS = ("revenue", "pat", "eps", "diluted_eps", "pat_owners", "announced", "basis")
+_COLUMN = {"revenue": "revenue_cr", "pat": "pat_cr", "pat_owners": "pat_owners_cr",
+           "eps": "eps", "diluted_eps": "diluted_eps", "announced": "announced", "basis": "basis"}
+_SEASON_MEASURES = ("reported", "members", "beat_share", "miss_share", "beats", "in_line",
+                    "misses", "median_surprise", "pat_growth", "revenue_growth")
+
+
+def _quarter(v: Any, name: str = "period") -> pd.Timestamp:
+    """A quarter given as its label (Q4FY26) or its end date (an Excel date or 2026-03-31)."""
+    if isinstance(v, str) and not values.is_blank(v):
+        return season_results.quarter_end(v.strip())
+    day = values.date(v, name, required=True)
+    return season_results.quarter_end(day)
+
+
+def _quarters_of(tickers: list[str], as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Each reported quarter of ``tickers`` with its surprise and growth (the store's results and
+    consensus tables), as ``rerating.analytics.results.company_quarters`` makes them."""
+    res = _data().rows("results", tickers)
+    cons = _data().rows("consensus", tickers)
+    return season_results.company_quarters(res, cons, as_of=as_of)
+
+
+def _one_quarter(t: str, end: pd.Timestamp) -> pd.Series:
+    res = season_results.current_filings(_data().rows("results", [t]))
+    row = res[res["period_end"] == end] if len(res) else res
+    if row.empty:
+        raise CacheMiss(f"no results for {t} {season_results.quarter_label(end)} in the store; "
+                        "rerating data import results FILE brings them")
+    return row.iloc[0]
+
+
+@udf("Results", '=RR_RESULT("RELIANCE.NS", "Q4FY26", "pat")',
+     "a number (₹ crore for revenue and PAT, ₹ for EPS), a date or text; a row per ticker for ranges",
+     ticker="A ticker, or a range of tickers (one row each)",
+     period="The quarter: its label (Q4FY26) or its end date (2026-03-31)",
+     field="Optional. revenue, pat, pat_owners (₹ crore), eps (default), diluted_eps (₹), "
+           "announced or basis")
+def RR_RESULT(ticker, period, field="eps"):
+    """A figure a company reported for a quarter (consolidated where both exist; a revised
+    filing's figures replace the first)."""
+    end = _quarter(period)
+    f = values.choice(field, "field", _RESULT_FIELDS, "eps")
+
+    def one(t: str) -> Any:
+        v = _one_quarter(t.strip().upper(), end)[_COLUMN[f]]
+        if f in ("announced", "basis"):
+            return values.scalar(v, f) if f == "announced" else str(v)
+        return values.scalar(v, f"{f} (not in the filing)")
+
+    cells = _ticker_range(ticker)
+    if cells is not None:
+        return _per_ticker(cells, one)
+    return one(values.text(ticker, "ticker"))
+
+
+@udf("Results", '=RR_SURPRISE("RELIANCE.NS", "Q4FY26")',
+     "a decimal (0.06 = 6% above consensus), or the verdict; a row per ticker for ranges",
+     ticker="A ticker, or a range of tickers (one row each)",
+     period="The quarter: its label (Q4FY26) or its end date (2026-03-31)",
+     measure="Optional. eps (default), pat or revenue: the surprise; verdict: beat, in line or "
+             "miss (at threshold); consensus: the EPS consensus held before the announcement",
+     threshold="Optional. The band for 'in line', a decimal: 0.05 (default) = ±5%")
+def RR_SURPRISE(ticker, period, measure="eps", threshold=season_results.DEFAULT_THRESHOLD):
+    """A quarter's surprise against the consensus held strictly before it was announced (a
+    consensus of the announcement day or later is never used)."""
+    end = _quarter(period)
+    m = values.choice(measure, "measure", ("eps", "pat", "revenue", "verdict", "consensus"),
+                      "eps")
+    t_band = values.number(threshold, "threshold", season_results.DEFAULT_THRESHOLD)
+    if not 0 <= t_band < 1:
+        raise InputError(f"threshold {t_band} must be a decimal from 0 to 1 (0.05 for 5%)")
+
+    def one(t: str) -> Any:
+        t = t.strip().upper()
+        _one_quarter(t, end)  # says when the quarter is not stored
+        q = season_results.company_quarters(_data().rows("results", [t]),
+                                            _data().rows("consensus", [t]), t_band)
+        row = q[q["period_end"] == end].iloc[0]
+        if m == "verdict":
+            if not row["verdict"]:
+                raise CacheMiss(f"{t} {row['quarter']}: {row['why']}")
+            return row["verdict"]
+        if m == "consensus":
+            return values.scalar(row["consensus_eps"], "consensus (none before the announcement)")
+        v = row[f"{m}_surprise"]
+        if pd.isna(v):
+            why = row["why"] if m == "eps" else f"no {m} consensus before the announcement"
+            raise CacheMiss(f"{t} {row['quarter']}: surprise undefined: {why}")
+        return float(v)
+
+    cells = _ticker_range(ticker)
+    if cells is not None:
+        return _per_ticker(cells, one)
+    return one(values.text(ticker, "ticker"))
+
+
+@udf("Results", '=RR_SEASON("demo-small", "Q4FY26", "beat_share")', "a number or a decimal",
+     universe="Tickers: a range, a comma-separated list, or a universe name",
+     season="The quarter: its label (Q4FY26) or its end date (2026-03-31)",
+     measure="Optional. reported (default), members, beats, in_line, misses, beat_share, "
+             "miss_share, "
+             "median_surprise, pat_growth or revenue_growth",
+     as_of="Optional. The season as it stood on this date (results announced by then); blank: "
+           "all stored")
+def RR_SEASON(universe, season, measure="reported", as_of=None):
+    """A results season across a universe: how many reported, beat, missed; the median EPS
+    surprise; aggregate revenue and PAT growth over the companies that reported both years."""
+    end = _quarter(season, "season")
+    m = values.choice(measure, "measure", _SEASON_MEASURES, "reported")
+    members = _universe(universe)
+    when = values.date(as_of, "as_of")
+    s = season_results.season(_quarters_of(members, when), members, end, when)
+    v = getattr(s, m)
+    if isinstance(v, float) and not np.isfinite(v):
+        raise CacheMiss(f"{m} of {season_results.quarter_label(end)} is undefined: "
+                        + ("no company has reported" if not s.reported else
+                           "no consensus, or no base a year before"))
+    return v
