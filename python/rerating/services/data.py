@@ -53,7 +53,8 @@ def describe_store(settings: Settings, notes: Notes) -> None:
         return
     notes.say(f"Store: {store.root} (generation {store.manifest()['generation']})")
     now = pd.Timestamp.now(tz="UTC")
-    for table in (*model.MARKET_TABLES, "corporate_actions", "results_dates"):
+    for table in (*model.MARKET_TABLES, "corporate_actions", "results_dates", "results",
+                  "consensus"):
         cov = store.coverage(table)
         if not cov:
             continue
