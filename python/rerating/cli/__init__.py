@@ -11,6 +11,6 @@ calls ``rerating.services`` (or the library) and says what happened.
 from __future__ import annotations
 
 from rerating.cli import addin, books, data, doctor, serve, store  # noqa: F401  (they register their commands)
-from rerating.cli.root import cli, main
+from rerating.cli.root import cli, main, run
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "run"]

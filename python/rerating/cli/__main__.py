@@ -1,5 +1,3 @@
-import sys
+from rerating.cli import run
 
-from rerating.cli import main
-
-sys.exit(main())
+run()
