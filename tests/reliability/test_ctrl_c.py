@@ -52,7 +52,9 @@ def test_ctrl_c_during_a_demo_refresh_says_what_was_kept_and_leaves_no_lock(tmp_
         code, err = _interrupt(["--data-dir", str(data), "data", "refresh", "--source", "demo",
                                 "--no-progress"], after, env)
         assert "Aborted." not in err
-        assert code in (0, 130), err
+        # -SIGINT: the signal came before Python's own handler was in place (a slow start) or
+        # after Python put the default back while exiting; what is left is checked all the same
+        assert code in (0, 130, -signal.SIGINT) and "Traceback" not in err, err
         if code == 130:
             stopped += 1
             said = [x for x in err.splitlines() if x.startswith("Stopped by Ctrl-C")]
@@ -76,7 +78,7 @@ def test_ctrl_c_during_a_report_leaves_the_whole_note_or_none(demo_store, tmp_pa
         out = tmp_path / f"note{n}"
         code, err = _interrupt(["--data-dir", str(data), "report", "-o", str(out),
                                 "--no-progress"], after, env)
-        assert code in (0, 130), err
+        assert code in (0, 130, -signal.SIGINT) and "Traceback" not in err, err  # as above
         made = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} \
             if out.exists() else set()
         assert made in (set(), NOTE_FILES), (after, sorted(made))
@@ -84,6 +86,6 @@ def test_ctrl_c_during_a_report_leaves_the_whole_note_or_none(demo_store, tmp_pa
         if code == 130:
             stopped += 1
             assert "Stopped by Ctrl-C" in err, err
-        else:
+        elif code == 0:
             assert made == NOTE_FILES
     assert stopped >= 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 import warnings
@@ -374,6 +375,9 @@ def run() -> None:
     renderer's) may still be winding down and crash the interpreter's own shutdown (a Fatal
     Python error, SIGABRT, seen in 1 of 12 interrupted reports): the process leaves at once."""
     code = main()
+    # the work is done and said: a Ctrl-C now has nothing to stop, and would only print an
+    # "Exception ignored" from the interpreter's own shutdown
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code == Interrupted.exit_code:
         sys.stdout.flush()
         sys.stderr.flush()
