@@ -37,7 +37,8 @@ _EUROPEAN = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$|^[+-]?\d+,\d{1,2}$")
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
-_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+#: a numeric date, either order: 16-12-2025, 12/16/2025 (the importer decides which)
+NUMERIC_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _DAY_MON = re.compile(r"^(\d{1,2})[- ]([A-Za-z]{3,9})[- ,]+(\d{4})$")
 _MON_DAY = re.compile(r"^([A-Za-z]{3,9})[- ](\d{1,2}),?[- ]+(\d{4})$")
 
@@ -370,7 +371,7 @@ def dates(values: pd.Series, label: str, *, order: str | None = None,
             ymd[v] = (int(m[3]), MONTHS[m[2][:3].lower()], int(m[1]))
         elif (m := _MON_DAY.match(v)) and m[1][:3].lower() in MONTHS:
             ymd[v] = (int(m[3]), MONTHS[m[1][:3].lower()], int(m[2]))
-        elif m := _NUMERIC.match(v):
+        elif m := NUMERIC_DATE.match(v):
             numeric[v] = (int(m[1]), int(m[2]), int(m[3]))
         else:
             raise InputError(f"{label}: date {v!r} on line {_first_line(s, v)} is not in a known "

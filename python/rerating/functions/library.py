@@ -774,12 +774,13 @@ def _quarter(v: Any, name: str = "period") -> pd.Timestamp:
     return season_results.quarter_end(day)
 
 
-def _quarters_of(tickers: list[str], as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def _quarters_of(tickers: list[str], as_of: pd.Timestamp | None = None,
+                 threshold: float = season_results.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Each reported quarter of ``tickers`` with its surprise and growth (the store's results and
     consensus tables), as ``rerating.analytics.results.company_quarters`` makes them."""
     res = _data().rows("results", tickers)
     cons = _data().rows("consensus", tickers)
-    return season_results.company_quarters(res, cons, as_of=as_of)
+    return season_results.company_quarters(res, cons, threshold, as_of=as_of)
 
 
 def _one_quarter(t: str, end: pd.Timestamp) -> pd.Series:
@@ -835,8 +836,7 @@ def RR_SURPRISE(ticker, period, measure="eps", threshold=season_results.DEFAULT_
     def one(t: str) -> Any:
         t = t.strip().upper()
         _one_quarter(t, end)  # says when the quarter is not stored
-        q = season_results.company_quarters(_data().rows("results", [t]),
-                                            _data().rows("consensus", [t]), t_band)
+        q = _quarters_of([t], threshold=t_band)
         row = q[q["period_end"] == end].iloc[0]
         if m == "verdict":
             if not row["verdict"]:

@@ -28,6 +28,7 @@ from rerating.data.indices import IndexMap
 from rerating.data.parsing import (
     DAYFIRST,
     MONTHFIRST,
+    NUMERIC_DATE,
     TextTable,
     dates,
     line_of,
@@ -345,7 +346,7 @@ def _index_dates(table: TextTable, col: str, opts: ImportOptions,
     day = named_day(table.name)
     texts = list(dict.fromkeys(raw))
     if day is not None and opts.date_order is None and len(texts) == 1:
-        m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", texts[0])
+        m = NUMERIC_DATE.match(texts[0])
         if m and (int(m[2]), int(m[1])) != (day.month, day.day) \
                 and (int(m[1]), int(m[2]), int(m[3])) == (day.month, day.day, day.year):
             other = _other_reading(int(m[1]), int(m[2]), int(m[3]))
@@ -381,7 +382,7 @@ def _check_one_day(name: str, col: str, text: str, read: pd.Timestamp) -> None:
     when the month-first one is (the file cannot say which it is)."""
     from rerating.data.calendar import sessions
 
-    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text)
+    m = NUMERIC_DATE.match(text)
     if m is None or int(m[1]) > 12 or int(m[2]) > 12 or m[1] == m[2]:
         return
     other = _other_reading(int(m[2]), int(m[1]), int(m[3]))

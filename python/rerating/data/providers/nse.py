@@ -107,8 +107,6 @@ class DayFile:
     ctype: str = ""
     #: the day's other bhavcopy was asked for already (see NSEProvider._alternate)
     tried: bool = False
-    #: the file this one stands in for, when it is the day's other bhavcopy
-    asked_for: str | None = None
 
     @property
     def rows(self) -> int:
@@ -235,7 +233,6 @@ class NSEProvider(Provider):
             failed.unreachable = False
             failed.failure = f"{failed.failure}; {other}, asked instead: {got.failure}"
             return failed
-        got.asked_for = failed.name
         got.notes = [f"read {other} in place of {failed.name} ({failed.failure})"]
         return got
 
