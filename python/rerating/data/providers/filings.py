@@ -30,7 +30,7 @@ import pandas as pd
 
 from rerating.analytics.results import quarter_end
 from rerating.data import model
-from rerating.data.parsing import is_web_page, numbers, read_bytes
+from rerating.data.parsing import is_web_page, numbers, read_bytes, table_from_bytes
 from rerating.errors import InputError
 
 CRORE = 1e7
@@ -171,8 +171,6 @@ def read_xbrl(data: bytes, name: str) -> Filing:
 
 # -- CSV files a desk fills ------------------------------------------------------------------------
 def _csv(data: bytes, name: str) -> pd.DataFrame:
-    from rerating.data.parsing import table_from_bytes
-
     if is_web_page(data):
         raise InputError(f"{name} is a web page (HTML), not a CSV; download it again")
     table = table_from_bytes(data, name)
